@@ -1,0 +1,4 @@
+-- The identity schema is created (owned by the owner role) by the kit before this runs.
+-- Its tables arrive with the identity domain API; this first migration only records the
+-- schema's baseline so later migrations apply in order from here.
+select 1;

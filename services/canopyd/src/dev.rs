@@ -1,0 +1,140 @@
+//! `canopyd dev`: everything on one machine with nothing configured. When
+//! `DATABASE_URL` / `REDIS_URL` are unset it starts a private PostgreSQL cluster and
+//! redis-server under the dev folder (`./.canopy/` by default), generates the dev PKI,
+//! migrates, runs every service with mTLS on loopback, writes `endpoints.json` and
+//! prints it. On Ctrl-C it stops everything it started, and nothing else.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use canopy_kit::config::KitConfig;
+use canopy_kit::local::{PrivatePostgres, PrivateRedis};
+use canopy_kit::mesh::{DevPki, MeshPolicy, WorkloadIdentity};
+use canopy_kit::server::ServiceSpec;
+use serde::Serialize;
+use sqlx::{Connection, PgConnection};
+
+use crate::host::{Host, shutdown_signal};
+
+/// What `endpoints.json` holds.
+#[derive(Debug, Serialize)]
+pub struct DevEndpoints {
+    /// Service name → `host:port` of its mTLS gRPC endpoint.
+    pub services: std::collections::BTreeMap<String, String>,
+    /// The plaintext operations endpoint (`/metrics`, `/healthz`).
+    pub ops: Option<String>,
+    /// PostgreSQL URL (no password) and Redis URL in use.
+    pub database: String,
+    pub redis: String,
+    /// The dev PKI: `trust-anchor.crt`, and `<workload>.crt/.key` per workload.
+    pub pki_dir: PathBuf,
+    /// Workload identity names, by service.
+    pub identities: std::collections::BTreeMap<String, String>,
+}
+
+/// Runs the dev environment until a shutdown signal.
+pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("--dir: cannot create {}", dir.display()))?;
+    let dir = dir.canonicalize().with_context(|| format!("--dir: {}", dir.display()))?;
+
+    // Servers we start are stopped by Drop, on success and on every error path.
+    let mut private_postgres = None;
+    if config.database.url.is_empty() {
+        eprintln!("canopyd: DATABASE_URL unset, starting a private PostgreSQL under {}", dir.join("postgres").display());
+        let server = PrivatePostgres::start(&dir.join("postgres"))?;
+        config.database.url = ensure_database(&server.url(), "canopy").await?;
+        private_postgres = Some(server);
+    }
+    let mut private_redis = None;
+    if config.redis.url.is_empty() {
+        eprintln!("canopyd: REDIS_URL unset, starting a private redis-server under {}", dir.join("redis").display());
+        let server = PrivateRedis::start(&dir.join("redis"))?;
+        config.redis.url = server.url();
+        private_redis = Some(server);
+    }
+    if config.mesh.pki_dir.is_relative() && config.mesh.pki_dir == Path::new(".canopy/pki") {
+        config.mesh.pki_dir = dir.join("pki");
+    }
+    ensure_pki(&config)?;
+
+    let host = Host::start(config.clone(), specs).await?;
+    let endpoints = DevEndpoints {
+        services: host.endpoints().into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ops: host.ops_addr.map(|a| a.to_string()),
+        database: config.database.url.clone(),
+        redis: config.redis.url.clone(),
+        pki_dir: config.mesh.pki_dir.clone(),
+        identities: specs
+            .iter()
+            .map(|s| {
+                let identity = WorkloadIdentity::new(s.name, &config.mesh.namespace, &config.mesh.trust_domain);
+                (s.name.to_string(), identity.dns_name())
+            })
+            .collect(),
+    };
+    let endpoints_path = dir.join("endpoints.json");
+    let written = serde_json::to_string_pretty(&endpoints)
+        .map_err(anyhow::Error::from)
+        .and_then(|json| std::fs::write(&endpoints_path, json + "\n").map_err(anyhow::Error::from));
+    if let Err(error) = written {
+        host.shutdown().await;
+        return Err(error.context(format!("writing {}", endpoints_path.display())));
+    }
+    print_banner(&endpoints, &endpoints_path);
+
+    shutdown_signal().await;
+    eprintln!("canopyd: stopping");
+    host.shutdown().await;
+    let _ = std::fs::remove_file(&endpoints_path);
+    if let Some(mut redis) = private_redis.take() {
+        redis.stop();
+    }
+    if let Some(mut postgres) = private_postgres.take() {
+        postgres.stop();
+    }
+    eprintln!("canopyd: stopped");
+    Ok(())
+}
+
+/// Creates `name` on the server if missing; returns its URL.
+async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<String> {
+    let mut connection = PgConnection::connect(server_url).await.context("connecting to the private PostgreSQL")?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(&mut connection)
+        .await?;
+    if !exists {
+        sqlx::query(&format!("create database {name}")).execute(&mut connection).await?;
+    }
+    let _ = connection.close().await;
+    Ok(format!("{}/{name}", server_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(server_url)))
+}
+
+/// Generates the dev PKI unless every workload's certificate is present and valid.
+fn ensure_pki(config: &KitConfig) -> anyhow::Result<()> {
+    let mesh = &config.mesh;
+    let policy = MeshPolicy::load(&mesh.policy_file)?;
+    let workloads: Vec<&str> = policy.workloads().collect();
+    let usable = workloads.iter().all(|w| {
+        canopy_kit::mesh::client_identity(&mesh.pki_dir, &WorkloadIdentity::new(w, &mesh.namespace, &mesh.trust_domain))
+            .is_ok()
+    });
+    if !usable {
+        DevPki::generate(&mesh.pki_dir, &mesh.namespace, &mesh.trust_domain, &workloads)?;
+        eprintln!("canopyd: generated dev PKI in {}", mesh.pki_dir.display());
+    }
+    Ok(())
+}
+
+fn print_banner(endpoints: &DevEndpoints, path: &Path) {
+    println!("Canopy is running (dev). Endpoints, also in {}:", path.display());
+    for (service, addr) in &endpoints.services {
+        println!("  {service:<12} https://{addr}  (mTLS, identity {})", endpoints.identities[service]);
+    }
+    if let Some(ops) = &endpoints.ops {
+        println!("  {:<12} http://{ops}/metrics", "metrics");
+    }
+    println!("  {:<12} {}", "postgres", endpoints.database);
+    println!("  {:<12} {}", "redis", endpoints.redis);
+    println!("Press Ctrl-C to stop.");
+}

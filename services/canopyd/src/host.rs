@@ -1,0 +1,106 @@
+//! Runs a set of services in this process until a shutdown signal, plus the
+//! operations endpoint (`/metrics`, `/healthz`). Shared by `run` and `dev`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use canopy_kit::config::KitConfig;
+use canopy_kit::server::{RunningService, ServiceSpec, SharedRuntime};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Services that are up, and the operations endpoint.
+pub struct Host {
+    pub services: Vec<RunningService>,
+    pub ops_addr: Option<SocketAddr>,
+    ops_stop: Option<watch::Sender<bool>>,
+}
+
+impl Host {
+    /// Starts `specs` in order. If one fails, those already started are stopped before
+    /// the error is returned, so nothing half-started keeps running.
+    pub async fn start(config: KitConfig, specs: &[ServiceSpec]) -> anyhow::Result<Self> {
+        let mut listen = BTreeMap::new();
+        for (name, addr) in &config.listen {
+            if !specs.iter().any(|s| s.name == name) && !crate::registry::SERVICES.iter().any(|s| s.name == name) {
+                anyhow::bail!("listen.{name}: no such service");
+            }
+            let addr: SocketAddr =
+                addr.parse().map_err(|_| anyhow::anyhow!("listen.{name}: {addr:?} is not host:port"))?;
+            listen.insert(name.clone(), addr);
+        }
+        let ops_addr = config.telemetry.ops_addr()?;
+        let runtime = SharedRuntime::connect(config).await?;
+        let mut services = Vec::new();
+        for spec in specs {
+            let addr = listen.get(spec.name).copied().unwrap_or_else(|| "127.0.0.1:0".parse().expect("loopback"));
+            match runtime.start(spec, addr).await {
+                Ok(running) => services.push(running),
+                Err(error) => {
+                    for running in services {
+                        running.shutdown().await;
+                    }
+                    return Err(error.into());
+                }
+            }
+        }
+        let mut host = Self { services, ops_addr: None, ops_stop: None };
+        if let Some(addr) = ops_addr {
+            match serve_ops(addr).await {
+                Ok((bound, stop)) => {
+                    host.ops_addr = Some(bound);
+                    host.ops_stop = Some(stop);
+                }
+                Err(error) => {
+                    host.shutdown().await;
+                    return Err(error);
+                }
+            }
+        }
+        Ok(host)
+    }
+
+    /// Service name → address.
+    pub fn endpoints(&self) -> BTreeMap<&'static str, SocketAddr> {
+        self.services.iter().map(|s| (s.name, s.addr)).collect()
+    }
+
+    /// Stops every service gracefully, in reverse start order.
+    pub async fn shutdown(self) {
+        if let Some(stop) = self.ops_stop {
+            let _ = stop.send(true);
+        }
+        for service in self.services.into_iter().rev() {
+            service.shutdown().await;
+        }
+    }
+}
+
+async fn serve_ops(addr: SocketAddr) -> anyhow::Result<(SocketAddr, watch::Sender<bool>)> {
+    let listener =
+        TcpListener::bind(addr).await.with_context(|| format!("telemetry.ops_listen: cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let app = axum::Router::new()
+        .route("/metrics", axum::routing::get(|| async { canopy_kit::telemetry::render_metrics() }))
+        .route("/healthz", axum::routing::get(|| async { "ok\n" }));
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    Ok((bound, stop_tx))
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("install SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}

@@ -1,0 +1,121 @@
+//! The `canopyd` command line. Errors end the process with exit code 1 and one line
+//! on stderr naming the setting or file at fault.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use canopy_kit::config::{KitConfig, LogFormat};
+use canopyd::host::{Host, shutdown_signal};
+use canopyd::registry;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "canopyd", version, about = "Runs Canopy services")]
+struct Cli {
+    /// Configuration file (TOML); `CANOPY_…` environment variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Everything on this machine: private PostgreSQL/Redis when unconfigured, dev PKI,
+    /// every service over mTLS on loopback.
+    Dev {
+        /// Folder for the private servers, PKI and endpoints.json.
+        #[arg(long, default_value = ".canopy")]
+        dir: PathBuf,
+        /// Services to run, comma separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        services: Vec<String>,
+    },
+    /// Runs services against configured PostgreSQL, Redis and certificates.
+    Run {
+        /// Services to run, comma separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        services: Vec<String>,
+    },
+    /// Writes a dev PKI (trust anchor, issuer, a leaf per workload of the mesh policy).
+    Pki {
+        /// Output folder.
+        #[arg(long, default_value = ".canopy/pki")]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(anyhow::anyhow!("cannot start the async runtime: {error}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+fn fail(error: anyhow::Error) -> ExitCode {
+    let line = format!("{error:#}").replace('\n', " ");
+    eprintln!("canopyd: error: {line}");
+    ExitCode::FAILURE
+}
+
+fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<KitConfig> {
+    let mut config: KitConfig = canopy_kit::config::load(path)?;
+    // The conventional variables work too, below the CANOPY_ ones.
+    if config.database.url.is_empty()
+        && let Ok(url) = std::env::var("DATABASE_URL")
+    {
+        config.database.url = url;
+    }
+    if config.redis.url.is_empty()
+        && let Ok(url) = std::env::var("REDIS_URL")
+    {
+        config.redis.url = url;
+    }
+    Ok(config)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = load_config(cli.config.as_deref())?;
+    match cli.command {
+        Command::Dev { dir, services } => {
+            let specs = registry::select(&services).map_err(anyhow::Error::msg)?;
+            if std::env::var_os("CANOPY_TELEMETRY__LOG_FORMAT").is_none() && cli.config.is_none() {
+                config.telemetry.log_format = LogFormat::Pretty;
+            }
+            if std::env::var_os("CANOPY_TELEMETRY__OPS_LISTEN").is_none() && cli.config.is_none() {
+                config.telemetry.ops_listen = "127.0.0.1:0".into();
+            }
+            let _telemetry = canopy_kit::telemetry::init(&config.telemetry, "canopyd")?;
+            canopyd::dev::run(config, &dir, &specs).await
+        }
+        Command::Run { services } => {
+            let specs = registry::select(&services).map_err(anyhow::Error::msg)?;
+            if config.database.url.is_empty() {
+                anyhow::bail!("database.url is not set (config file, CANOPY_DATABASE__URL or DATABASE_URL)");
+            }
+            if config.redis.url.is_empty() {
+                anyhow::bail!("redis.url is not set (config file, CANOPY_REDIS__URL or REDIS_URL)");
+            }
+            let _telemetry = canopy_kit::telemetry::init(&config.telemetry, "canopyd")?;
+            let host = Host::start(config, &specs).await?;
+            for (service, addr) in host.endpoints() {
+                tracing::info!(service, %addr, "listening");
+            }
+            shutdown_signal().await;
+            host.shutdown().await;
+            Ok(())
+        }
+        Command::Pki { dir } => {
+            let policy = canopy_kit::mesh::MeshPolicy::load(&config.mesh.policy_file)?;
+            let workloads: Vec<&str> = policy.workloads().collect();
+            canopy_kit::mesh::DevPki::generate(&dir, &config.mesh.namespace, &config.mesh.trust_domain, &workloads)?;
+            println!("wrote dev PKI for {} to {}", workloads.join(", "), dir.display());
+            Ok(())
+        }
+    }
+}

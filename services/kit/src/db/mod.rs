@@ -1,0 +1,108 @@
+//! PostgreSQL: the role model, per-service schema migrations, tenant-scoped
+//! transactions and the catalog audit that proves isolation holds.
+//!
+//! Two pools, two roles. The *owner* connection creates roles and runs migrations as
+//! `owner_role`, which owns every schema and table. Services run as `app_role`:
+//! NOSUPERUSER, NOBYPASSRLS, owning nothing, so row-level security always applies.
+
+mod catalog;
+mod migrate;
+mod roles;
+mod scope;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+
+pub use catalog::{CatalogViolation, audit_catalog};
+pub use migrate::migrate_schema;
+pub use roles::{RoleNames, ensure_roles};
+pub use scope::{Scope, TenantId, begin_scoped};
+
+use crate::config::DatabaseConfig;
+
+/// Why the database could not be prepared. Messages name the setting at fault and
+/// never contain a password.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database.url is not set")]
+    MissingUrl,
+    #[error("{setting} is not a valid PostgreSQL url: {reason}")]
+    InvalidUrl { setting: &'static str, reason: String },
+    #[error("cannot connect to PostgreSQL at {target} ({setting}): {reason}")]
+    Unreachable { setting: &'static str, target: String, reason: String },
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("migrating schema {schema}: {source}")]
+    Migrate {
+        schema: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+}
+
+/// Connections of one service: `app` for requests, `owner` for migrations and admin.
+#[derive(Clone, Debug)]
+pub struct Database {
+    /// Runs as `app_role`; every request goes through [`Database::begin`].
+    pub app: PgPool,
+    /// Runs as the configured bootstrap user; migrations switch to `owner_role`.
+    pub owner: PgPool,
+    /// The roles in force.
+    pub roles: RoleNames,
+}
+
+impl Database {
+    /// Connects both pools, creating the roles first when `manage_roles` is on.
+    pub async fn connect(config: &DatabaseConfig) -> Result<Self, DbError> {
+        if config.url.is_empty() {
+            return Err(DbError::MissingUrl);
+        }
+        let roles = RoleNames::new(&config.owner_role, &config.app_role)?;
+        let owner_options = parse_url("database.url", &config.url)?;
+        let acquire = Duration::from_secs_f64(config.acquire_timeout_secs.max(0.1));
+        let owner = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(acquire)
+            .connect_with(owner_options.clone())
+            .await
+            .map_err(|e| unreachable("database.url", &owner_options, e))?;
+        if config.manage_roles {
+            ensure_roles(&owner, &roles).await?;
+        }
+        let app_options = if config.app_url.is_empty() {
+            owner_options.clone().username(roles.app()).password("")
+        } else {
+            parse_url("database.app_url", &config.app_url)?
+        };
+        let app = PgPoolOptions::new()
+            .max_connections(config.max_connections.max(1))
+            .acquire_timeout(acquire)
+            .connect_with(app_options.clone())
+            .await
+            .map_err(|e| unreachable("database.app_url", &app_options, e))?;
+        Ok(Self { app, owner, roles })
+    }
+
+    /// Measures a round trip on the app pool (for health reports).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("select 1").execute(&self.app).await.map(|_| ())
+    }
+}
+
+fn parse_url(setting: &'static str, url: &str) -> Result<PgConnectOptions, DbError> {
+    url.parse::<PgConnectOptions>()
+        .map(|o| o.log_statements(tracing::log::LevelFilter::Debug))
+        .map_err(|e| DbError::InvalidUrl { setting, reason: e.to_string() })
+}
+
+fn unreachable(setting: &'static str, options: &PgConnectOptions, error: sqlx::Error) -> DbError {
+    DbError::Unreachable {
+        setting,
+        target: format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("")),
+        reason: error.to_string(),
+    }
+}

@@ -1,0 +1,82 @@
+//! Creates the owner and app roles, race-free across processes starting together.
+
+use sqlx::PgPool;
+
+use super::DbError;
+
+/// Validated role names (they are spliced into DDL, so only plain identifiers pass).
+#[derive(Clone, Debug)]
+pub struct RoleNames {
+    owner: String,
+    app: String,
+}
+
+impl RoleNames {
+    pub fn new(owner: &str, app: &str) -> Result<Self, DbError> {
+        for (setting, name) in [("database.owner_role", owner), ("database.app_role", app)] {
+            if !is_plain_identifier(name) {
+                return Err(DbError::InvalidName(format!(
+                    "{setting}: {name:?} must be 1-63 characters of a-z, 0-9 and _, starting with a letter"
+                )));
+            }
+        }
+        if owner == app {
+            return Err(DbError::InvalidName("database.app_role must differ from database.owner_role".into()));
+        }
+        Ok(Self { owner: owner.into(), app: app.into() })
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    pub fn app(&self) -> &str {
+        &self.app
+    }
+}
+
+/// Lowercase identifiers that need no quoting; schema names follow the same rule.
+pub(crate) fn is_plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && name.len() <= 63
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+/// Creates the roles if missing. The app role can log in but has no privilege beyond
+/// what migrations grant it; the owner role cannot log in at all.
+pub async fn ensure_roles(pool: &PgPool, roles: &RoleNames) -> Result<(), DbError> {
+    let statements = [
+        (roles.owner(), format!("create role {} nologin nosuperuser nobypassrls", roles.owner())),
+        (
+            roles.app(),
+            format!(
+                "create role {} login nosuperuser nobypassrls nocreatedb nocreaterole noinherit",
+                roles.app()
+            ),
+        ),
+    ];
+    for (name, ddl) in statements {
+        let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
+            .bind(name)
+            .fetch_one(pool)
+            .await?;
+        if exists {
+            continue;
+        }
+        match sqlx::query(&ddl).execute(pool).await {
+            Ok(_) => {}
+            // Another process created it between our check and our create.
+            Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42710") | Some("23505")) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // The bootstrap user must be able to SET ROLE to the owner to run migrations.
+    let grant = format!("grant {} to current_user", roles.owner());
+    match sqlx::query(&grant).execute(pool).await {
+        Ok(_) => Ok(()),
+        // Already a member (or a superuser granting to itself in a race): fine.
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42710") | Some("0LP01")) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

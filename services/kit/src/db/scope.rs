@@ -1,0 +1,61 @@
+//! Tenant-scoped transactions: every request's SQL runs inside one that starts with
+//! `SET LOCAL` of the tenant and scope, so row-level security policies see them and
+//! nothing survives the transaction on a pooled connection.
+//!
+//! The policy every tenant-owned table carries (see docs/ARCHITECTURE.md):
+//! ```sql
+//! create policy tenant_isolation on <schema>.<table>
+//!   using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
+//!          or current_setting('canopy.scope', true) = 'platform')
+//!   with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
+//!          or current_setting('canopy.scope', true) = 'platform');
+//! ```
+
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::Database;
+
+/// A customer's id. Tenant data is keyed by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(pub Uuid);
+
+impl std::fmt::Display for TenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Whose rows a transaction may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only this tenant's rows.
+    Tenant(TenantId),
+    /// Every tenant's rows. Only ever set from a platform principal's request.
+    Platform,
+    /// No tenant: tenant-owned tables look empty (for work that touches none).
+    Unscoped,
+}
+
+impl Database {
+    /// Begins a transaction on the app pool with `scope` in force.
+    pub async fn begin(&self, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        begin_scoped(&self.app, scope).await
+    }
+}
+
+/// Begins a transaction on `pool` with `scope` set transaction-locally.
+pub async fn begin_scoped(pool: &PgPool, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let (tenant, scope_name) = match scope {
+        Scope::Tenant(id) => (id.0.to_string(), "tenant"),
+        Scope::Platform => (String::new(), "platform"),
+        Scope::Unscoped => (String::new(), "none"),
+    };
+    sqlx::query("select set_config('canopy.tenant_id', $1, true), set_config('canopy.scope', $2, true)")
+        .bind(tenant)
+        .bind(scope_name)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}

@@ -1,0 +1,23 @@
+//! The shared runtime of every Canopy service.
+//!
+//! A service crate provides a [`server::ServiceSpec`] (its name, schema, migrations
+//! and routes); the kit does the rest: configuration ([`config`]), PostgreSQL with the
+//! role model, migrations and tenant-scoped transactions ([`db`]), Redis ([`cache`]),
+//! the error model ([`error`]), logs/traces/metrics ([`telemetry`]), mTLS and the mesh
+//! policy ([`mesh`]), method policies from the contracts ([`access`]), and hosting with
+//! health, reflection, the system service and graceful shutdown ([`server`]).
+
+pub mod access;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod local;
+pub mod mesh;
+pub mod server;
+pub mod system;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{ApiError, FieldViolation};
