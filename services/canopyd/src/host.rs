@@ -66,13 +66,19 @@ impl Host {
         self.services.iter().map(|s| (s.name, s.addr)).collect()
     }
 
-    /// Stops every service gracefully, in reverse start order.
+    /// Stops every service gracefully: all report NOT_SERVING at once, one drain
+    /// period passes, then each stops in reverse start order.
     pub async fn shutdown(self) {
         if let Some(stop) = self.ops_stop {
             let _ = stop.send(true);
         }
+        let drain = self.services.iter().map(|s| s.drain_period()).max().unwrap_or_default();
+        for service in &self.services {
+            service.start_draining().await;
+        }
+        tokio::time::sleep(drain).await;
         for service in self.services.into_iter().rev() {
-            service.shutdown().await;
+            service.stop().await;
         }
     }
 }

@@ -58,9 +58,25 @@ fn main() -> ExitCode {
 }
 
 fn fail(error: anyhow::Error) -> ExitCode {
-    let line = format!("{error:#}").replace('\n', " ");
-    eprintln!("canopyd: error: {line}");
+    eprintln!("canopyd: error: {}", one_line(&error));
     ExitCode::FAILURE
+}
+
+/// The error and its causes on one line, skipping causes a message already quotes
+/// (our error types often embed their source's text).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<KitConfig> {

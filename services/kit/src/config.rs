@@ -175,7 +175,7 @@ impl Default for TelemetryConfig {
     fn default() -> Self {
         Self {
             log_format: LogFormat::Json,
-            log_filter: "info".into(),
+            log_filter: "info,sqlx=warn".into(),
             otlp_endpoint: String::new(),
             ops_listen: "127.0.0.1:9464".into(),
         }

@@ -244,10 +244,25 @@ impl RunningService {
     /// Reports NOT_SERVING, keeps answering for the drain period so balancers move
     /// away, then stops accepting and waits for in-flight calls to finish.
     pub async fn shutdown(self) {
+        self.start_draining().await;
+        tokio::time::sleep(self.drain).await;
+        self.stop().await;
+    }
+
+    /// Reports NOT_SERVING on every health name while still answering calls.
+    pub async fn start_draining(&self) {
         for name in &self.grpc_services {
             self.health.set_service_status(*name, ServingStatus::NotServing).await;
         }
-        tokio::time::sleep(self.drain).await;
+    }
+
+    /// The configured drain period.
+    pub fn drain_period(&self) -> Duration {
+        self.drain
+    }
+
+    /// Stops accepting and waits for in-flight calls (no drain period).
+    pub async fn stop(self) {
         let _ = self.stop.send(true);
         match self.task.await {
             Ok(Ok(())) => tracing::info!(service = self.name, "service stopped"),

@@ -33,7 +33,7 @@ pub async fn migrate_schema(
         sqlx::query(&format!("set role {owner}")).execute(&mut *conn).await?;
         sqlx::query(&format!("set search_path to {schema}")).execute(&mut *conn).await?;
         let applied = migrator.run_direct(&mut *conn).await;
-        let restored = sqlx::query("reset role; reset search_path").execute(&mut *conn).await;
+        let restored = sqlx::raw_sql("reset role; reset search_path").execute(&mut *conn).await;
         applied.map_err(|source| DbError::Migrate { schema: schema.to_string(), source })?;
         restored?;
 

@@ -53,6 +53,8 @@ pub struct Database {
     pub owner: PgPool,
     /// The roles in force.
     pub roles: RoleNames,
+    /// How `app` connects, for callers that need a dedicated pool as the app role.
+    pub app_options: PgConnectOptions,
 }
 
 impl Database {
@@ -84,7 +86,7 @@ impl Database {
             .connect_with(app_options.clone())
             .await
             .map_err(|e| unreachable("database.app_url", &app_options, e))?;
-        Ok(Self { app, owner, roles })
+        Ok(Self { app, owner, roles, app_options })
     }
 
     /// Measures a round trip on the app pool (for health reports).

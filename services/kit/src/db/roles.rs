@@ -72,11 +72,16 @@ pub async fn ensure_roles(pool: &PgPool, roles: &RoleNames) -> Result<(), DbErro
         }
     }
     // The bootstrap user must be able to SET ROLE to the owner to run migrations.
-    let grant = format!("grant {} to current_user", roles.owner());
-    match sqlx::query(&grant).execute(pool).await {
-        Ok(_) => Ok(()),
-        // Already a member (or a superuser granting to itself in a race): fine.
-        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42710") | Some("0LP01")) => Ok(()),
-        Err(e) => Err(e.into()),
+    let member = "select pg_has_role(current_user, $1, 'member')";
+    if sqlx::query_scalar::<_, bool>(member).bind(roles.owner()).fetch_one(pool).await? {
+        return Ok(());
     }
+    let grant = format!("grant {} to current_user", roles.owner());
+    if let Err(error) = sqlx::query(&grant).execute(pool).await {
+        // Several processes granting at once can collide; what matters is the outcome.
+        if !sqlx::query_scalar::<_, bool>(member).bind(roles.owner()).fetch_one(pool).await? {
+            return Err(error.into());
+        }
+    }
+    Ok(())
 }

@@ -1,1 +1,9 @@
-fn main() {}
+//! Integration tests of the kit against real PostgreSQL, Redis and mTLS over loopback.
+
+mod access;
+mod catalog;
+mod config;
+mod database;
+mod errors;
+mod mesh;
+mod support;
