@@ -46,7 +46,11 @@ impl CanopyBuilder {
     }
 
     /// Client certificate chain and key (PEM), for mTLS inside the mesh.
-    pub fn client_identity_pem(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+    pub fn client_identity_pem(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
         self.identity_pem = Some((cert_pem.into(), key_pem.into()));
         self
     }
@@ -72,7 +76,10 @@ impl CanopyBuilder {
 
     /// Opens the channel.
     pub async fn connect(self) -> Result<Canopy, ConnectError> {
-        let invalid = |reason: String| ConnectError::InvalidUrl { url: self.url.clone(), reason };
+        let invalid = |reason: String| ConnectError::InvalidUrl {
+            url: self.url.clone(),
+            reason,
+        };
         let mut endpoint = Endpoint::from_shared(self.url.clone())
             .map_err(|e| invalid(e.to_string()))?
             .connect_timeout(self.connect_timeout)
@@ -83,7 +90,9 @@ impl CanopyBuilder {
         }
         if uri.scheme_str() == Some("https") {
             let Some(ca) = &self.ca_pem else {
-                return Err(ConnectError::MissingCa { url: self.url.clone() });
+                return Err(ConnectError::MissingCa {
+                    url: self.url.clone(),
+                });
             };
             let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
             if let Some((cert, key)) = &self.identity_pem {
@@ -94,7 +103,10 @@ impl CanopyBuilder {
             }
             endpoint = endpoint
                 .tls_config(tls)
-                .map_err(|source| ConnectError::Transport { url: self.url.clone(), source })?;
+                .map_err(|source| ConnectError::Transport {
+                    url: self.url.clone(),
+                    source,
+                })?;
         }
         let channel = if self.lazy {
             endpoint.connect_lazy()
@@ -102,9 +114,15 @@ impl CanopyBuilder {
             endpoint
                 .connect()
                 .await
-                .map_err(|source| ConnectError::Transport { url: self.url.clone(), source })?
+                .map_err(|source| ConnectError::Transport {
+                    url: self.url.clone(),
+                    source,
+                })?
         };
-        Ok(Canopy { channel, token: BearerToken::default() })
+        Ok(Canopy {
+            channel,
+            token: BearerToken::default(),
+        })
     }
 }
 
@@ -170,10 +188,41 @@ impl BearerToken {
 }
 
 impl Interceptor for BearerToken {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         if let Some(value) = &self.0 {
-            request.metadata_mut().insert("authorization", value.clone());
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
         }
         Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_malformed_url_is_refused_with_its_reason() {
+        let error = Canopy::builder("not a url").connect().await.unwrap_err();
+        assert!(matches!(error, ConnectError::InvalidUrl { .. }), "{error}");
+    }
+
+    #[tokio::test]
+    async fn https_without_a_trust_anchor_is_refused_before_dialling() {
+        let error = Canopy::builder("https://127.0.0.1:1").connect().await.unwrap_err();
+        assert!(matches!(error, ConnectError::MissingCa { .. }), "{error}");
+    }
+
+    #[test]
+    fn the_token_is_sent_as_a_bearer_header() {
+        let mut interceptor = BearerToken::new("abc.def");
+        let request = interceptor.call(tonic::Request::new(())).unwrap();
+        assert_eq!(request.metadata().get("authorization").unwrap(), "Bearer abc.def");
+        let mut none = BearerToken::default();
+        assert!(none.call(tonic::Request::new(())).unwrap().metadata().get("authorization").is_none());
     }
 }

@@ -25,7 +25,9 @@ use crate::access::{AccessError, MethodPolicies};
 use crate::cache::{Cache, CacheError};
 use crate::config::{KitConfig, MeshMode};
 use crate::db::{Database, DbError, migrate_schema};
-use crate::mesh::{self, MeshAuthzLayer, MeshClientIdentity, MeshPolicy, PolicyError, TlsError, WorkloadIdentity};
+use crate::mesh::{
+    self, MeshAuthzLayer, MeshClientIdentity, MeshPolicy, PolicyError, TlsError, WorkloadIdentity,
+};
 use crate::system::System;
 use crate::telemetry::RpcTelemetryLayer;
 
@@ -69,7 +71,11 @@ pub enum StartError {
         source: TlsError,
     },
     #[error("service {service}: cannot listen on {addr}: {reason}")]
-    Bind { service: &'static str, addr: SocketAddr, reason: String },
+    Bind {
+        service: &'static str,
+        addr: SocketAddr,
+        reason: String,
+    },
     #[error("service {service}: {source}")]
     Database {
         service: &'static str,
@@ -83,7 +89,10 @@ pub enum StartError {
     #[error("method policies: {0}")]
     Access(#[from] AccessError),
     #[error("service {service}: {reason}")]
-    Routes { service: &'static str, reason: String },
+    Routes {
+        service: &'static str,
+        reason: String,
+    },
 }
 
 /// What the services of one process share: configuration, Redis, the mesh policy,
@@ -105,34 +114,58 @@ impl SharedRuntime {
         let mesh_policy = Arc::new(MeshPolicy::load(&config.mesh.policy_file)?);
         let policies = Arc::new(MethodPolicies::from_descriptor_set(FILE_DESCRIPTOR_SET)?);
         let cache = Cache::connect(&config.redis).await?;
-        Ok(Self { config: Arc::new(config), cache, mesh_policy, policies, endpoints: Endpoints::default() })
+        Ok(Self {
+            config: Arc::new(config),
+            cache,
+            mesh_policy,
+            policies,
+            endpoints: Endpoints::default(),
+        })
     }
 
     fn identity(&self, name: &str) -> WorkloadIdentity {
-        WorkloadIdentity::new(name, &self.config.mesh.namespace, &self.config.mesh.trust_domain)
+        WorkloadIdentity::new(
+            name,
+            &self.config.mesh.namespace,
+            &self.config.mesh.trust_domain,
+        )
     }
 
     /// Starts `spec` on `listen`. On error nothing of it keeps running.
-    pub async fn start(&self, spec: &ServiceSpec, listen: SocketAddr) -> Result<RunningService, StartError> {
+    pub async fn start(
+        &self,
+        spec: &ServiceSpec,
+        listen: SocketAddr,
+    ) -> Result<RunningService, StartError> {
         let service = spec.name;
         let identity = self.identity(service);
         let mesh = &self.config.mesh;
         let tls = match mesh.mode {
-            MeshMode::Mtls => {
-                Some(mesh::server_config(&mesh.pki_dir, &identity).map_err(|source| StartError::Tls { service, source })?)
-            }
+            MeshMode::Mtls => Some(
+                mesh::server_config(&mesh.pki_dir, &identity)
+                    .map_err(|source| StartError::Tls { service, source })?,
+            ),
             MeshMode::Plaintext => None,
         };
         let client_identity = match mesh.mode {
             MeshMode::Mtls => Some(
-                mesh::client_identity(&mesh.pki_dir, &identity).map_err(|source| StartError::Tls { service, source })?,
+                mesh::client_identity(&mesh.pki_dir, &identity)
+                    .map_err(|source| StartError::Tls { service, source })?,
             ),
             MeshMode::Plaintext => None,
         };
         let listener = TcpListener::bind(listen)
             .await
-            .map_err(|e| StartError::Bind { service, addr: listen, reason: e.to_string() })?;
-        let addr = listener.local_addr().map_err(|e| StartError::Bind { service, addr: listen, reason: e.to_string() })?;
+            .map_err(|e| StartError::Bind {
+                service,
+                addr: listen,
+                reason: e.to_string(),
+            })?;
+        let addr = listener.local_addr().map_err(|e| StartError::Bind {
+            service,
+            addr: listen,
+            reason: e.to_string(),
+        })?;
 
         let database = match spec.schema {
             None => None,
@@ -166,17 +199,26 @@ impl SharedRuntime {
         };
         let routes = (spec.routes)(context)
             .await
-            .map_err(|e| StartError::Routes { service, reason: format!("{e:#}") })?;
+            .map_err(|e| StartError::Routes {
+                service,
+                reason: format!("{e:#}"),
+            })?;
 
         let (health, health_service) = tonic_health::server::health_reporter();
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .build_v1()
-            .map_err(|e| StartError::Routes { service, reason: format!("reflection: {e}") })?;
+            .map_err(|e| StartError::Routes {
+                service,
+                reason: format!("reflection: {e}"),
+            })?;
         let reflection_v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .build_v1alpha()
-            .map_err(|e| StartError::Routes { service, reason: format!("reflection: {e}") })?;
+            .map_err(|e| StartError::Routes {
+                service,
+                reason: format!("reflection: {e}"),
+            })?;
         let system = SystemServiceServer::new(System {
             service,
             workload_identity: identity.dns_name(),
@@ -195,12 +237,19 @@ impl SharedRuntime {
         grpc_services.push("canopy.system.v1.SystemService");
         grpc_services.push("");
         for name in &grpc_services {
-            health.set_service_status(*name, ServingStatus::Serving).await;
+            health
+                .set_service_status(*name, ServingStatus::Serving)
+                .await;
         }
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let incoming = mesh::accept(listener, tls, mesh.trust_domain.clone(), stop_rx.clone());
-        let authz = MeshAuthzLayer::new(self.mesh_policy.clone(), mesh.mode, &mesh.namespace, &mesh.trust_domain);
+        let authz = MeshAuthzLayer::new(
+            self.mesh_policy.clone(),
+            mesh.mode,
+            &mesh.namespace,
+            &mesh.trust_domain,
+        );
         let server = tonic::transport::Server::builder()
             .layer(RpcTelemetryLayer::new(service))
             .layer(authz)
@@ -213,7 +262,10 @@ impl SharedRuntime {
             };
             server.serve_with_incoming_shutdown(incoming, signal).await
         });
-        self.endpoints.write().expect("endpoints lock poisoned").insert(service.to_string(), addr);
+        self.endpoints
+            .write()
+            .expect("endpoints lock poisoned")
+            .insert(service.to_string(), addr);
         tracing::info!(service, %addr, identity = %identity, "service started");
         Ok(RunningService {
             name: service,
@@ -252,7 +304,9 @@ impl RunningService {
     /// Reports NOT_SERVING on every health name while still answering calls.
     pub async fn start_draining(&self) {
         for name in &self.grpc_services {
-            self.health.set_service_status(*name, ServingStatus::NotServing).await;
+            self.health
+                .set_service_status(*name, ServingStatus::NotServing)
+                .await;
         }
     }
 
@@ -266,10 +320,15 @@ impl RunningService {
         let _ = self.stop.send(true);
         match self.task.await {
             Ok(Ok(())) => tracing::info!(service = self.name, "service stopped"),
-            Ok(Err(error)) => tracing::warn!(service = self.name, %error, "service stopped with an error"),
+            Ok(Err(error)) => {
+                tracing::warn!(service = self.name, %error, "service stopped with an error")
+            }
             Err(error) => tracing::warn!(service = self.name, %error, "service task failed"),
         }
-        self.endpoints.write().expect("endpoints lock poisoned").remove(self.name);
+        self.endpoints
+            .write()
+            .expect("endpoints lock poisoned")
+            .remove(self.name);
     }
 }
 
@@ -305,7 +364,9 @@ impl MeshClients {
             Some(identity) => Canopy::builder(format!("https://{addr}"))
                 .ca_certificate_pem(identity.trust_anchor_pem.clone())
                 .client_identity_pem(identity.cert_pem.clone(), identity.key_pem.clone())
-                .server_name(WorkloadIdentity::new(service, &self.namespace, &self.trust_domain).dns_name()),
+                .server_name(
+                    WorkloadIdentity::new(service, &self.namespace, &self.trust_domain).dns_name(),
+                ),
             None => Canopy::builder(format!("http://{addr}")),
         };
         Ok(builder.lazy().connect().await?)

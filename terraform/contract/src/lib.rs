@@ -1,1 +1,43 @@
-//! placeholder
+//! Reads Canopy's Terraform modules and site templates and checks them against the
+//! conventions and the provisioner contract, without Terraform or provider plugins.
+//!
+//! * [`Module::load`] parses a module directory: variables, outputs, locals, resources,
+//!   module calls, version constraints and every `var.*`, `local.*` and `module.*`
+//!   reference.
+//! * [`check_tree`] runs every check over `terraform/` and returns [`Violation`]s; the
+//!   individual checks ([`check_variables`], [`check_module_calls`], [`check_tags`],
+//!   [`check_versions`], [`check_site_template`], [`check_layout`]) work on one module.
+//! * [`SiteContract`] is `terraform/sites/contract.json`; [`site_template_inputs`] lists
+//!   what a template really declares, and [`SiteVariables`] is what the provisioner
+//!   writes as `terraform.tfvars.json`.
+//! * [`plan_site`] lists the resource addresses a template would create for given inputs,
+//!   which the sandbox executor walks through instead of calling a cloud.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod check;
+mod contract;
+mod error;
+mod expr;
+mod module;
+mod plan;
+mod tagging;
+
+pub use check::{
+    Layout, TagPolicy, Violation, ViolationKind, check_example, check_layout, check_module_calls,
+    check_reusable_module, check_site, check_site_template, check_tags, check_tree,
+    check_variables, check_versions, module_dirs,
+};
+pub use contract::{
+    CONTRACT_PATH, CloudProvider, ContractInput, ContractOutput, ProviderContract, SiteContract,
+    SiteRuntime, SiteVariables, TemplateInput, site_template_inputs,
+};
+pub use error::Error;
+pub use expr::{ExprFacts, Reference, render_type, string_literals};
+pub use module::{
+    Local, LocatedReference, Module, ModuleCall, Output, RequiredProvider, Resource, Validation,
+    Variable,
+};
+pub use plan::{PlannedResource, plan_module, plan_site};
+pub use tagging::{Tagging, known_resource_types, tagging};

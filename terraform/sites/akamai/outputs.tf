@@ -15,10 +15,10 @@ output "public_addresses" {
 # so every template answers the same contract.
 output "database_endpoint" {
   description = "host:port of the site's database, or null when the site has none"
-  value       = var.database_enabled ? null : null
+  value       = null
 }
 
 output "storage_bucket" {
   description = "Name of the site's object storage bucket, or null when the site has none"
-  value       = var.storage_enabled ? null : null
+  value       = null
 }

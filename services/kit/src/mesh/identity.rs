@@ -32,11 +32,16 @@ impl WorkloadIdentity {
 
     /// Parses a DNS SAN; `None` when it is not a workload identity in `trust_domain`.
     pub fn parse(dns_name: &str, trust_domain: &str) -> Option<Self> {
-        let rest = dns_name.strip_suffix(trust_domain)?.strip_suffix(".identity.linkerd.")?;
+        let rest = dns_name
+            .strip_suffix(trust_domain)?
+            .strip_suffix(".identity.linkerd.")?;
         let rest = rest.strip_suffix(".serviceaccount")?;
         let (service_account, namespace) = rest.split_once('.')?;
         let label_ok = |s: &str| {
-            !s.is_empty() && s.len() <= 63 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            !s.is_empty()
+                && s.len() <= 63
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         };
         if !label_ok(service_account) || !label_ok(namespace) {
             return None;

@@ -46,7 +46,11 @@ impl Connected for MeshStream {
 }
 
 impl AsyncRead for MeshStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Self::Tls(s, _) => Pin::new(s.as_mut()).poll_read(cx, buf),
             Self::Plain(s, _) => Pin::new(s).poll_read(cx, buf),
@@ -55,7 +59,11 @@ impl AsyncRead for MeshStream {
 }
 
 impl AsyncWrite for MeshStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Self::Tls(s, _) => Pin::new(s.as_mut()).poll_write(cx, buf),
             Self::Plain(s, _) => Pin::new(s).poll_write(cx, buf),
@@ -110,9 +118,17 @@ pub fn accept(
             let trust_domain = trust_domain.clone();
             tokio::spawn(async move {
                 let stream = match acceptor {
-                    None => MeshStream::Plain(tcp, PeerInfo { remote_addr, workload: None }),
+                    None => MeshStream::Plain(
+                        tcp,
+                        PeerInfo {
+                            remote_addr,
+                            workload: None,
+                        },
+                    ),
                     Some(acceptor) => {
-                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp))
+                            .await
+                        {
                             Ok(Ok(tls)) => {
                                 let workload = tls
                                     .get_ref()
@@ -120,9 +136,17 @@ pub fn accept(
                                     .peer_certificates()
                                     .and_then(|chain| chain.first())
                                     .and_then(|leaf| {
-                                        dns_names(leaf).iter().find_map(|n| WorkloadIdentity::parse(n, &trust_domain))
+                                        dns_names(leaf)
+                                            .iter()
+                                            .find_map(|n| WorkloadIdentity::parse(n, &trust_domain))
                                     });
-                                MeshStream::Tls(Box::new(tls), PeerInfo { remote_addr, workload })
+                                MeshStream::Tls(
+                                    Box::new(tls),
+                                    PeerInfo {
+                                        remote_addr,
+                                        workload,
+                                    },
+                                )
                             }
                             Ok(Err(error)) => {
                                 tracing::info!(%remote_addr, %error, "mesh handshake refused");

@@ -14,5 +14,11 @@ fn no_routes(_: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
 
 /// The `identity` workload hosting the kit surfaces over the fixture schema.
 pub fn spec(name: &'static str) -> ServiceSpec {
-    ServiceSpec { name, schema: Some("fixture"), migrator: Some(&FIXTURE_MIGRATIONS), grpc_services: &[], routes: no_routes }
+    ServiceSpec {
+        name,
+        schema: Some("fixture"),
+        migrator: Some(&FIXTURE_MIGRATIONS),
+        grpc_services: &[],
+        routes: no_routes,
+    }
 }

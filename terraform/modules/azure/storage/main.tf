@@ -47,7 +47,7 @@ resource "azurerm_storage_container" "this" {
 resource "azurerm_role_assignment" "data_contributor" {
   count = length(var.data_contributor_principal_ids)
 
-  scope                = azurerm_storage_container.this.resource_manager_id
+  scope                = azurerm_storage_container.this.id
   role_definition_name = "Storage Blob Data Contributor"
   principal_id         = var.data_contributor_principal_ids[count.index]
   principal_type       = "ServicePrincipal"

@@ -1,0 +1,73 @@
+//! Running the binary.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// `canopyd` with a clean environment: no DATABASE_URL/REDIS_URL/CANOPY_* leak in
+/// from the test runner, and the repository root as working directory (for
+/// `mesh/policy.toml`).
+pub fn canopyd() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_canopyd"));
+    command.env_clear();
+    for key in ["PATH", "HOME", "LANG"] {
+        if let Some(value) = std::env::var_os(key) {
+            command.env(key, value);
+        }
+    }
+    command
+        .current_dir(canopy_kit::testing::repo_root())
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs to completion (start-up failures exit on their own) with a timeout guard.
+pub fn run_to_exit(mut command: Command) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn canopyd");
+    let pid = child.id();
+    let guard = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    });
+    let output = child.wait_with_output().expect("wait for canopyd");
+    drop(guard);
+    output
+}
+
+/// The single error line canopyd printed, asserting it printed exactly one.
+pub fn error_line(output: &Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "exit code; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("canopyd: error: "))
+        .collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "exactly one error line expected in:\n{stderr}"
+    );
+    errors[0].to_string()
+}
+
+/// Whether a process is alive.
+pub fn alive(pid: i32) -> bool {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+}
+
+/// The postmaster pid a private cluster recorded, if it is running.
+pub fn postmaster_pid(data_dir: &Path) -> Option<i32> {
+    let text = std::fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
+    text.lines().next()?.trim().parse().ok()
+}
