@@ -40,5 +40,7 @@ fi
 
 if [[ ! -x .ci/tools/node_modules/.bin/buf ]]; then
   say "installing buf from the npm registry"
-  npm ci --prefix .ci/tools --no-audit --no-fund --loglevel=error >/dev/null
+  # `npm ci` rejects the lock over buf's optional per-platform packages (npm 11);
+  # `npm install` installs the same locked versions.
+  npm install --prefix .ci/tools --no-audit --no-fund --loglevel=error >/dev/null 2>&1
 fi
