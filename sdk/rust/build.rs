@@ -19,10 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     // The encoded form keeps extension options (prost_types would drop them).
-    std::fs::write(
-        out_dir.join("canopy_descriptor.bin"),
-        compiler.encode_file_descriptor_set(),
-    )?;
+    std::fs::write(out_dir.join("canopy_descriptor.bin"), compiler.encode_file_descriptor_set())?;
 
     tonic_prost_build::configure()
         .build_client(true)
@@ -38,11 +35,7 @@ fn collect_protos(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::R
         if path.is_dir() {
             collect_protos(root, &path, out)?;
         } else if path.extension().is_some_and(|ext| ext == "proto") {
-            out.push(
-                path.strip_prefix(root)
-                    .expect("walked below root")
-                    .to_path_buf(),
-            );
+            out.push(path.strip_prefix(root).expect("walked below root").to_path_buf());
         }
     }
     Ok(())

@@ -21,33 +21,17 @@ async fn every_service_is_healthy_reflects_the_contracts_and_reports_its_depende
     let services = env.spawn(SERVICES).await;
     let pool = prost_reflect::DescriptorPool::decode(canopy_sdk::FILE_DESCRIPTOR_SET).unwrap();
     for spec in SERVICES {
-        let client = services.client(spec.name, "gateway").await;
+        let client = services.client(spec.name, "canopyctl").await;
         let mut health = HealthClient::new(client.channel());
-        let status = health
-            .check(HealthCheckRequest {
-                service: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .status;
-        assert_eq!(
-            status,
-            tonic_health::pb::health_check_response::ServingStatus::Serving as i32,
-            "{}",
-            spec.name
-        );
+        let status = health.check(HealthCheckRequest { service: String::new() }).await.unwrap().into_inner().status;
+        assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32, "{}", spec.name);
 
         let mut reflection = ServerReflectionClient::new(client.channel());
         let request = ServerReflectionRequest {
             host: String::new(),
             message_request: Some(MessageRequest::ListServices(String::new())),
         };
-        let mut stream = reflection
-            .server_reflection_info(tokio_stream::iter([request]))
-            .await
-            .unwrap()
-            .into_inner();
+        let mut stream = reflection.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
         let Some(MessageResponse::ListServicesResponse(list)) =
             stream.message().await.unwrap().unwrap().message_response
         else {
@@ -63,19 +47,10 @@ async fn every_service_is_healthy_reflects_the_contracts_and_reports_its_depende
             );
         }
 
-        let info = client
-            .system()
-            .get_system_info(GetSystemInfoRequest {})
-            .await
-            .unwrap()
-            .into_inner();
+        let info = client.system().get_system_info(GetSystemInfoRequest {}).await.unwrap().into_inner();
         assert_eq!(info.service, spec.name);
         assert_eq!(info.status, ServingStatus::Serving as i32, "{info:?}");
-        assert!(
-            info.dependencies.iter().any(|d| d.name == "postgres"),
-            "{}: {info:?}",
-            spec.name
-        );
+        assert!(info.dependencies.iter().any(|d| d.name == "postgres"), "{}: {info:?}", spec.name);
     }
     services.shutdown().await;
 }
@@ -83,45 +58,22 @@ async fn every_service_is_healthy_reflects_the_contracts_and_reports_its_depende
 #[tokio::test]
 async fn every_service_refuses_unknown_workloads_and_uncertified_clients() {
     let env = TestEnv::new().await;
-    env.pki
-        .issue_leaf("intruder", LeafValidity::days(1))
-        .unwrap();
+    env.pki.issue_leaf("intruder", LeafValidity::days(1)).unwrap();
     let services = env.spawn(SERVICES).await;
     let ca = std::fs::read(env.pki.dir().join("trust-anchor.crt")).unwrap();
     for spec in SERVICES {
         let intruder = services.client(spec.name, "intruder").await;
-        let error = intruder
-            .system()
-            .get_system_info(GetSystemInfoRequest {})
-            .await
-            .unwrap_err();
-        assert_eq!(
-            error.code(),
-            Code::PermissionDenied,
-            "{}: {error:?}",
-            spec.name
-        );
+        let error = intruder.system().get_system_info(GetSystemInfoRequest {}).await.unwrap_err();
+        assert_eq!(error.code(), Code::PermissionDenied, "{}: {error:?}", spec.name);
 
-        let anonymous =
-            canopy_sdk::Canopy::builder(format!("https://{}", services.addr(spec.name)))
-                .ca_certificate_pem(ca.clone())
-                .server_name(format!(
-                    "{}.canopy.serviceaccount.identity.linkerd.cluster.local",
-                    spec.name
-                ))
-                .connect()
-                .await;
+        let anonymous = canopy_sdk::Canopy::builder(format!("https://{}", services.addr(spec.name)))
+            .ca_certificate_pem(ca.clone())
+            .server_name(format!("{}.canopy.serviceaccount.identity.linkerd.cluster.local", spec.name))
+            .connect()
+            .await;
         if let Ok(client) = anonymous {
-            let error = client
-                .system()
-                .get_system_info(GetSystemInfoRequest {})
-                .await
-                .unwrap_err();
-            assert!(
-                format!("{error:?}").contains("CertificateRequired"),
-                "{}: {error:?}",
-                spec.name
-            );
+            let error = client.system().get_system_info(GetSystemInfoRequest {}).await.unwrap_err();
+            assert!(format!("{error:?}").contains("CertificateRequired"), "{}: {error:?}", spec.name);
         }
     }
     services.shutdown().await;
@@ -132,19 +84,15 @@ async fn the_catalog_proves_isolation_once_every_service_has_migrated() {
     let env = TestEnv::new().await;
     let services = env.spawn(SERVICES).await;
     let pool = env.superuser_pool().await;
-    let violations = audit_catalog(&pool, &env.config.database.app_role, &[])
-        .await
-        .unwrap();
+    let violations = audit_catalog(&pool, &env.config.database.app_role, &[]).await.unwrap();
     assert!(violations.is_empty(), "{violations:#?}");
-    let schemas: Vec<String> =
-        sqlx::query_scalar("select nspname::text from pg_namespace where nspowner = 'canopy_owner'::regrole order by 1")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    let mut expected: Vec<String> = SERVICES
-        .iter()
-        .filter_map(|s| s.schema.map(String::from))
-        .collect();
+    let schemas: Vec<String> = sqlx::query_scalar(
+        "select nspname::text from pg_namespace where nspowner = 'canopy_owner'::regrole order by 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut expected: Vec<String> = SERVICES.iter().filter_map(|s| s.schema.map(String::from)).collect();
     expected.sort();
     assert_eq!(schemas, expected);
     services.shutdown().await;

@@ -46,11 +46,7 @@ impl CanopyBuilder {
     }
 
     /// Client certificate chain and key (PEM), for mTLS inside the mesh.
-    pub fn client_identity_pem(
-        mut self,
-        cert_pem: impl Into<Vec<u8>>,
-        key_pem: impl Into<Vec<u8>>,
-    ) -> Self {
+    pub fn client_identity_pem(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
         self.identity_pem = Some((cert_pem.into(), key_pem.into()));
         self
     }
@@ -76,10 +72,7 @@ impl CanopyBuilder {
 
     /// Opens the channel.
     pub async fn connect(self) -> Result<Canopy, ConnectError> {
-        let invalid = |reason: String| ConnectError::InvalidUrl {
-            url: self.url.clone(),
-            reason,
-        };
+        let invalid = |reason: String| ConnectError::InvalidUrl { url: self.url.clone(), reason };
         let mut endpoint = Endpoint::from_shared(self.url.clone())
             .map_err(|e| invalid(e.to_string()))?
             .connect_timeout(self.connect_timeout)
@@ -90,9 +83,7 @@ impl CanopyBuilder {
         }
         if uri.scheme_str() == Some("https") {
             let Some(ca) = &self.ca_pem else {
-                return Err(ConnectError::MissingCa {
-                    url: self.url.clone(),
-                });
+                return Err(ConnectError::MissingCa { url: self.url.clone() });
             };
             let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
             if let Some((cert, key)) = &self.identity_pem {
@@ -101,28 +92,15 @@ impl CanopyBuilder {
             if let Some(name) = &self.server_name {
                 tls = tls.domain_name(name.clone());
             }
-            endpoint = endpoint
-                .tls_config(tls)
-                .map_err(|source| ConnectError::Transport {
-                    url: self.url.clone(),
-                    source,
-                })?;
+            endpoint =
+                endpoint.tls_config(tls).map_err(|source| ConnectError::Transport { url: self.url.clone(), source })?;
         }
         let channel = if self.lazy {
             endpoint.connect_lazy()
         } else {
-            endpoint
-                .connect()
-                .await
-                .map_err(|source| ConnectError::Transport {
-                    url: self.url.clone(),
-                    source,
-                })?
+            endpoint.connect().await.map_err(|source| ConnectError::Transport { url: self.url.clone(), source })?
         };
-        Ok(Canopy {
-            channel,
-            token: BearerToken::default(),
-        })
+        Ok(Canopy { channel, token: BearerToken::default() })
     }
 }
 
@@ -188,14 +166,9 @@ impl BearerToken {
 }
 
 impl Interceptor for BearerToken {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         if let Some(value) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", value.clone());
+            request.metadata_mut().insert("authorization", value.clone());
         }
         Ok(request)
     }

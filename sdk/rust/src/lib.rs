@@ -16,5 +16,4 @@ pub mod proto {
 }
 
 /// The encoded `google.protobuf.FileDescriptorSet` of every Canopy contract and its imports.
-pub const FILE_DESCRIPTOR_SET: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/canopy_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/canopy_descriptor.bin"));

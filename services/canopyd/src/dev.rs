@@ -34,11 +34,8 @@ pub struct DevEndpoints {
 
 /// Runs the dev environment until a shutdown signal.
 pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("--dir: cannot create {}", dir.display()))?;
-    let dir = dir
-        .canonicalize()
-        .with_context(|| format!("--dir: {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("--dir: cannot create {}", dir.display()))?;
+    let dir = dir.canonicalize().with_context(|| format!("--dir: {}", dir.display()))?;
 
     // Servers we start are stopped by Drop, on success and on every error path.
     let mut private_postgres = None;
@@ -53,10 +50,7 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> an
     }
     let mut private_redis = None;
     if config.redis.url.is_empty() {
-        eprintln!(
-            "canopyd: REDIS_URL unset, starting a private redis-server under {}",
-            dir.join("redis").display()
-        );
+        eprintln!("canopyd: REDIS_URL unset, starting a private redis-server under {}", dir.join("redis").display());
         let server = PrivateRedis::start(&dir.join("redis"))?;
         config.redis.url = server.url();
         private_redis = Some(server);
@@ -68,11 +62,7 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> an
 
     let host = Host::start(config.clone(), specs).await?;
     let endpoints = DevEndpoints {
-        services: host
-            .endpoints()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        services: host.endpoints().into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         ops: host.ops_addr.map(|a| a.to_string()),
         database: config.database.url.clone(),
         redis: config.redis.url.clone(),
@@ -80,11 +70,7 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> an
         identities: specs
             .iter()
             .map(|s| {
-                let identity = WorkloadIdentity::new(
-                    s.name,
-                    &config.mesh.namespace,
-                    &config.mesh.trust_domain,
-                );
+                let identity = WorkloadIdentity::new(s.name, &config.mesh.namespace, &config.mesh.trust_domain);
                 (s.name.to_string(), identity.dns_name())
             })
             .collect(),
@@ -115,27 +101,16 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> an
 
 /// Creates `name` on the server if missing; returns its URL.
 async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<String> {
-    let mut connection = PgConnection::connect(server_url)
-        .await
-        .context("connecting to the private PostgreSQL")?;
-    let exists: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-            .bind(name)
-            .fetch_one(&mut connection)
-            .await?;
+    let mut connection = PgConnection::connect(server_url).await.context("connecting to the private PostgreSQL")?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(&mut connection)
+        .await?;
     if !exists {
-        sqlx::query(&format!("create database {name}"))
-            .execute(&mut connection)
-            .await?;
+        sqlx::query(&format!("create database {name}")).execute(&mut connection).await?;
     }
     let _ = connection.close().await;
-    Ok(format!(
-        "{}/{name}",
-        server_url
-            .rsplit_once('/')
-            .map(|(base, _)| base)
-            .unwrap_or(server_url)
-    ))
+    Ok(format!("{}/{name}", server_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(server_url)))
 }
 
 /// Generates the dev PKI unless every workload's certificate is present and valid.
@@ -144,34 +119,20 @@ fn ensure_pki(config: &KitConfig) -> anyhow::Result<()> {
     let policy = MeshPolicy::load(&mesh.policy_file)?;
     let workloads: Vec<&str> = policy.workloads().collect();
     let usable = workloads.iter().all(|w| {
-        canopy_kit::mesh::client_identity(
-            &mesh.pki_dir,
-            &WorkloadIdentity::new(w, &mesh.namespace, &mesh.trust_domain),
-        )
-        .is_ok()
+        canopy_kit::mesh::client_identity(&mesh.pki_dir, &WorkloadIdentity::new(w, &mesh.namespace, &mesh.trust_domain))
+            .is_ok()
     });
     if !usable {
-        DevPki::generate(
-            &mesh.pki_dir,
-            &mesh.namespace,
-            &mesh.trust_domain,
-            &workloads,
-        )?;
+        DevPki::generate(&mesh.pki_dir, &mesh.namespace, &mesh.trust_domain, &workloads)?;
         eprintln!("canopyd: generated dev PKI in {}", mesh.pki_dir.display());
     }
     Ok(())
 }
 
 fn print_banner(endpoints: &DevEndpoints, path: &Path) {
-    println!(
-        "Canopy is running (dev). Endpoints, also in {}:",
-        path.display()
-    );
+    println!("Canopy is running (dev). Endpoints, also in {}:", path.display());
     for (service, addr) in &endpoints.services {
-        println!(
-            "  {service:<12} https://{addr}  (mTLS, identity {})",
-            endpoints.identities[service]
-        );
+        println!("  {service:<12} https://{addr}  (mTLS, identity {})", endpoints.identities[service]);
     }
     if let Some(ops) = &endpoints.ops {
         println!("  {:<12} http://{ops}/metrics", "metrics");

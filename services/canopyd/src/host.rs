@@ -23,24 +23,18 @@ impl Host {
     pub async fn start(config: KitConfig, specs: &[ServiceSpec]) -> anyhow::Result<Self> {
         let mut listen = BTreeMap::new();
         for (name, addr) in &config.listen {
-            if !specs.iter().any(|s| s.name == name)
-                && !crate::registry::SERVICES.iter().any(|s| s.name == name)
-            {
+            if !specs.iter().any(|s| s.name == name) && !crate::registry::SERVICES.iter().any(|s| s.name == name) {
                 anyhow::bail!("listen.{name}: no such service");
             }
-            let addr: SocketAddr = addr
-                .parse()
-                .map_err(|_| anyhow::anyhow!("listen.{name}: {addr:?} is not host:port"))?;
+            let addr: SocketAddr =
+                addr.parse().map_err(|_| anyhow::anyhow!("listen.{name}: {addr:?} is not host:port"))?;
             listen.insert(name.clone(), addr);
         }
         let ops_addr = config.telemetry.ops_addr()?;
         let runtime = SharedRuntime::connect(config).await?;
         let mut services = Vec::new();
         for spec in specs {
-            let addr = listen
-                .get(spec.name)
-                .copied()
-                .unwrap_or_else(|| "127.0.0.1:0".parse().expect("loopback"));
+            let addr = listen.get(spec.name).copied().unwrap_or_else(|| "127.0.0.1:0".parse().expect("loopback"));
             match runtime.start(spec, addr).await {
                 Ok(running) => services.push(running),
                 Err(error) => {
@@ -51,11 +45,7 @@ impl Host {
                 }
             }
         }
-        let mut host = Self {
-            services,
-            ops_addr: None,
-            ops_stop: None,
-        };
+        let mut host = Self { services, ops_addr: None, ops_stop: None };
         if let Some(addr) = ops_addr {
             match serve_ops(addr).await {
                 Ok((bound, stop)) => {
@@ -82,12 +72,7 @@ impl Host {
         if let Some(stop) = self.ops_stop {
             let _ = stop.send(true);
         }
-        let drain = self
-            .services
-            .iter()
-            .map(|s| s.drain_period())
-            .max()
-            .unwrap_or_default();
+        let drain = self.services.iter().map(|s| s.drain_period()).max().unwrap_or_default();
         for service in &self.services {
             service.start_draining().await;
         }
@@ -99,15 +84,11 @@ impl Host {
 }
 
 async fn serve_ops(addr: SocketAddr) -> anyhow::Result<(SocketAddr, watch::Sender<bool>)> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("telemetry.ops_listen: cannot listen on {addr}"))?;
+    let listener =
+        TcpListener::bind(addr).await.with_context(|| format!("telemetry.ops_listen: cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     let app = axum::Router::new()
-        .route(
-            "/metrics",
-            axum::routing::get(|| async { canopy_kit::telemetry::render_metrics() }),
-        )
+        .route("/metrics", axum::routing::get(|| async { canopy_kit::telemetry::render_metrics() }))
         .route("/healthz", axum::routing::get(|| async { "ok\n" }));
     let (stop_tx, mut stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -122,8 +103,8 @@ async fn serve_ops(addr: SocketAddr) -> anyhow::Result<(SocketAddr, watch::Sende
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.
 pub async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("install SIGTERM handler");
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("install SIGTERM handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}

@@ -47,10 +47,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(anyhow::anyhow!("cannot start the async runtime: {error}")),
     };
@@ -115,9 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run { services } => {
             let specs = registry::select(&services).map_err(anyhow::Error::msg)?;
             if config.database.url.is_empty() {
-                anyhow::bail!(
-                    "database.url is not set (config file, CANOPY_DATABASE__URL or DATABASE_URL)"
-                );
+                anyhow::bail!("database.url is not set (config file, CANOPY_DATABASE__URL or DATABASE_URL)");
             }
             if config.redis.url.is_empty() {
                 anyhow::bail!("redis.url is not set (config file, CANOPY_REDIS__URL or REDIS_URL)");
@@ -134,17 +129,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pki { dir } => {
             let policy = canopy_kit::mesh::MeshPolicy::load(&config.mesh.policy_file)?;
             let workloads: Vec<&str> = policy.workloads().collect();
-            canopy_kit::mesh::DevPki::generate(
-                &dir,
-                &config.mesh.namespace,
-                &config.mesh.trust_domain,
-                &workloads,
-            )?;
-            println!(
-                "wrote dev PKI for {} to {}",
-                workloads.join(", "),
-                dir.display()
-            );
+            canopy_kit::mesh::DevPki::generate(&dir, &config.mesh.namespace, &config.mesh.trust_domain, &workloads)?;
+            println!("wrote dev PKI for {} to {}", workloads.join(", "), dir.display());
             Ok(())
         }
     }

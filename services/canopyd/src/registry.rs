@@ -12,9 +12,7 @@ static TENANCY_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/tenancy")
 static SITES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sites");
 static PROVISIONER_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/provisioner");
 
-fn kit_surfaces_only(
-    _context: ServiceContext,
-) -> futures_util::future::BoxFuture<'static, anyhow::Result<Routes>> {
+fn kit_surfaces_only(_context: ServiceContext) -> futures_util::future::BoxFuture<'static, anyhow::Result<Routes>> {
     async { Ok(Routes::builder().routes()) }.boxed()
 }
 
@@ -58,17 +56,10 @@ pub fn select(names: &[String]) -> Result<Vec<ServiceSpec>, String> {
     names
         .iter()
         .map(|name| {
-            SERVICES
-                .iter()
-                .find(|spec| spec.name == name)
-                .copied()
-                .ok_or_else(|| {
-                    let known: Vec<&str> = SERVICES.iter().map(|s| s.name).collect();
-                    format!(
-                        "--services: unknown service {name:?} (known: {})",
-                        known.join(", ")
-                    )
-                })
+            SERVICES.iter().find(|spec| spec.name == name).copied().ok_or_else(|| {
+                let known: Vec<&str> = SERVICES.iter().map(|s| s.name).collect();
+                format!("--services: unknown service {name:?} (known: {})", known.join(", "))
+            })
         })
         .collect()
 }

@@ -25,32 +25,24 @@ pub struct MethodPolicies {
 impl MethodPolicies {
     /// Reads and validates the policies of every method in a `canopy.*` package.
     pub fn from_descriptor_set(encoded: &[u8]) -> Result<Self, AccessError> {
-        let pool =
-            DescriptorPool::decode(encoded).map_err(|e| AccessError::Descriptor(e.to_string()))?;
+        let pool = DescriptorPool::decode(encoded).map_err(|e| AccessError::Descriptor(e.to_string()))?;
         let extension = pool
             .get_extension_by_name("canopy.options.v1.policy")
-            .ok_or_else(|| {
-                AccessError::Descriptor("extension canopy.options.v1.policy is missing".into())
-            })?;
+            .ok_or_else(|| AccessError::Descriptor("extension canopy.options.v1.policy is missing".into()))?;
         let mut by_path = BTreeMap::new();
-        for service in pool
-            .services()
-            .filter(|s| s.package_name().starts_with("canopy."))
-        {
+        for service in pool.services().filter(|s| s.package_name().starts_with("canopy.")) {
             for method in service.methods() {
                 let name = format!("/{}/{}", service.full_name(), method.name());
-                let invalid = |problem: &str| AccessError::InvalidPolicy {
-                    method: name.clone(),
-                    problem: problem.into(),
-                };
+                let invalid =
+                    |problem: &str| AccessError::InvalidPolicy { method: name.clone(), problem: problem.into() };
                 let options = method.options();
                 if !options.has_extension(&extension) {
                     return Err(invalid("has no (canopy.options.v1.policy) option"));
                 }
                 let policy: MethodPolicy = match options.get_extension(&extension).as_ref() {
-                    Value::Message(message) => message
-                        .transcode_to()
-                        .map_err(|e| invalid(&format!("unreadable policy: {e}")))?,
+                    Value::Message(message) => {
+                        message.transcode_to().map_err(|e| invalid(&format!("unreadable policy: {e}")))?
+                    }
                     _ => return Err(invalid("policy option is not a message")),
                 };
                 validate(&policy).map_err(invalid)?;
@@ -67,9 +59,7 @@ impl MethodPolicies {
 
     /// Every method path and its policy, sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &MethodPolicy)> {
-        self.by_path
-            .iter()
-            .map(|(path, policy)| (path.as_str(), policy))
+        self.by_path.iter().map(|(path, policy)| (path.as_str(), policy))
     }
 }
 

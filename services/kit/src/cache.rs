@@ -25,9 +25,7 @@ pub struct Cache {
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cache")
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
+        f.debug_struct("Cache").field("prefix", &self.prefix).finish_non_exhaustive()
     }
 }
 
@@ -37,26 +35,13 @@ impl Cache {
         if config.url.is_empty() {
             return Err(CacheError::MissingUrl);
         }
-        let client = redis::Client::open(config.url.as_str())
-            .map_err(|e| CacheError::InvalidUrl(e.to_string()))?;
+        let client = redis::Client::open(config.url.as_str()).map_err(|e| CacheError::InvalidUrl(e.to_string()))?;
         let target = client.get_connection_info().addr.to_string();
-        let connection = tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            client.get_connection_manager(),
-        )
-        .await
-        .map_err(|_| CacheError::Unreachable {
-            target: target.clone(),
-            reason: "timed out".into(),
-        })?
-        .map_err(|e| CacheError::Unreachable {
-            target,
-            reason: e.to_string(),
-        })?;
-        Ok(Self {
-            connection,
-            prefix: config.key_prefix.clone(),
-        })
+        let connection = tokio::time::timeout(std::time::Duration::from_secs(5), client.get_connection_manager())
+            .await
+            .map_err(|_| CacheError::Unreachable { target: target.clone(), reason: "timed out".into() })?
+            .map_err(|e| CacheError::Unreachable { target, reason: e.to_string() })?;
+        Ok(Self { connection, prefix: config.key_prefix.clone() })
     }
 
     /// The full key for `suffix`, e.g. `key("session:abc")` → `canopy:session:abc`.
@@ -72,9 +57,6 @@ impl Cache {
     /// Round trip to the server (for health reports).
     pub async fn ping(&self) -> Result<(), redis::RedisError> {
         let mut connection = self.connection.clone();
-        redis::cmd("PING")
-            .query_async::<String>(&mut connection)
-            .await
-            .map(|_| ())
+        redis::cmd("PING").query_async::<String>(&mut connection).await.map(|_| ())
     }
 }

@@ -100,10 +100,7 @@ pub struct RedisConfig {
 
 impl Default for RedisConfig {
     fn default() -> Self {
-        Self {
-            url: String::new(),
-            key_prefix: "canopy:".into(),
-        }
+        Self { url: String::new(), key_prefix: "canopy:".into() }
     }
 }
 
@@ -191,12 +188,10 @@ impl TelemetryConfig {
         if self.ops_listen.is_empty() {
             return Ok(None);
         }
-        self.ops_listen.parse().map(Some).map_err(|_| {
-            ConfigError::Invalid(format!(
-                "telemetry.ops_listen: {:?} is not host:port",
-                self.ops_listen
-            ))
-        })
+        self.ops_listen
+            .parse()
+            .map(Some)
+            .map_err(|_| ConfigError::Invalid(format!("telemetry.ops_listen: {:?} is not host:port", self.ops_listen)))
     }
 }
 
@@ -217,23 +212,14 @@ where
     let mut figment = Figment::from(Serialized::defaults(T::default()));
     if let Some(path) = file {
         if !path.is_file() {
-            return Err(ConfigError::MissingFile {
-                path: path.to_path_buf(),
-            });
+            return Err(ConfigError::MissingFile { path: path.to_path_buf() });
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    figment
-        .merge(env)
-        .extract()
-        .map_err(|e| ConfigError::Invalid(one_line(&e)))
+    figment.merge(env).extract().map_err(|e| ConfigError::Invalid(one_line(&e)))
 }
 
 /// figment's errors can span lines; operators get one line naming the key and source.
 fn one_line(error: &figment::Error) -> String {
-    error
-        .to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    error.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }

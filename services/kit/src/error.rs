@@ -22,10 +22,7 @@ pub struct FieldViolation {
 
 impl FieldViolation {
     pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            description: description.into(),
-        }
+        Self { field: field.into(), description: description.into() }
     }
 }
 
@@ -43,10 +40,7 @@ pub enum ApiError {
     AlreadyExists { resource: &'static str },
     /// The system is not in a state that allows the call (suspended tenant, busy site).
     #[error("{message}")]
-    FailedPrecondition {
-        reason: &'static str,
-        message: String,
-    },
+    FailedPrecondition { reason: &'static str, message: String },
     /// No or invalid credentials.
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
@@ -55,11 +49,7 @@ pub enum ApiError {
     PermissionDenied(String),
     /// A rate limit or quota; retry after the delay.
     #[error("{message}")]
-    ResourceExhausted {
-        reason: &'static str,
-        message: String,
-        retry_after: Duration,
-    },
+    ResourceExhausted { reason: &'static str, message: String, retry_after: Duration },
     /// A dependency is down; the call may be retried.
     #[error("{0} is unavailable")]
     Unavailable(&'static str),
@@ -69,11 +59,7 @@ pub enum ApiError {
 }
 
 fn describe(violations: &[FieldViolation]) -> String {
-    violations
-        .iter()
-        .map(|v| format!("{}: {}", v.field, v.description))
-        .collect::<Vec<_>>()
-        .join("; ")
+    violations.iter().map(|v| format!("{}: {}", v.field, v.description)).collect::<Vec<_>>().join("; ")
 }
 
 impl ApiError {
@@ -147,9 +133,7 @@ pub fn from_sqlx(error: sqlx::Error, resource: &'static str) -> ApiError {
             Some("23505") => ApiError::AlreadyExists { resource },
             // A foreign key naming a row the tenant cannot see looks like a missing row.
             Some("23503") => ApiError::NotFound { resource },
-            Some("40001") | Some("40P01") => {
-                ApiError::Unavailable("database (serialization conflict, retry)")
-            }
+            Some("40001") | Some("40P01") => ApiError::Unavailable("database (serialization conflict, retry)"),
             _ => ApiError::internal(error),
         },
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => ApiError::Unavailable("database"),

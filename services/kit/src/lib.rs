@@ -8,7 +8,9 @@
 //! health, reflection, the system service and graceful shutdown ([`server`]).
 
 pub mod access;
+pub mod auth;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -26,10 +26,7 @@ pub enum LocalError {
 }
 
 fn failed(what: impl Into<String>, reason: impl std::fmt::Display) -> LocalError {
-    LocalError::Failed {
-        what: what.into(),
-        reason: reason.to_string(),
-    }
+    LocalError::Failed { what: what.into(), reason: reason.to_string() }
 }
 
 /// Finds a PostgreSQL server binary: the newest `/usr/lib/postgresql/*/bin`, then PATH.
@@ -52,21 +49,13 @@ fn postgres_binary(name: &'static str) -> Result<PathBuf, LocalError> {
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|dir| Path::new(dir).join(name))
-        .find(|p| p.is_file())
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|dir| Path::new(dir).join(name)).find(|p| p.is_file())
 }
 
 /// A free loopback port (the tiny race before the server binds is acceptable here).
 pub fn free_port() -> Result<u16, LocalError> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| failed("finding a free port", e))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| failed("finding a free port", e))
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| failed("finding a free port", e))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| failed("finding a free port", e))
 }
 
 /// The user PostgreSQL runs as: ourselves, unless we are root.
@@ -79,10 +68,7 @@ fn unprivileged_user() -> Result<Option<User>, LocalError> {
             return Ok(Some(user));
         }
     }
-    Err(failed(
-        "running PostgreSQL as root",
-        "no unprivileged user (postgres or nobody) exists",
-    ))
+    Err(failed("running PostgreSQL as root", "no unprivileged user (postgres or nobody) exists"))
 }
 
 fn command_as(user: &Option<User>, program: &Path) -> Command {
@@ -105,9 +91,7 @@ fn chown_tree(path: &Path, user: &User) -> Result<(), LocalError> {
     std::os::unix::fs::chown(path, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
         .map_err(|e| failed(format!("chown {}", path.display()), e))?;
     if path.is_dir() {
-        for entry in
-            std::fs::read_dir(path).map_err(|e| failed(format!("reading {}", path.display()), e))?
-        {
+        for entry in std::fs::read_dir(path).map_err(|e| failed(format!("reading {}", path.display()), e))? {
             let entry = entry.map_err(|e| failed(format!("reading {}", path.display()), e))?;
             chown_tree(&entry.path(), user)?;
         }
@@ -130,20 +114,13 @@ impl PrivatePostgres {
         let postgres = postgres_binary("postgres")?;
         let user = unprivileged_user()?;
         let data_dir = dir.join("data");
-        std::fs::create_dir_all(dir)
-            .map_err(|e| failed(format!("creating {}", dir.display()), e))?;
+        std::fs::create_dir_all(dir).map_err(|e| failed(format!("creating {}", dir.display()), e))?;
         if let Some(user) = &user {
             chown_tree(dir, user)?;
         }
         if !data_dir.join("PG_VERSION").is_file() {
             let output = command_as(&user, &initdb)
-                .args([
-                    "--auth=trust",
-                    "--username=postgres",
-                    "--encoding=UTF8",
-                    "--no-instructions",
-                    "-D",
-                ])
+                .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--no-instructions", "-D"])
                 .arg(&data_dir)
                 .stdin(Stdio::null())
                 .output()
@@ -154,8 +131,8 @@ impl PrivatePostgres {
         }
         let port = free_port()?;
         let log_path = dir.join("postgres.log");
-        let log = std::fs::File::create(&log_path)
-            .map_err(|e| failed(format!("creating {}", log_path.display()), e))?;
+        let log =
+            std::fs::File::create(&log_path).map_err(|e| failed(format!("creating {}", log_path.display()), e))?;
         if let Some(user) = &user {
             chown_tree(&log_path, user)?;
         }
@@ -163,33 +140,15 @@ impl PrivatePostgres {
             .arg("-D")
             .arg(&data_dir)
             .args(["-p", &port.to_string()])
-            .args([
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "unix_socket_directories=",
-                "-c",
-                "max_connections=300",
-            ])
+            .args(["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"])
             // Dev and test data is disposable: trade durability for speed.
-            .args([
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-            ])
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| failed("postgres log", e))?)
             .stderr(log)
             .spawn()
             .map_err(|e| failed("starting postgres", e))?;
-        let mut server = Self {
-            child: Some(child),
-            port,
-            data_dir,
-        };
+        let mut server = Self { child: Some(child), port, data_dir };
         server.wait_ready(&log_path)?;
         Ok(server)
     }
@@ -201,10 +160,7 @@ impl PrivatePostgres {
                 && let Ok(Some(status)) = child.try_wait()
             {
                 let log = std::fs::read(log_path).unwrap_or_default();
-                return Err(failed(
-                    format!("postgres exited ({status})"),
-                    last_line(&log),
-                ));
+                return Err(failed(format!("postgres exited ({status})"), last_line(&log)));
             }
             // The server accepts TCP before it accepts sessions; a startup packet
             // answered with anything but "starting up" means ready enough for sqlx,
@@ -258,24 +214,12 @@ pub struct PrivateRedis {
 
 impl PrivateRedis {
     pub fn start(dir: &Path) -> Result<Self, LocalError> {
-        let binary = find_on_path("redis-server").ok_or(LocalError::MissingBinary {
-            binary: "redis-server",
-        })?;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| failed(format!("creating {}", dir.display()), e))?;
+        let binary = find_on_path("redis-server").ok_or(LocalError::MissingBinary { binary: "redis-server" })?;
+        std::fs::create_dir_all(dir).map_err(|e| failed(format!("creating {}", dir.display()), e))?;
         let port = free_port()?;
         let log_path = dir.join("redis.log");
         let child = Command::new(binary)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(dir)
             .arg("--logfile")
@@ -285,10 +229,7 @@ impl PrivateRedis {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| failed("starting redis-server", e))?;
-        let mut server = Self {
-            child: Some(child),
-            port,
-        };
+        let mut server = Self { child: Some(child), port };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -298,10 +239,7 @@ impl PrivateRedis {
                 && let Ok(Some(status)) = child.try_wait()
             {
                 let log = std::fs::read(&log_path).unwrap_or_default();
-                return Err(failed(
-                    format!("redis-server exited ({status})"),
-                    last_line(&log),
-                ));
+                return Err(failed(format!("redis-server exited ({status})"), last_line(&log)));
             }
             if Instant::now() > deadline {
                 return Err(failed("redis-server", "not listening after 10s"));
@@ -347,11 +285,5 @@ fn stop_child(mut child: Child, signal: Signal, grace: Duration) {
 }
 
 fn last_line(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim()
-        .to_string()
+    String::from_utf8_lossy(bytes).lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string()
 }

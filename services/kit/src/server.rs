@@ -22,12 +22,14 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use crate::access::{AccessError, MethodPolicies};
+use crate::auth::{
+    ApiKeyResolver, AuthLayer, Authenticator, IdentityKeySource, SessionStore, TokenVerifier, identity_api_key_lookup,
+};
 use crate::cache::{Cache, CacheError};
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::{KitConfig, MeshMode};
 use crate::db::{Database, DbError, migrate_schema};
-use crate::mesh::{
-    self, MeshAuthzLayer, MeshClientIdentity, MeshPolicy, PolicyError, TlsError, WorkloadIdentity,
-};
+use crate::mesh::{self, MeshAuthzLayer, MeshClientIdentity, MeshPolicy, PolicyError, TlsError, WorkloadIdentity};
 use crate::system::System;
 use crate::telemetry::RpcTelemetryLayer;
 
@@ -59,6 +61,11 @@ pub struct ServiceContext {
     pub policies: Arc<MethodPolicies>,
     pub mesh: MeshClients,
     pub config: Arc<KitConfig>,
+    /// Verifies callers (the same instance the service's AuthLayer uses).
+    pub auth: Arc<Authenticator>,
+    /// Sessions in Redis (identity writes them; everyone checks them).
+    pub sessions: SessionStore,
+    pub clock: SharedClock,
 }
 
 /// Why a service could not start. Each message is one line naming the setting or file.
@@ -71,11 +78,7 @@ pub enum StartError {
         source: TlsError,
     },
     #[error("service {service}: cannot listen on {addr}: {reason}")]
-    Bind {
-        service: &'static str,
-        addr: SocketAddr,
-        reason: String,
-    },
+    Bind { service: &'static str, addr: SocketAddr, reason: String },
     #[error("service {service}: {source}")]
     Database {
         service: &'static str,
@@ -89,10 +92,7 @@ pub enum StartError {
     #[error("method policies: {0}")]
     Access(#[from] AccessError),
     #[error("service {service}: {reason}")]
-    Routes {
-        service: &'static str,
-        reason: String,
-    },
+    Routes { service: &'static str, reason: String },
 }
 
 /// What the services of one process share: configuration, Redis, the mesh policy,
@@ -104,6 +104,8 @@ pub struct SharedRuntime {
     pub mesh_policy: Arc<MeshPolicy>,
     pub policies: Arc<MethodPolicies>,
     pub endpoints: Endpoints,
+    /// Time for token expiry, sessions and lockouts; tests swap in a manual clock.
+    pub clock: SharedClock,
 }
 
 /// Service name → listening address, filled in as services start.
@@ -120,30 +122,22 @@ impl SharedRuntime {
             mesh_policy,
             policies,
             endpoints: Endpoints::default(),
+            clock: Arc::new(SystemClock),
         })
     }
 
     fn identity(&self, name: &str) -> WorkloadIdentity {
-        WorkloadIdentity::new(
-            name,
-            &self.config.mesh.namespace,
-            &self.config.mesh.trust_domain,
-        )
+        WorkloadIdentity::new(name, &self.config.mesh.namespace, &self.config.mesh.trust_domain)
     }
 
     /// Starts `spec` on `listen`. On error nothing of it keeps running.
-    pub async fn start(
-        &self,
-        spec: &ServiceSpec,
-        listen: SocketAddr,
-    ) -> Result<RunningService, StartError> {
+    pub async fn start(&self, spec: &ServiceSpec, listen: SocketAddr) -> Result<RunningService, StartError> {
         let service = spec.name;
         let identity = self.identity(service);
         let mesh = &self.config.mesh;
         let tls = match mesh.mode {
             MeshMode::Mtls => Some(
-                mesh::server_config(&mesh.pki_dir, &identity)
-                    .map_err(|source| StartError::Tls { service, source })?,
+                mesh::server_config(&mesh.pki_dir, &identity).map_err(|source| StartError::Tls { service, source })?,
             ),
             MeshMode::Plaintext => None,
         };
@@ -154,18 +148,13 @@ impl SharedRuntime {
             ),
             MeshMode::Plaintext => None,
         };
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|e| StartError::Bind {
-                service,
-                addr: listen,
-                reason: e.to_string(),
-            })?;
-        let addr = listener.local_addr().map_err(|e| StartError::Bind {
+        let listener = TcpListener::bind(listen).await.map_err(|e| StartError::Bind {
             service,
             addr: listen,
             reason: e.to_string(),
         })?;
+        let addr =
+            listener.local_addr().map_err(|e| StartError::Bind { service, addr: listen, reason: e.to_string() })?;
 
         let database = match spec.schema {
             None => None,
@@ -188,6 +177,19 @@ impl SharedRuntime {
             namespace: mesh.namespace.clone(),
             trust_domain: mesh.trust_domain.clone(),
         };
+        let sessions = SessionStore::new(self.cache.clone());
+        let authenticator = Arc::new(Authenticator {
+            tokens: TokenVerifier::new(
+                Arc::new(IdentityKeySource { mesh: mesh_clients.clone() }),
+                self.clock.clone(),
+                sessions.clone(),
+            ),
+            api_keys: ApiKeyResolver::new(
+                identity_api_key_lookup(mesh_clients.clone()),
+                Duration::from_secs(5),
+                self.clock.clone(),
+            ),
+        });
         let context = ServiceContext {
             name: service,
             identity: identity.clone(),
@@ -196,29 +198,22 @@ impl SharedRuntime {
             policies: self.policies.clone(),
             mesh: mesh_clients,
             config: self.config.clone(),
+            auth: authenticator.clone(),
+            sessions,
+            clock: self.clock.clone(),
         };
-        let routes = (spec.routes)(context)
-            .await
-            .map_err(|e| StartError::Routes {
-                service,
-                reason: format!("{e:#}"),
-            })?;
+        let routes =
+            (spec.routes)(context).await.map_err(|e| StartError::Routes { service, reason: format!("{e:#}") })?;
 
         let (health, health_service) = tonic_health::server::health_reporter();
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .build_v1()
-            .map_err(|e| StartError::Routes {
-                service,
-                reason: format!("reflection: {e}"),
-            })?;
+            .map_err(|e| StartError::Routes { service, reason: format!("reflection: {e}") })?;
         let reflection_v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .build_v1alpha()
-            .map_err(|e| StartError::Routes {
-                service,
-                reason: format!("reflection: {e}"),
-            })?;
+            .map_err(|e| StartError::Routes { service, reason: format!("reflection: {e}") })?;
         let system = SystemServiceServer::new(System {
             service,
             workload_identity: identity.dns_name(),
@@ -237,22 +232,16 @@ impl SharedRuntime {
         grpc_services.push("canopy.system.v1.SystemService");
         grpc_services.push("");
         for name in &grpc_services {
-            health
-                .set_service_status(*name, ServingStatus::Serving)
-                .await;
+            health.set_service_status(*name, ServingStatus::Serving).await;
         }
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let incoming = mesh::accept(listener, tls, mesh.trust_domain.clone(), stop_rx.clone());
-        let authz = MeshAuthzLayer::new(
-            self.mesh_policy.clone(),
-            mesh.mode,
-            &mesh.namespace,
-            &mesh.trust_domain,
-        );
+        let authz = MeshAuthzLayer::new(self.mesh_policy.clone(), mesh.mode, &mesh.namespace, &mesh.trust_domain);
         let server = tonic::transport::Server::builder()
             .layer(RpcTelemetryLayer::new(service))
             .layer(authz)
+            .layer(AuthLayer::new(self.policies.clone(), authenticator))
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .add_routes(routes);
         let mut stop = stop_rx;
@@ -262,10 +251,7 @@ impl SharedRuntime {
             };
             server.serve_with_incoming_shutdown(incoming, signal).await
         });
-        self.endpoints
-            .write()
-            .expect("endpoints lock poisoned")
-            .insert(service.to_string(), addr);
+        self.endpoints.write().expect("endpoints lock poisoned").insert(service.to_string(), addr);
         tracing::info!(service, %addr, identity = %identity, "service started");
         Ok(RunningService {
             name: service,
@@ -304,9 +290,7 @@ impl RunningService {
     /// Reports NOT_SERVING on every health name while still answering calls.
     pub async fn start_draining(&self) {
         for name in &self.grpc_services {
-            self.health
-                .set_service_status(*name, ServingStatus::NotServing)
-                .await;
+            self.health.set_service_status(*name, ServingStatus::NotServing).await;
         }
     }
 
@@ -325,10 +309,7 @@ impl RunningService {
             }
             Err(error) => tracing::warn!(service = self.name, %error, "service task failed"),
         }
-        self.endpoints
-            .write()
-            .expect("endpoints lock poisoned")
-            .remove(self.name);
+        self.endpoints.write().expect("endpoints lock poisoned").remove(self.name);
     }
 }
 
@@ -364,9 +345,7 @@ impl MeshClients {
             Some(identity) => Canopy::builder(format!("https://{addr}"))
                 .ca_certificate_pem(identity.trust_anchor_pem.clone())
                 .client_identity_pem(identity.cert_pem.clone(), identity.key_pem.clone())
-                .server_name(
-                    WorkloadIdentity::new(service, &self.namespace, &self.trust_domain).dns_name(),
-                ),
+                .server_name(WorkloadIdentity::new(service, &self.namespace, &self.trust_domain).dns_name()),
             None => Canopy::builder(format!("http://{addr}")),
         };
         Ok(builder.lazy().connect().await?)

@@ -5,9 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use canopy_sdk::proto::canopy::common::v1::ServingStatus;
 use canopy_sdk::proto::canopy::system::v1::system_service_server::SystemService;
-use canopy_sdk::proto::canopy::system::v1::{
-    DependencyHealth, GetSystemInfoRequest, GetSystemInfoResponse,
-};
+use canopy_sdk::proto::canopy::system::v1::{DependencyHealth, GetSystemInfoRequest, GetSystemInfoResponse};
 use tonic::{Request, Response, Status};
 
 use crate::cache::Cache;
@@ -41,9 +39,7 @@ impl SystemService for System {
             dependencies.push(probe("postgres", database.ping()).await);
         }
         dependencies.push(probe("redis", self.cache.ping()).await);
-        let healthy = dependencies
-            .iter()
-            .all(|d| d.status == ServingStatus::Serving as i32);
+        let healthy = dependencies.iter().all(|d| d.status == ServingStatus::Serving as i32);
         let uptime = self.started_instant.elapsed();
         Ok(Response::new(GetSystemInfoResponse {
             service: self.service.to_string(),
@@ -52,42 +48,24 @@ impl SystemService for System {
             build_commit: BUILD_COMMIT.to_string(),
             start_time: Some(prost_types::Timestamp::from(self.started)),
             uptime: Some(duration(uptime)),
-            status: if healthy {
-                ServingStatus::Serving
-            } else {
-                ServingStatus::NotServing
-            } as i32,
+            status: if healthy { ServingStatus::Serving } else { ServingStatus::NotServing } as i32,
             dependencies,
         }))
     }
 }
 
-async fn probe<E: std::fmt::Display>(
-    name: &str,
-    check: impl Future<Output = Result<(), E>>,
-) -> DependencyHealth {
+async fn probe<E: std::fmt::Display>(name: &str, check: impl Future<Output = Result<(), E>>) -> DependencyHealth {
     let started = Instant::now();
     let result = tokio::time::timeout(Duration::from_secs(2), check).await;
     let latency = Some(duration(started.elapsed()));
     let (status, detail) = match result {
         Ok(Ok(())) => (ServingStatus::Serving, String::new()),
         Ok(Err(error)) => (ServingStatus::NotServing, error.to_string()),
-        Err(_) => (
-            ServingStatus::NotServing,
-            "probe timed out after 2s".to_string(),
-        ),
+        Err(_) => (ServingStatus::NotServing, "probe timed out after 2s".to_string()),
     };
-    DependencyHealth {
-        name: name.to_string(),
-        status: status as i32,
-        latency,
-        detail,
-    }
+    DependencyHealth { name: name.to_string(), status: status as i32, latency, detail }
 }
 
 fn duration(d: Duration) -> prost_types::Duration {
-    prost_types::Duration {
-        seconds: d.as_secs() as i64,
-        nanos: d.subsec_nanos() as i32,
-    }
+    prost_types::Duration { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() as i32 }
 }

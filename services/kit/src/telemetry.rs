@@ -51,13 +51,9 @@ pub enum TelemetryError {
 
 /// Installs the global subscriber (once per process; later calls only keep the
 /// first) and the metrics recorder.
-pub fn init(
-    config: &TelemetryConfig,
-    service_name: &str,
-) -> Result<TelemetryGuard, TelemetryError> {
+pub fn init(config: &TelemetryConfig, service_name: &str) -> Result<TelemetryGuard, TelemetryError> {
     metrics_handle();
-    let filter = EnvFilter::try_new(&config.log_filter)
-        .map_err(|e| TelemetryError::Filter(e.to_string()))?;
+    let filter = EnvFilter::try_new(&config.log_filter).map_err(|e| TelemetryError::Filter(e.to_string()))?;
     let fmt = match config.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
@@ -65,9 +61,7 @@ pub fn init(
             .with_span_list(false)
             .with_writer(std::io::stderr)
             .boxed(),
-        LogFormat::Pretty => tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
     };
     let mut provider = None;
     let otel = if config.otlp_endpoint.is_empty() {
@@ -79,9 +73,7 @@ pub fn init(
             .with_endpoint(config.otlp_endpoint.clone())
             .build()
             .map_err(|e| TelemetryError::Otlp(e.to_string()))?;
-        let resource = opentelemetry_sdk::Resource::builder()
-            .with_service_name(service_name.to_string())
-            .build();
+        let resource = opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_string()).build();
         let tracer_provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
             .with_resource(resource)
@@ -91,11 +83,7 @@ pub fn init(
         Some(tracing_opentelemetry::layer().with_tracer(tracer))
     };
     // A second init in the same process (tests, several services) keeps the first.
-    let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt)
-        .with(otel)
-        .try_init();
+    let _ = tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init();
     Ok(TelemetryGuard { provider })
 }
 
@@ -104,9 +92,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
-            .set_buckets(&[
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ])
+            .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
             .expect("static buckets are valid")
             .build_recorder();
         let handle = recorder.handle();
@@ -142,18 +128,12 @@ impl TraceContext {
                 && hex(parts[3], 2)
                 && parts[1] != "0".repeat(32)
             {
-                return Self {
-                    trace_id: parts[1].to_ascii_lowercase(),
-                    traceparent: value.to_ascii_lowercase(),
-                };
+                return Self { trace_id: parts[1].to_ascii_lowercase(), traceparent: value.to_ascii_lowercase() };
             }
         }
         let trace_id = uuid::Uuid::new_v4().simple().to_string();
         let span_id = &uuid::Uuid::new_v4().simple().to_string()[..16];
-        Self {
-            traceparent: format!("00-{trace_id}-{span_id}-01"),
-            trace_id,
-        }
+        Self { traceparent: format!("00-{trace_id}-{span_id}-01"), trace_id }
     }
 }
 
@@ -186,10 +166,7 @@ impl<S> Layer<S> for RpcTelemetryLayer {
     type Service = RpcTelemetry<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RpcTelemetry {
-            inner,
-            service: self.service,
-        }
+        RpcTelemetry { inner, service: self.service }
     }
 }
 
@@ -217,9 +194,9 @@ where
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let context = TraceContext::from_headers(request.headers());
         let method = request.uri().path().to_string();
-        let span = tracing::info_span!("rpc", trace_id = %context.trace_id, rpc.method = %method, service = self.service);
-        let parent =
-            TraceContextPropagator::new().extract(&TraceparentExtractor(&context.traceparent));
+        let span =
+            tracing::info_span!("rpc", trace_id = %context.trace_id, rpc.method = %method, service = self.service);
+        let parent = TraceContextPropagator::new().extract(&TraceparentExtractor(&context.traceparent));
         let _ = span.set_parent(parent);
         request.extensions_mut().insert(context);
         let clone = self.inner.clone();
@@ -229,23 +206,14 @@ where
         Box::pin(
             async move {
                 let response = inner.call(request).await?;
-                let observation = Observation {
-                    service,
-                    method,
-                    started,
-                    span: tracing::Span::current(),
-                };
+                let observation = Observation { service, method, started, span: tracing::Span::current() };
                 // Trailers-only responses (errors) carry grpc-status in the headers.
                 if let Some(code) = response.headers().get("grpc-status") {
                     observation.finish(code.to_str().unwrap_or("2"));
                     return Ok(response);
                 }
-                Ok(response.map(|body| {
-                    tonic::body::Body::new(ObservedBody {
-                        inner: body,
-                        observation: Some(observation),
-                    })
-                }))
+                Ok(response
+                    .map(|body| tonic::body::Body::new(ObservedBody { inner: body, observation: Some(observation) })))
             }
             .instrument(span),
         )
@@ -310,11 +278,7 @@ impl Body for ObservedBody {
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(trailers) = frame.trailers_ref() {
-                    let code = trailers
-                        .get("grpc-status")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("2")
-                        .to_string();
+                    let code = trailers.get("grpc-status").and_then(|v| v.to_str().ok()).unwrap_or("2").to_string();
                     if let Some(observation) = self.observation.take() {
                         observation.finish(&code);
                     }

@@ -18,15 +18,15 @@ use crate::server::{RunningService, ServiceSpec, SharedRuntime, StartError};
 
 /// The repository root (tests read `mesh/policy.toml` and `migrations/` from it).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root exists")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
 }
 
 /// One test's world: its own database, Redis prefix and PKI.
 pub struct TestEnv {
     pub config: KitConfig,
+    /// The clock every service spawned from this environment uses; advance it to
+    /// expire tokens, sessions and lockouts without sleeping.
+    pub clock: crate::clock::ManualClock,
     pub pki: DevPki,
     server_url: String,
     database: String,
@@ -40,10 +40,7 @@ impl TestEnv {
         let (server_url, redis_url) = servers();
         let database = format!("canopy_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = connect_admin(&server_url).await;
-        sqlx::query(&format!("create database {database}"))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
+        sqlx::query(&format!("create database {database}")).execute(&mut admin).await.expect("create test database");
         let _ = admin.close().await;
 
         let pki_dir = tempfile::tempdir().expect("temp dir for PKI");
@@ -54,62 +51,39 @@ impl TestEnv {
         config.mesh.pki_dir = pki_dir.path().to_path_buf();
         config.mesh.policy_file = repo_root().join("mesh/policy.toml");
         config.telemetry.log_format = LogFormat::Pretty;
-        config.telemetry.log_filter =
-            std::env::var("CANOPY_TEST_LOG").unwrap_or_else(|_| "warn".into());
+        config.telemetry.log_filter = std::env::var("CANOPY_TEST_LOG").unwrap_or_else(|_| "warn".into());
         config.telemetry.ops_listen = String::new();
         config.shutdown_drain_secs = 0.0;
         let _ = crate::telemetry::init(&config.telemetry, "test");
 
-        let policy = crate::mesh::MeshPolicy::load(&config.mesh.policy_file)
-            .expect("mesh/policy.toml loads");
+        let policy = crate::mesh::MeshPolicy::load(&config.mesh.policy_file).expect("mesh/policy.toml loads");
         let workloads: Vec<&str> = policy.workloads().collect();
-        let pki = DevPki::generate(
-            pki_dir.path(),
-            &config.mesh.namespace,
-            &config.mesh.trust_domain,
-            &workloads,
-        )
-        .expect("generate dev PKI");
-        Self {
-            config,
-            pki,
-            server_url,
-            database,
-            _pki_dir: pki_dir,
-        }
+        let pki = DevPki::generate(pki_dir.path(), &config.mesh.namespace, &config.mesh.trust_domain, &workloads)
+            .expect("generate dev PKI");
+        Self { config, clock: crate::clock::ManualClock::new(), pki, server_url, database, _pki_dir: pki_dir }
     }
 
     /// A superuser pool on this test's database (for fixtures and catalog checks —
     /// never for asserting isolation, which superusers bypass).
     pub async fn superuser_pool(&self) -> PgPool {
-        PgPool::connect(&self.config.database.url)
-            .await
-            .expect("connect to test database")
+        PgPool::connect(&self.config.database.url).await.expect("connect to test database")
     }
 
     /// Starts `specs` in-process, each on `127.0.0.1:0`.
     pub async fn spawn(&self, specs: &[ServiceSpec]) -> TestServices {
-        self.try_spawn(specs)
-            .await
-            .unwrap_or_else(|e| panic!("services failed to start: {e}"))
+        self.try_spawn(specs).await.unwrap_or_else(|e| panic!("services failed to start: {e}"))
     }
 
     /// As [`TestEnv::spawn`], returning the start-up error.
     pub async fn try_spawn(&self, specs: &[ServiceSpec]) -> Result<TestServices, StartError> {
-        let runtime = SharedRuntime::connect(self.config.clone()).await?;
+        let mut runtime = SharedRuntime::connect(self.config.clone()).await?;
+        runtime.clock = std::sync::Arc::new(self.clock.clone());
         let mut services = BTreeMap::new();
         for spec in specs {
-            let running = runtime
-                .start(spec, "127.0.0.1:0".parse().expect("loopback"))
-                .await?;
+            let running = runtime.start(spec, "127.0.0.1:0".parse().expect("loopback")).await?;
             services.insert(spec.name, running);
         }
-        Ok(TestServices {
-            runtime,
-            services,
-            pki_dir: self.config.mesh.pki_dir.clone(),
-            config: self.config.clone(),
-        })
+        Ok(TestServices { runtime, services, pki_dir: self.config.mesh.pki_dir.clone(), config: self.config.clone() })
     }
 }
 
@@ -119,18 +93,14 @@ impl Drop for TestEnv {
         let database = self.database.clone();
         // Drop runs outside any runtime guarantee; use a short-lived one of our own.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             runtime.block_on(async {
                 if let Ok(mut admin) = PgConnection::connect(&server_url).await {
-                    let _ =
-                        sqlx::query(&format!("drop database if exists {database} with (force)"))
-                            .execute(&mut admin)
-                            .await;
+                    let _ = sqlx::query(&format!("drop database if exists {database} with (force)"))
+                        .execute(&mut admin)
+                        .await;
                 }
             });
         })
@@ -149,20 +119,13 @@ pub struct TestServices {
 impl TestServices {
     /// Where `service` listens.
     pub fn addr(&self, service: &str) -> SocketAddr {
-        self.services
-            .get(service)
-            .unwrap_or_else(|| panic!("service {service} is not running"))
-            .addr
+        self.services.get(service).unwrap_or_else(|| panic!("service {service} is not running")).addr
     }
 
     /// An SDK client for `service`, authenticating over mTLS as `as_workload` (whose
     /// leaf must exist in the PKI: every workload of `mesh/policy.toml` does).
     pub async fn client(&self, service: &str, as_workload: &str) -> Canopy {
-        let target = WorkloadIdentity::new(
-            service,
-            &self.config.mesh.namespace,
-            &self.config.mesh.trust_domain,
-        );
+        let target = WorkloadIdentity::new(service, &self.config.mesh.namespace, &self.config.mesh.trust_domain);
         self.client_builder(service, as_workload)
             .server_name(target.dns_name())
             .connect()
@@ -172,15 +135,11 @@ impl TestServices {
 
     /// A builder preloaded with `as_workload`'s certificate, for tests that vary it.
     pub fn client_builder(&self, service: &str, as_workload: &str) -> canopy_sdk::CanopyBuilder {
-        let read = |name: String| {
-            std::fs::read(self.pki_dir.join(&name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
-        };
+        let read =
+            |name: String| std::fs::read(self.pki_dir.join(&name)).unwrap_or_else(|e| panic!("read {name}: {e}"));
         Canopy::builder(format!("https://{}", self.addr(service)))
             .ca_certificate_pem(read("trust-anchor.crt".into()))
-            .client_identity_pem(
-                read(format!("{as_workload}.crt")),
-                read(format!("{as_workload}.key")),
-            )
+            .client_identity_pem(read(format!("{as_workload}.crt")), read(format!("{as_workload}.key")))
     }
 
     /// Stops every service gracefully.
@@ -198,10 +157,7 @@ fn servers() -> (String, String) {
         return (database.clone(), redis.clone());
     }
     let (private_database, private_redis) = shared_private_servers();
-    (
-        database.unwrap_or(private_database),
-        redis.unwrap_or(private_redis),
-    )
+    (database.unwrap_or(private_database), redis.unwrap_or(private_redis))
 }
 
 /// Private servers shared by every test process of a run, under `target/canopy-test`;
@@ -213,21 +169,11 @@ fn shared_private_servers() -> (String, String) {
     lock.lock().expect("lock target/canopy-test");
     let alive = |url_file: &Path| -> Option<String> {
         let url = std::fs::read_to_string(url_file).ok()?;
-        let port: u16 = url
-            .trim()
-            .rsplit(':')
-            .next()?
-            .split('/')
-            .next()?
-            .parse()
-            .ok()?;
-        std::net::TcpStream::connect(("127.0.0.1", port))
-            .ok()
-            .map(|_| url.trim().to_string())
+        let port: u16 = url.trim().rsplit(':').next()?.split('/').next()?.parse().ok()?;
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| url.trim().to_string())
     };
     let database = alive(&dir.join("postgres.url")).unwrap_or_else(|| {
-        let server =
-            PrivatePostgres::start(&dir.join("postgres")).unwrap_or_else(|e| panic!("{e}"));
+        let server = PrivatePostgres::start(&dir.join("postgres")).unwrap_or_else(|e| panic!("{e}"));
         let url = server.url();
         let pid = server.detach();
         std::fs::write(dir.join("postgres.pid"), pid.to_string()).expect("write pid");
@@ -246,15 +192,9 @@ fn shared_private_servers() -> (String, String) {
 }
 
 async fn connect_admin(url: &str) -> PgConnection {
-    let options: PgConnectOptions = url
-        .parse()
-        .unwrap_or_else(|e| panic!("DATABASE_URL is invalid: {e}"));
+    let options: PgConnectOptions = url.parse().unwrap_or_else(|e| panic!("DATABASE_URL is invalid: {e}"));
     options.connect().await.unwrap_or_else(|e| {
-        panic!(
-            "cannot connect to PostgreSQL at DATABASE_URL ({}:{}): {e}",
-            options.get_host(),
-            options.get_port()
-        )
+        panic!("cannot connect to PostgreSQL at DATABASE_URL ({}:{}): {e}", options.get_host(), options.get_port())
     })
 }
 

@@ -92,11 +92,7 @@ pub struct Violation {
 
 impl Violation {
     fn new(file: impl Into<PathBuf>, kind: ViolationKind, message: impl Into<String>) -> Violation {
-        Violation {
-            file: file.into(),
-            kind,
-            message: message.into(),
-        }
+        Violation { file: file.into(), kind, message: message.into() }
     }
 }
 
@@ -158,11 +154,7 @@ pub fn check_variables(module: &Module) -> Vec<Violation> {
                 format!("variable \"{name}\" has no type; add a type constraint such as string or map(string)"),
             ));
         }
-        if variable
-            .description
-            .as_deref()
-            .is_none_or(|text| text.trim().is_empty())
-        {
+        if variable.description.as_deref().is_none_or(|text| text.trim().is_empty()) {
             violations.push(Violation::new(
                 &variable.file,
                 ViolationKind::UndescribedVariable,
@@ -178,11 +170,7 @@ pub fn check_variables(module: &Module) -> Vec<Violation> {
         }
     }
     for (name, output) in &module.outputs {
-        if output
-            .description
-            .as_deref()
-            .is_none_or(|text| text.trim().is_empty())
-        {
+        if output.description.as_deref().is_none_or(|text| text.trim().is_empty()) {
             violations.push(Violation::new(
                 &output.file,
                 ViolationKind::UndescribedOutput,
@@ -240,10 +228,7 @@ pub fn check_versions(module: &Module) -> Vec<Violation> {
             violations.push(Violation::new(
                 &resource.file,
                 ViolationKind::UndeclaredProvider,
-                format!(
-                    "{} uses provider {provider}, which is not in required_providers",
-                    resource.address()
-                ),
+                format!("{} uses provider {provider}, which is not in required_providers", resource.address()),
             ));
         }
     }
@@ -258,9 +243,7 @@ fn bounds_major_version(constraint: &str) -> bool {
         if let Some(version) = clause.strip_prefix("~>") {
             return version.trim().split('.').count() >= 2;
         }
-        clause.starts_with('<')
-            || clause.starts_with('=')
-            || clause.chars().next().is_some_and(|c| c.is_ascii_digit())
+        clause.starts_with('<') || clause.starts_with('=') || clause.chars().next().is_some_and(|c| c.is_ascii_digit())
     });
     !constraint.trim().is_empty() && has_upper_bound
 }
@@ -289,10 +272,7 @@ pub fn check_module_calls(module: &Module) -> Vec<Violation> {
                 violations.push(Violation::new(
                     &call.file,
                     ViolationKind::UnresolvableModuleSource,
-                    format!(
-                        "module \"{}\" has source \"{}\", which cannot be loaded: {error}",
-                        call.name, call.source
-                    ),
+                    format!("module \"{}\" has source \"{}\", which cannot be loaded: {error}", call.name, call.source),
                 ));
                 continue;
             }
@@ -302,10 +282,7 @@ pub fn check_module_calls(module: &Module) -> Vec<Violation> {
                 violations.push(Violation::new(
                     &call.file,
                     ViolationKind::MissingModuleArgument,
-                    format!(
-                        "module \"{}\" does not pass {name}, which {} requires",
-                        call.name, call.source
-                    ),
+                    format!("module \"{}\" does not pass {name}, which {} requires", call.name, call.source),
                 ));
             }
         }
@@ -314,10 +291,7 @@ pub fn check_module_calls(module: &Module) -> Vec<Violation> {
                 violations.push(Violation::new(
                     &call.file,
                     ViolationKind::UnknownModuleArgument,
-                    format!(
-                        "module \"{}\" passes {name}, which {} does not declare",
-                        call.name, call.source
-                    ),
+                    format!("module \"{}\" passes {name}, which {} does not declare", call.name, call.source),
                 ));
             }
         }
@@ -325,11 +299,7 @@ pub fn check_module_calls(module: &Module) -> Vec<Violation> {
     }
     let mut reported = BTreeSet::new();
     for located in &module.references {
-        let Reference::ModuleOutput {
-            module: name,
-            output,
-        } = &located.reference
-        else {
+        let Reference::ModuleOutput { module: name, output } = &located.reference else {
             continue;
         };
         if module.module_call(name).is_none() {
@@ -345,13 +315,8 @@ pub fn check_module_calls(module: &Module) -> Vec<Violation> {
         let (Some(output), Some(callee)) = (output, callees.get(name.as_str())) else {
             continue;
         };
-        if !callee.outputs.contains_key(output)
-            && reported.insert((name.clone(), Some(output.clone())))
-        {
-            let source = module
-                .module_call(name)
-                .map(|call| call.source.as_str())
-                .unwrap_or_default();
+        if !callee.outputs.contains_key(output) && reported.insert((name.clone(), Some(output.clone()))) {
+            let source = module.module_call(name).map(|call| call.source.as_str()).unwrap_or_default();
             violations.push(Violation::new(
                 &located.file,
                 ViolationKind::MissingModuleOutput,
@@ -387,10 +352,7 @@ pub fn check_tags(module: &Module, policy: TagPolicy<'_>) -> Vec<Violation> {
             violations.push(Violation::new(
                 &resource.file,
                 ViolationKind::MissingTags,
-                format!(
-                    "{} has no {attribute}; every taggable resource must carry the cost tags",
-                    resource.address()
-                ),
+                format!("{} has no {attribute}; every taggable resource must carry the cost tags", resource.address()),
             ));
             continue;
         };
@@ -415,10 +377,7 @@ pub fn check_tags(module: &Module, policy: TagPolicy<'_>) -> Vec<Violation> {
             let Ok(callee) = Module::load(&dir) else {
                 continue;
             };
-            for input in TAG_INPUTS
-                .iter()
-                .filter(|input| callee.variables.contains_key(**input))
-            {
+            for input in TAG_INPUTS.iter().filter(|input| callee.variables.contains_key(**input)) {
                 let Some(argument) = call.arguments.get(*input) else {
                     violations.push(Violation::new(
                         &call.file,
@@ -444,21 +403,13 @@ fn tag_problem(module: &Module, facts: &ExprFacts, policy: TagPolicy<'_>) -> Opt
     let resolved = module.resolve_locals(facts);
     match policy {
         TagPolicy::ForwardTagsInput => {
-            let forwards = TAG_INPUTS
-                .iter()
-                .any(|input| resolved.reads_variable(input));
-            (!forwards).then(|| {
-                "does not use var.tags (or var.labels), so callers' cost tags are lost".to_owned()
-            })
+            let forwards = TAG_INPUTS.iter().any(|input| resolved.reads_variable(input));
+            (!forwards).then(|| "does not use var.tags (or var.labels), so callers' cost tags are lost".to_owned())
         }
         TagPolicy::CostTags(keys) => {
-            let missing: Vec<&str> = keys
-                .iter()
-                .filter(|key| !resolved.object_keys.contains(*key))
-                .map(String::as_str)
-                .collect();
-            (!missing.is_empty())
-                .then(|| format!("does not carry the cost tags {}", missing.join(", ")))
+            let missing: Vec<&str> =
+                keys.iter().filter(|key| !resolved.object_keys.contains(*key)).map(String::as_str).collect();
+            (!missing.is_empty()).then(|| format!("does not carry the cost tags {}", missing.join(", ")))
         }
     }
 }
@@ -466,11 +417,7 @@ fn tag_problem(module: &Module, facts: &ExprFacts, policy: TagPolicy<'_>) -> Opt
 /// The site contract: the template declares exactly the contract's inputs (same type,
 /// same required-ness) and outputs, its `region` validation accepts exactly the
 /// provider's regions, and its `size` validation exactly the contract's sizes.
-pub fn check_site_template(
-    module: &Module,
-    contract: &SiteContract,
-    provider: CloudProvider,
-) -> Vec<Violation> {
+pub fn check_site_template(module: &Module, contract: &SiteContract, provider: CloudProvider) -> Vec<Violation> {
     let variables_file = module.dir.join("variables.tf");
     let outputs_file = module.dir.join("outputs.tf");
     let mut violations = Vec::new();
@@ -486,11 +433,7 @@ pub fn check_site_template(
         let expected_type = match input.canonical_type() {
             Ok(canonical) => canonical,
             Err(error) => {
-                violations.push(Violation::new(
-                    &variables_file,
-                    ViolationKind::Unreadable,
-                    error.to_string(),
-                ));
+                violations.push(Violation::new(&variables_file, ViolationKind::Unreadable, error.to_string()));
                 continue;
             }
         };
@@ -506,18 +449,12 @@ pub fn check_site_template(
             ));
         }
         if variable.is_required() != input.required {
-            let (is, should) = if input.required {
-                ("has a default", "required")
-            } else {
-                ("has no default", "optional")
-            };
+            let (is, should) =
+                if input.required { ("has a default", "required") } else { ("has no default", "optional") };
             violations.push(Violation::new(
                 &variable.file,
                 ViolationKind::ContractInputMismatch,
-                format!(
-                    "input {} {is}, but the contract says it is {should}",
-                    input.name
-                ),
+                format!("input {} {is}, but the contract says it is {should}", input.name),
             ));
         }
     }
@@ -530,11 +467,7 @@ pub fn check_site_template(
             ));
         }
     }
-    let expected_outputs: BTreeSet<&str> = contract
-        .outputs
-        .iter()
-        .map(|output| output.name.as_str())
-        .collect();
+    let expected_outputs: BTreeSet<&str> = contract.outputs.iter().map(|output| output.name.as_str()).collect();
     for name in &expected_outputs {
         if !module.outputs.contains_key(*name) {
             violations.push(Violation::new(
@@ -556,25 +489,15 @@ pub fn check_site_template(
     match contract.provider(provider) {
         Ok(offer) => {
             if let Some(problem) = allowed_values_problem(module, "region", &offer.regions) {
-                violations.push(Violation::new(
-                    &variables_file,
-                    ViolationKind::RegionsMismatch,
-                    problem,
-                ));
+                violations.push(Violation::new(&variables_file, ViolationKind::RegionsMismatch, problem));
             }
         }
-        Err(error) => violations.push(Violation::new(
-            &variables_file,
-            ViolationKind::TemplateMissing,
-            error.to_string(),
-        )),
+        Err(error) => {
+            violations.push(Violation::new(&variables_file, ViolationKind::TemplateMissing, error.to_string()))
+        }
     }
     if let Some(problem) = allowed_values_problem(module, "size", &contract.sizes) {
-        violations.push(Violation::new(
-            &variables_file,
-            ViolationKind::SizesMismatch,
-            problem,
-        ));
+        violations.push(Violation::new(&variables_file, ViolationKind::SizesMismatch, problem));
     }
     if let Some(local) = module.locals.get("sizes") {
         let keys: BTreeSet<String> = match &local.value {
@@ -586,11 +509,7 @@ pub fn check_site_template(
             violations.push(Violation::new(
                 &local.file,
                 ViolationKind::SizesMismatch,
-                format!(
-                    "local.sizes maps {}, but the contract's sizes are {}",
-                    join(&keys),
-                    join(&expected)
-                ),
+                format!("local.sizes maps {}, but the contract's sizes are {}", join(&keys), join(&expected)),
             ));
         }
     }
@@ -600,19 +519,15 @@ pub fn check_site_template(
 /// Compares the string literals in `variable`'s validation conditions with `expected`.
 fn allowed_values_problem(module: &Module, variable: &str, expected: &[String]) -> Option<String> {
     let declared = module.variables.get(variable)?;
-    let accepted: BTreeSet<String> = declared
-        .validations
-        .iter()
-        .flat_map(|validation| string_literals(&validation.condition))
-        .collect();
+    let accepted: BTreeSet<String> =
+        declared.validations.iter().flat_map(|validation| string_literals(&validation.condition)).collect();
     let expected: BTreeSet<String> = expected.iter().cloned().collect();
     if accepted == expected {
         return None;
     }
     let extra: BTreeSet<String> = accepted.difference(&expected).cloned().collect();
     let missing: BTreeSet<String> = expected.difference(&accepted).cloned().collect();
-    let mut problem =
-        format!("variable \"{variable}\" validation does not accept exactly the contract's values");
+    let mut problem = format!("variable \"{variable}\" validation does not accept exactly the contract's values");
     if !missing.is_empty() {
         problem.push_str(&format!("; missing {}", join(&missing)));
     }
@@ -638,13 +553,7 @@ pub enum Layout {
 /// Layout: the conventional files exist, and the README mentions every input and output
 /// (as `` `name` ``, the way the inputs and outputs tables write them).
 pub fn check_layout(module: &Module, layout: Layout) -> Vec<Violation> {
-    let mut required = vec![
-        "main.tf",
-        "variables.tf",
-        "outputs.tf",
-        "versions.tf",
-        "README.md",
-    ];
+    let mut required = vec!["main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"];
     if layout == Layout::Module {
         required.push("examples/basic/main.tf");
     }
@@ -699,11 +608,7 @@ pub fn check_example(module: &Module) -> Vec<Violation> {
 }
 
 /// Every check that applies to a site template.
-pub fn check_site(
-    module: &Module,
-    contract: &SiteContract,
-    provider: CloudProvider,
-) -> Vec<Violation> {
+pub fn check_site(module: &Module, contract: &SiteContract, provider: CloudProvider) -> Vec<Violation> {
     let mut violations = check_layout(module, Layout::SiteTemplate);
     violations.extend(check_variables(module));
     violations.extend(check_versions(module));
@@ -752,10 +657,7 @@ pub fn check_tree(terraform_root: &Path) -> Result<Vec<Violation>, Error> {
         }
     }
     for dir in subdirectories(&sites_dir)? {
-        let name = dir
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         if !templates.contains(&name) {
             violations.push(Violation::new(
                 &dir,
@@ -788,16 +690,10 @@ fn subdirectories(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
     let mut dirs = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|source| Error::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        let entry = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
         if entry.path().is_dir() {
             dirs.push(entry.path());
         }
@@ -813,16 +709,10 @@ mod tests {
     #[test]
     fn version_constraints_must_bound_the_major_version() {
         for pinned in ["~> 5.70", "~> 5.0", ">= 5.0, < 6.0", "5.70.0", "= 5.70.0"] {
-            assert!(
-                bounds_major_version(pinned),
-                "{pinned} should count as pinned"
-            );
+            assert!(bounds_major_version(pinned), "{pinned} should count as pinned");
         }
         for loose in ["", ">= 5.0", "~> 5", "> 4"] {
-            assert!(
-                !bounds_major_version(loose),
-                "{loose} should not count as pinned"
-            );
+            assert!(!bounds_major_version(loose), "{loose} should not count as pinned");
         }
     }
 }

@@ -120,15 +120,9 @@ pub struct ContractInput {
 impl ContractInput {
     /// The type constraint in canonical form, comparable with [`crate::Variable::type_expr`].
     pub fn canonical_type(&self) -> Result<String, Error> {
-        let parsed: hcl::Expression =
-            self.type_expr
-                .parse()
-                .map_err(|error: hcl::Error| Error::Contract {
-                    message: format!(
-                        "input {} has type {:?}, which does not parse: {error}",
-                        self.name, self.type_expr
-                    ),
-                })?;
+        let parsed: hcl::Expression = self.type_expr.parse().map_err(|error: hcl::Error| Error::Contract {
+            message: format!("input {} has type {:?}, which does not parse: {error}", self.name, self.type_expr),
+        })?;
         Ok(render_type(&parsed))
     }
 }
@@ -160,22 +154,15 @@ impl SiteContract {
     /// Reads `sites/contract.json` under the `terraform/` directory.
     pub fn load(terraform_root: &Path) -> Result<SiteContract, Error> {
         let path = terraform_root.join(CONTRACT_PATH);
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        serde_json::from_str(&text).map_err(|error| Error::Contract {
-            message: format!("{}: {error}", path.display()),
-        })
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        serde_json::from_str(&text).map_err(|error| Error::Contract { message: format!("{}: {error}", path.display()) })
     }
 
     /// The contract's entry for `provider`.
     pub fn provider(&self, provider: CloudProvider) -> Result<&ProviderContract, Error> {
         self.providers
             .get(&provider)
-            .ok_or_else(|| Error::Contract {
-                message: format!("contract.json has no entry for provider {provider}"),
-            })
+            .ok_or_else(|| Error::Contract { message: format!("contract.json has no entry for provider {provider}") })
     }
 
     /// The contract input named `name`.
@@ -199,20 +186,14 @@ pub struct TemplateInput {
 
 /// The inputs the site template for `provider` declares, read from its `.tf` files (not
 /// from `contract.json`), so the provisioner writes what the template really accepts.
-pub fn site_template_inputs(
-    terraform_root: &Path,
-    provider: CloudProvider,
-) -> Result<Vec<TemplateInput>, Error> {
+pub fn site_template_inputs(terraform_root: &Path, provider: CloudProvider) -> Result<Vec<TemplateInput>, Error> {
     let module = Module::load(&provider.site_template_dir(terraform_root))?;
     Ok(module
         .variables
         .iter()
         .map(|(name, variable)| TemplateInput {
             name: name.clone(),
-            type_expr: variable
-                .type_expr
-                .clone()
-                .unwrap_or_else(|| "any".to_owned()),
+            type_expr: variable.type_expr.clone().unwrap_or_else(|| "any".to_owned()),
             required: variable.is_required(),
             description: variable.description.clone().unwrap_or_default(),
         })
@@ -266,10 +247,7 @@ impl SiteVariables {
     /// so a bad request fails fast with the same explanation. Empty when all is well.
     pub fn violations(&self, contract: &SiteContract, provider: CloudProvider) -> Vec<String> {
         let mut problems = Vec::new();
-        for (field, value) in [
-            ("site_id", &self.site_id),
-            ("customer_id", &self.customer_id),
-        ] {
+        for (field, value) in [("site_id", &self.site_id), ("customer_id", &self.customer_id)] {
             if !is_lowercase_uuid(value) {
                 problems.push(format!("{field} must be a lowercase UUID, got {value:?}"));
             }
@@ -281,20 +259,13 @@ impl SiteVariables {
             ));
         }
         if !contract.sizes.contains(&self.size) {
-            problems.push(format!(
-                "size must be one of {}, got {:?}",
-                contract.sizes.join(", "),
-                self.size
-            ));
+            problems.push(format!("size must be one of {}, got {:?}", contract.sizes.join(", "), self.size));
         }
         if self.runtime.port == 0 {
             problems.push("runtime.port must be from 1 to 65535".to_owned());
         }
         if self.runtime.image.trim().is_empty() || self.runtime.image.contains(' ') {
-            problems.push(
-                "runtime.image must be a non-empty container image reference without spaces"
-                    .to_owned(),
-            );
+            problems.push("runtime.image must be a non-empty container image reference without spaces".to_owned());
         }
         match contract.provider(provider) {
             Ok(offer) => {
@@ -323,10 +294,7 @@ fn is_lowercase_uuid(value: &str) -> bool {
     let lengths = [8, 4, 4, 4, 12];
     groups.len() == lengths.len()
         && groups.iter().zip(lengths).all(|(group, length)| {
-            group.len() == length
-                && group
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+            group.len() == length && group.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
         })
 }
 
@@ -337,9 +305,7 @@ fn is_dns_label(value: &str) -> bool {
     };
     bytes.len() <= 63
         && first.is_ascii_lowercase()
-        && rest
-            .iter()
-            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && rest.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && bytes.last() != Some(&b'-')
 }
 
@@ -367,10 +333,7 @@ mod tests {
     #[test]
     fn providers_round_trip_through_their_names() {
         for provider in CloudProvider::ALL {
-            assert_eq!(
-                provider.as_str().parse::<CloudProvider>().ok(),
-                Some(provider)
-            );
+            assert_eq!(provider.as_str().parse::<CloudProvider>().ok(), Some(provider));
         }
         assert!("openstack".parse::<CloudProvider>().is_err());
     }

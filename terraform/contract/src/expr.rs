@@ -32,14 +32,8 @@ impl std::fmt::Display for Reference {
         match self {
             Reference::Variable(name) => write!(f, "var.{name}"),
             Reference::Local(name) => write!(f, "local.{name}"),
-            Reference::ModuleOutput {
-                module,
-                output: Some(output),
-            } => write!(f, "module.{module}.{output}"),
-            Reference::ModuleOutput {
-                module,
-                output: None,
-            } => write!(f, "module.{module}"),
+            Reference::ModuleOutput { module, output: Some(output) } => write!(f, "module.{module}.{output}"),
+            Reference::ModuleOutput { module, output: None } => write!(f, "module.{module}"),
         }
     }
 }
@@ -70,9 +64,7 @@ impl ExprFacts {
 
     /// True when the expression reads `var.<name>`.
     pub fn reads_variable(&self, name: &str) -> bool {
-        self.references
-            .iter()
-            .any(|reference| matches!(reference, Reference::Variable(found) if found == name))
+        self.references.iter().any(|reference| matches!(reference, Reference::Variable(found) if found == name))
     }
 
     fn visit(&mut self, expr: &Expression) {
@@ -191,10 +183,7 @@ fn reference_of(root: &Expression, operators: &[TraversalOperator]) -> Option<Re
                 TraversalOperator::GetAttr(name) => Some(name.to_string()),
                 _ => None,
             });
-            Some(Reference::ModuleOutput {
-                module: first_attribute,
-                output,
-            })
+            Some(Reference::ModuleOutput { module: first_attribute, output })
         }
         _ => None,
     }
@@ -257,9 +246,7 @@ fn collect_strings(expr: &Expression, found: &mut Vec<String>) {
     match expr {
         Expression::String(value) => found.push(value.clone()),
         Expression::Array(items) => items.iter().for_each(|item| collect_strings(item, found)),
-        Expression::Object(object) => object
-            .values()
-            .for_each(|value| collect_strings(value, found)),
+        Expression::Object(object) => object.values().for_each(|value| collect_strings(value, found)),
         Expression::FuncCall(call) => call.args.iter().for_each(|arg| collect_strings(arg, found)),
         Expression::Parenthesis(inner) => collect_strings(inner, found),
         Expression::Conditional(conditional) => {
@@ -296,10 +283,7 @@ mod tests {
             vec![
                 Reference::Variable("on".into()),
                 Reference::Local("prefix".into()),
-                Reference::ModuleOutput {
-                    module: "db".into(),
-                    output: Some("endpoint".into())
-                },
+                Reference::ModuleOutput { module: "db".into(), output: Some("endpoint".into()) },
                 Reference::Variable("tags".into()),
             ]
         );
@@ -307,9 +291,7 @@ mod tests {
 
     #[test]
     fn collects_literal_object_keys() {
-        let facts = ExprFacts::of(&parse(
-            r#"merge(var.tags, { canopy_site_id = var.site_id, "quoted" = 1 })"#,
-        ));
+        let facts = ExprFacts::of(&parse(r#"merge(var.tags, { canopy_site_id = var.site_id, "quoted" = 1 })"#));
         assert!(facts.object_keys.contains("canopy_site_id"));
         assert!(facts.object_keys.contains("quoted"));
         assert!(facts.reads_variable("tags"));
@@ -317,15 +299,9 @@ mod tests {
 
     #[test]
     fn renders_types_canonically_whatever_the_layout() {
-        let written = parse(
-            "object({\n  image = string\n  port  = number\n  env   = optional(map(string), {})\n})",
-        );
-        let compact =
-            parse("object({ image = string, port = number, env = optional(map(string), {}) })");
+        let written = parse("object({\n  image = string\n  port  = number\n  env   = optional(map(string), {})\n})");
+        let compact = parse("object({ image = string, port = number, env = optional(map(string), {}) })");
         assert_eq!(render_type(&written), render_type(&compact));
-        assert_eq!(
-            render_type(&compact),
-            "object({ image = string, port = number, env = optional(map(string), {}) })"
-        );
+        assert_eq!(render_type(&compact), "object({ image = string, port = number, env = optional(map(string), {}) })");
     }
 }

@@ -26,18 +26,17 @@ mod tagging;
 
 pub use check::{
     Layout, TagPolicy, Violation, ViolationKind, check_example, check_layout, check_module_calls,
-    check_reusable_module, check_site, check_site_template, check_tags, check_tree,
-    check_variables, check_versions, module_dirs,
+    check_reusable_module, check_site, check_site_template, check_tags, check_tree, check_variables, check_versions,
+    module_dirs,
 };
 pub use contract::{
-    CONTRACT_PATH, CloudProvider, ContractInput, ContractOutput, ProviderContract, SiteContract,
-    SiteRuntime, SiteVariables, TemplateInput, site_template_inputs,
+    CONTRACT_PATH, CloudProvider, ContractInput, ContractOutput, ProviderContract, SiteContract, SiteRuntime,
+    SiteVariables, TemplateInput, site_template_inputs,
 };
 pub use error::Error;
 pub use expr::{ExprFacts, Reference, render_type, string_literals};
 pub use module::{
-    Local, LocatedReference, Module, ModuleCall, Output, RequiredProvider, Resource, Validation,
-    Variable,
+    Local, LocatedReference, Module, ModuleCall, Output, RequiredProvider, Resource, Validation, Variable,
 };
 pub use plan::{PlannedResource, plan_module, plan_site};
 pub use tagging::{Tagging, known_resource_types, tagging};

@@ -15,14 +15,7 @@ use crate::expr::{ExprFacts, Reference, render_type};
 
 /// Block arguments that Terraform itself interprets on a `module` block; everything else
 /// is an input variable of the called module.
-const MODULE_META_ARGUMENTS: &[&str] = &[
-    "source",
-    "version",
-    "count",
-    "for_each",
-    "depends_on",
-    "providers",
-];
+const MODULE_META_ARGUMENTS: &[&str] = &["source", "version", "count", "for_each", "depends_on", "providers"];
 
 /// A parsed module directory.
 #[derive(Debug, Clone)]
@@ -190,9 +183,7 @@ impl Module {
     pub fn load(dir: &Path) -> Result<Module, Error> {
         let files = tf_files(dir)?;
         if files.is_empty() {
-            return Err(Error::NotAModule {
-                path: dir.to_path_buf(),
-            });
+            return Err(Error::NotAModule { path: dir.to_path_buf() });
         }
         let mut module = Module {
             dir: dir.to_path_buf(),
@@ -208,27 +199,17 @@ impl Module {
             references: Vec::new(),
         };
         for file in &files {
-            let source = std::fs::read_to_string(file).map_err(|source| Error::Io {
-                path: file.clone(),
-                source,
-            })?;
-            let body = hcl::parse(&source).map_err(|error| Error::Parse {
-                path: file.clone(),
-                message: error.to_string(),
-            })?;
+            let source = std::fs::read_to_string(file).map_err(|source| Error::Io { path: file.clone(), source })?;
+            let body =
+                hcl::parse(&source).map_err(|error| Error::Parse { path: file.clone(), message: error.to_string() })?;
             module.add_file(file, &body);
         }
         Ok(module)
     }
 
     /// Every reference to `var.*`, `local.*` or `module.*` with its file.
-    pub fn references_to<'a>(
-        &'a self,
-        wanted: &'a Reference,
-    ) -> impl Iterator<Item = &'a LocatedReference> + 'a {
-        self.references
-            .iter()
-            .filter(move |located| &located.reference == wanted)
+    pub fn references_to<'a>(&'a self, wanted: &'a Reference) -> impl Iterator<Item = &'a LocatedReference> + 'a {
+        self.references.iter().filter(move |located| &located.reference == wanted)
     }
 
     /// The module call named `name`.
@@ -271,10 +252,7 @@ impl Module {
                     for attribute in block.body().attributes() {
                         self.locals.insert(
                             attribute.key().to_owned(),
-                            Local {
-                                file: file.to_path_buf(),
-                                value: attribute.expr().clone(),
-                            },
+                            Local { file: file.to_path_buf(), value: attribute.expr().clone() },
                         );
                     }
                 }
@@ -306,12 +284,8 @@ impl Module {
             .filter(|inner| inner.identifier() == "validation")
             .filter_map(|validation| {
                 let condition = attribute(validation.body(), "condition")?.clone();
-                let error_message =
-                    attribute(validation.body(), "error_message").and_then(plain_string);
-                Some(Validation {
-                    condition,
-                    error_message,
-                })
+                let error_message = attribute(validation.body(), "error_message").and_then(plain_string);
+                Some(Validation { condition, error_message })
             })
             .collect();
         self.variables.insert(
@@ -357,9 +331,7 @@ impl Module {
         self.module_calls.push(ModuleCall {
             file: file.to_path_buf(),
             name,
-            source: attribute(body, "source")
-                .and_then(plain_string)
-                .unwrap_or_default(),
+            source: attribute(body, "source").and_then(plain_string).unwrap_or_default(),
             count: attribute(body, "count").cloned(),
             for_each: attribute(body, "for_each").cloned(),
             arguments,
@@ -371,39 +343,27 @@ impl Module {
         if let Some(version) = attribute(body, "required_version").and_then(plain_string) {
             self.required_version = Some(version);
         }
-        for providers in body
-            .blocks()
-            .filter(|inner| inner.identifier() == "required_providers")
-        {
+        for providers in body.blocks().filter(|inner| inner.identifier() == "required_providers") {
             for entry in providers.body().attributes() {
                 let requirement = match entry.expr() {
                     // The pre-0.13 shorthand `aws = "~> 5.0"` carries a version only.
-                    Expression::String(version) => RequiredProvider {
-                        source: None,
-                        version: Some(version.clone()),
-                    },
+                    Expression::String(version) => RequiredProvider { source: None, version: Some(version.clone()) },
                     Expression::Object(object) => {
                         let field = |wanted: &str| {
                             object.iter().find_map(|(key, value)| {
                                 let key = match key {
                                     hcl::ObjectKey::Identifier(ident) => ident.to_string(),
-                                    hcl::ObjectKey::Expression(Expression::String(key)) => {
-                                        key.clone()
-                                    }
+                                    hcl::ObjectKey::Expression(Expression::String(key)) => key.clone(),
                                     _ => return None,
                                 };
                                 (key == wanted).then(|| plain_string(value)).flatten()
                             })
                         };
-                        RequiredProvider {
-                            source: field("source"),
-                            version: field("version"),
-                        }
+                        RequiredProvider { source: field("source"), version: field("version") }
                     }
                     _ => RequiredProvider::default(),
                 };
-                self.required_providers
-                    .insert(entry.key().to_owned(), requirement);
+                self.required_providers.insert(entry.key().to_owned(), requirement);
             }
         }
     }
@@ -419,25 +379,16 @@ impl Module {
 
     fn record_references(&mut self, file: &Path, expr: &Expression) {
         for reference in ExprFacts::of(expr).references {
-            self.references.push(LocatedReference {
-                file: file.to_path_buf(),
-                reference,
-            });
+            self.references.push(LocatedReference { file: file.to_path_buf(), reference });
         }
     }
 }
 
 fn tf_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
     let mut files = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|source| Error::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        let entry = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
         let path = entry.path();
         if path.is_file() && path.extension().is_some_and(|extension| extension == "tf") {
             files.push(path);
@@ -468,20 +419,13 @@ fn resource_from(file: &Path, block: &Block) -> Option<Resource> {
 
 fn collect_attributes(body: &Body, prefix: &str, into: &mut BTreeMap<String, ExprFacts>) {
     for attribute in body.attributes() {
-        into.insert(
-            format!("{prefix}{}", attribute.key()),
-            ExprFacts::of(attribute.expr()),
-        );
+        into.insert(format!("{prefix}{}", attribute.key()), ExprFacts::of(attribute.expr()));
     }
     for block in body.blocks() {
         match (block.identifier(), block.labels()) {
             ("dynamic", [label]) => {
                 let nested = format!("{prefix}{}.", label.as_str());
-                for content in block
-                    .body()
-                    .blocks()
-                    .filter(|inner| inner.identifier() == "content")
-                {
+                for content in block.body().blocks().filter(|inner| inner.identifier() == "content") {
                     collect_attributes(content.body(), &nested, into);
                 }
             }
@@ -505,16 +449,11 @@ fn local_names(facts: &ExprFacts) -> Vec<String> {
 }
 
 fn first_label(block: &Block) -> Option<String> {
-    block
-        .labels()
-        .first()
-        .map(|label| label.as_str().to_owned())
+    block.labels().first().map(|label| label.as_str().to_owned())
 }
 
 fn attribute<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
-    body.attributes()
-        .find(|attribute| attribute.key() == key)
-        .map(|attribute| attribute.expr())
+    body.attributes().find(|attribute| attribute.key() == key).map(|attribute| attribute.expr())
 }
 
 /// The text of a string literal, or of a template without interpolations (hcl-rs keeps

@@ -80,11 +80,7 @@ fn plan_into(
 ) -> Result<(), Error> {
     let context = evaluation_context(module, inputs, unknown_inputs);
     for resource in &module.resources {
-        let instances = instances(
-            resource.count.as_ref(),
-            resource.for_each.as_ref(),
-            &context,
-        );
+        let instances = instances(resource.count.as_ref(), resource.for_each.as_ref(), &context);
         let base = format!("{prefix}{}", resource.address());
         let entry = |address: String, extra: Option<String>| PlannedResource {
             address,
@@ -95,10 +91,7 @@ fn plan_into(
         };
         match instances {
             Instances::Single => planned.push(entry(base, None)),
-            Instances::Keys(keys) => planned.extend(
-                keys.into_iter()
-                    .map(|key| entry(format!("{base}{key}"), None)),
-            ),
+            Instances::Keys(keys) => planned.extend(keys.into_iter().map(|key| entry(format!("{base}{key}"), None))),
             Instances::Undetermined(expression) => {
                 planned.push(entry(base.clone(), Some(format!("{base}: {expression}"))));
             }
@@ -125,14 +118,9 @@ fn plan_into(
         }
         let base = format!("{prefix}module.{}", call.name);
         match instances(call.count.as_ref(), call.for_each.as_ref(), &context) {
-            Instances::Single => plan_into(
-                &callee,
-                &callee_inputs,
-                &callee_unknown,
-                &format!("{base}."),
-                undetermined,
-                planned,
-            )?,
+            Instances::Single => {
+                plan_into(&callee, &callee_inputs, &callee_unknown, &format!("{base}."), undetermined, planned)?
+            }
             Instances::Keys(keys) => {
                 for key in keys {
                     plan_into(
@@ -148,25 +136,14 @@ fn plan_into(
             Instances::Undetermined(expression) => {
                 let mut nested = undetermined.to_vec();
                 nested.push(format!("{base}: {expression}"));
-                plan_into(
-                    &callee,
-                    &callee_inputs,
-                    &callee_unknown,
-                    &format!("{base}."),
-                    &nested,
-                    planned,
-                )?;
+                plan_into(&callee, &callee_inputs, &callee_unknown, &format!("{base}."), &nested, planned)?;
             }
         }
     }
     Ok(())
 }
 
-fn instances(
-    count: Option<&Expression>,
-    for_each: Option<&Expression>,
-    context: &Context<'_>,
-) -> Instances {
+fn instances(count: Option<&Expression>, for_each: Option<&Expression>, context: &Context<'_>) -> Instances {
     if let Some(count) = count {
         return match count.evaluate(context) {
             Ok(Value::Number(number)) => match number.as_u64() {
@@ -178,9 +155,7 @@ fn instances(
     }
     if let Some(for_each) = for_each {
         return match for_each.evaluate(context) {
-            Ok(Value::Object(map)) => {
-                Instances::Keys(map.keys().map(|key| format!("[{key:?}]")).collect())
-            }
+            Ok(Value::Object(map)) => Instances::Keys(map.keys().map(|key| format!("[{key:?}]")).collect()),
             Ok(Value::Array(items)) => Instances::Keys(
                 items
                     .iter()
@@ -226,13 +201,7 @@ fn evaluation_context(
             .locals
             .iter()
             .filter(|(name, _)| !locals.contains_key(*name))
-            .filter_map(|(name, local)| {
-                local
-                    .value
-                    .evaluate(&context)
-                    .ok()
-                    .map(|value| (name.clone(), value))
-            })
+            .filter_map(|(name, local)| local.value.evaluate(&context).ok().map(|value| (name.clone(), value)))
             .collect();
         if newly_known.is_empty() {
             return context;
@@ -245,18 +214,8 @@ fn evaluation_context(
 fn base_context() -> Context<'static> {
     let mut context = Context::new();
     context.declare_func("length", FuncDef::new(length, [ParamType::Any]));
-    context.declare_func(
-        "max",
-        FuncDef::builder()
-            .variadic_param(ParamType::Number)
-            .build(max),
-    );
-    context.declare_func(
-        "min",
-        FuncDef::builder()
-            .variadic_param(ParamType::Number)
-            .build(min),
-    );
+    context.declare_func("max", FuncDef::builder().variadic_param(ParamType::Number).build(max));
+    context.declare_func("min", FuncDef::builder().variadic_param(ParamType::Number).build(min));
     context.declare_func("tostring", FuncDef::new(tostring, [ParamType::Any]));
     context
 }
@@ -295,9 +254,7 @@ fn number_value(number: f64) -> Value {
     if number.fract() == 0.0 && number >= 0.0 && number <= u64::MAX as f64 {
         Value::from(number as u64)
     } else {
-        hcl::Number::from_f64(number)
-            .map(Value::Number)
-            .unwrap_or(Value::Null)
+        hcl::Number::from_f64(number).map(Value::Number).unwrap_or(Value::Null)
     }
 }
 

@@ -173,10 +173,7 @@ pub fn tagging(resource_type: &str) -> Tagging {
 
 /// Every resource type with a known tagging rule, for documentation and tests.
 pub fn known_resource_types() -> impl Iterator<Item = &'static str> {
-    TAGGABLE
-        .iter()
-        .map(|(kind, _)| *kind)
-        .chain(NOT_TAGGABLE.iter().copied())
+    TAGGABLE.iter().map(|(kind, _)| *kind).chain(NOT_TAGGABLE.iter().copied())
 }
 
 #[cfg(test)]
@@ -186,10 +183,7 @@ mod tests {
     #[test]
     fn no_type_is_in_both_lists() {
         for (kind, _) in TAGGABLE {
-            assert!(
-                !NOT_TAGGABLE.contains(kind),
-                "{kind} is listed as taggable and as not taggable"
-            );
+            assert!(!NOT_TAGGABLE.contains(kind), "{kind} is listed as taggable and as not taggable");
         }
     }
 
@@ -205,10 +199,7 @@ mod tests {
 
     #[test]
     fn answers_for_each_kind_of_type() {
-        assert_eq!(
-            tagging("google_sql_database_instance"),
-            Tagging::Taggable("settings.user_labels")
-        );
+        assert_eq!(tagging("google_sql_database_instance"), Tagging::Taggable("settings.user_labels"));
         assert_eq!(tagging("aws_route"), Tagging::NotTaggable);
         assert_eq!(tagging("aws_brand_new_thing"), Tagging::Unknown);
     }

@@ -6,8 +6,7 @@ use canopy_kit::mesh::{DevPki, LeafValidity};
 use crate::support::{canopyd, error_line, postmaster_pid, run_to_exit};
 
 fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn redis_url() -> String {
@@ -21,10 +20,7 @@ fn run_without_a_database_url_names_the_setting() {
         c.arg("run");
         c
     }));
-    assert_eq!(
-        line,
-        "canopyd: error: database.url is not set (config file, CANOPY_DATABASE__URL or DATABASE_URL)"
-    );
+    assert_eq!(line, "canopyd: error: database.url is not set (config file, CANOPY_DATABASE__URL or DATABASE_URL)");
 }
 
 #[test]
@@ -34,10 +30,7 @@ fn a_missing_or_malformed_config_file_is_named() {
         c.args(["--config", "/nonexistent/canopy.toml", "run"]);
         c
     }));
-    assert_eq!(
-        line,
-        "canopyd: error: config file /nonexistent/canopy.toml does not exist"
-    );
+    assert_eq!(line, "canopyd: error: config file /nonexistent/canopy.toml does not exist");
 
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), "[database]\nmax_connections = \"lots\"\n").unwrap();
@@ -53,16 +46,11 @@ fn a_missing_or_malformed_config_file_is_named() {
 fn an_unreachable_database_is_named() {
     let line = error_line(&run_to_exit({
         let mut c = canopyd();
-        c.arg("run")
-            .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/canopy")
-            .env("REDIS_URL", redis_url());
+        c.arg("run").env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/canopy").env("REDIS_URL", redis_url());
         c.env("CANOPY_MESH__PKI_DIR", pki_with(|_| {}).keep());
         c
     }));
-    assert!(
-        line.contains("cannot connect to PostgreSQL at 127.0.0.1:1/canopy (database.url)"),
-        "{line}"
-    );
+    assert!(line.contains("cannot connect to PostgreSQL at 127.0.0.1:1/canopy (database.url)"), "{line}");
 }
 
 #[test]
@@ -73,20 +61,11 @@ fn a_port_in_use_is_named_and_earlier_services_are_stopped() {
         c.args(["run", "--services", "identity,tenancy"])
             .env("DATABASE_URL", database_url())
             .env("REDIS_URL", redis_url());
-        c.env(
-            "CANOPY_LISTEN__TENANCY",
-            taken.local_addr().unwrap().to_string(),
-        );
+        c.env("CANOPY_LISTEN__TENANCY", taken.local_addr().unwrap().to_string());
         c.env("CANOPY_MESH__PKI_DIR", pki_with(|_| {}).keep());
         c
     }));
-    assert!(
-        line.contains(&format!(
-            "service tenancy: cannot listen on {}",
-            taken.local_addr().unwrap()
-        )),
-        "{line}"
-    );
+    assert!(line.contains(&format!("service tenancy: cannot listen on {}", taken.local_addr().unwrap())), "{line}");
 }
 
 #[test]
@@ -95,25 +74,17 @@ fn an_expired_or_mismatched_certificate_is_named() {
     let expired = pki_with(|pki| {
         pki.issue_leaf(
             "identity",
-            LeafValidity {
-                not_before: now - time::Duration::days(9),
-                not_after: now - time::Duration::days(2),
-            },
+            LeafValidity { not_before: now - time::Duration::days(9), not_after: now - time::Duration::days(2) },
         )
         .unwrap()
     });
     let line = error_line(&run_to_exit({
         let mut c = canopyd();
-        c.args(["run", "--services", "identity"])
-            .env("DATABASE_URL", database_url())
-            .env("REDIS_URL", redis_url());
+        c.args(["run", "--services", "identity"]).env("DATABASE_URL", database_url()).env("REDIS_URL", redis_url());
         c.env("CANOPY_MESH__PKI_DIR", expired.path());
         c
     }));
-    assert!(
-        line.contains("identity.crt: certificate expired at"),
-        "{line}"
-    );
+    assert!(line.contains("identity.crt: certificate expired at"), "{line}");
 
     let mismatched = pki_with(|pki| {
         pki.issue_leaf_for_name(
@@ -125,9 +96,7 @@ fn an_expired_or_mismatched_certificate_is_named() {
     });
     let line = error_line(&run_to_exit({
         let mut c = canopyd();
-        c.args(["run", "--services", "identity"])
-            .env("DATABASE_URL", database_url())
-            .env("REDIS_URL", redis_url());
+        c.args(["run", "--services", "identity"]).env("DATABASE_URL", database_url()).env("REDIS_URL", redis_url());
         c.env("CANOPY_MESH__PKI_DIR", mismatched.path());
         c
     }));
@@ -151,18 +120,11 @@ fn dev_stops_its_private_servers_when_start_up_fails() {
     let line = error_line(&run_to_exit({
         let mut c = canopyd();
         c.args(["dev", "--dir"]).arg(dir.path());
-        c.env(
-            "CANOPY_LISTEN__SITES",
-            taken.local_addr().unwrap().to_string(),
-        );
+        c.env("CANOPY_LISTEN__SITES", taken.local_addr().unwrap().to_string());
         c
     }));
     assert!(line.contains("service sites: cannot listen on"), "{line}");
-    assert_eq!(
-        postmaster_pid(&dir.path().join("postgres/data")),
-        None,
-        "private postgres left running"
-    );
+    assert_eq!(postmaster_pid(&dir.path().join("postgres/data")), None, "private postgres left running");
 }
 
 fn pki_with(adjust: impl FnOnce(&DevPki)) -> tempfile::TempDir {
@@ -171,7 +133,7 @@ fn pki_with(adjust: impl FnOnce(&DevPki)) -> tempfile::TempDir {
         dir.path(),
         "canopy",
         "cluster.local",
-        &["gateway", "identity", "tenancy", "sites", "provisioner"],
+        &["gateway", "identity", "tenancy", "sites", "provisioner", "canopyctl"],
     )
     .unwrap();
     adjust(&pki);

@@ -14,26 +14,17 @@ pub fn canopyd() -> Command {
             command.env(key, value);
         }
     }
-    command
-        .current_dir(canopy_kit::testing::repo_root())
-        .stdin(Stdio::null());
+    command.current_dir(canopy_kit::testing::repo_root()).stdin(Stdio::null());
     command
 }
 
 /// Runs to completion (start-up failures exit on their own) with a timeout guard.
 pub fn run_to_exit(mut command: Command) -> Output {
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn canopyd");
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn canopyd");
     let pid = child.id();
     let guard = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_secs(60));
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL);
     });
     let output = child.wait_with_output().expect("wait for canopyd");
     drop(guard);
@@ -42,22 +33,10 @@ pub fn run_to_exit(mut command: Command) -> Output {
 
 /// The single error line canopyd printed, asserting it printed exactly one.
 pub fn error_line(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "exit code; stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(1), "exit code; stderr: {}", String::from_utf8_lossy(&output.stderr));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("canopyd: error: "))
-        .collect();
-    assert_eq!(
-        errors.len(),
-        1,
-        "exactly one error line expected in:\n{stderr}"
-    );
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("canopyd: error: ")).collect();
+    assert_eq!(errors.len(), 1, "exactly one error line expected in:\n{stderr}");
     errors[0].to_string()
 }
 

@@ -33,11 +33,10 @@ pub async fn audit_catalog(
 ) -> Result<Vec<CatalogViolation>, sqlx::Error> {
     let mut violations = Vec::new();
 
-    let role: Option<(bool, bool)> =
-        sqlx::query_as("select rolsuper, rolbypassrls from pg_roles where rolname = $1")
-            .bind(app_role)
-            .fetch_optional(pool)
-            .await?;
+    let role: Option<(bool, bool)> = sqlx::query_as("select rolsuper, rolbypassrls from pg_roles where rolname = $1")
+        .bind(app_role)
+        .fetch_optional(pool)
+        .await?;
     match role {
         None => violations.push(violation(format!("role {app_role}"), "does not exist")),
         Some((superuser, bypass)) => {
@@ -64,10 +63,7 @@ pub async fn audit_catalog(
     .fetch_all(pool)
     .await?;
     for (object,) in owned {
-        violations.push(violation(
-            object,
-            format!("is owned by the app role {app_role}"),
-        ));
+        violations.push(violation(object, format!("is owned by the app role {app_role}")));
     }
 
     let tables: Vec<(String, bool, bool, i64)> = sqlx::query_as(&format!(
@@ -83,22 +79,13 @@ pub async fn audit_catalog(
     .await?;
     for (table, enabled, forced, policies) in tables {
         if !enabled {
-            violations.push(violation(
-                table.clone(),
-                "has tenant_id but row level security is not enabled",
-            ));
+            violations.push(violation(table.clone(), "has tenant_id but row level security is not enabled"));
         }
         if !forced {
-            violations.push(violation(
-                table.clone(),
-                "has tenant_id but row level security is not forced",
-            ));
+            violations.push(violation(table.clone(), "has tenant_id but row level security is not forced"));
         }
         if policies == 0 {
-            violations.push(violation(
-                table,
-                "has tenant_id but no row level security policy",
-            ));
+            violations.push(violation(table, "has tenant_id but no row level security policy"));
         }
     }
 
@@ -111,10 +98,7 @@ pub async fn audit_catalog(
     .fetch_all(pool)
     .await?;
     for (view,) in views {
-        violations.push(violation(
-            view,
-            "is a view without security_invoker, so it would bypass row level security",
-        ));
+        violations.push(violation(view, "is a view without security_invoker, so it would bypass row level security"));
     }
 
     let definers: Vec<(String,)> = sqlx::query_as(&format!(
@@ -125,22 +109,15 @@ pub async fn audit_catalog(
     .await?;
     for (function,) in definers {
         if !definer_allow_list.contains(&function.as_str()) {
-            violations.push(violation(
-                function,
-                "is SECURITY DEFINER and not on the allow-list",
-            ));
+            violations.push(violation(function, "is SECURITY DEFINER and not on the allow-list"));
         }
     }
 
     Ok(violations)
 }
 
-const USER_SCHEMAS: &str =
-    "n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'";
+const USER_SCHEMAS: &str = "n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'";
 
 fn violation(object: impl Into<String>, problem: impl Into<String>) -> CatalogViolation {
-    CatalogViolation {
-        object: object.into(),
-        problem: problem.into(),
-    }
+    CatalogViolation { object: object.into(), problem: problem.into() }
 }

@@ -17,16 +17,11 @@ pub async fn migrate_schema(
     migrator: &Migrator,
 ) -> Result<(), DbError> {
     if !is_plain_identifier(schema) {
-        return Err(DbError::InvalidName(format!(
-            "schema name {schema:?} is not a plain identifier"
-        )));
+        return Err(DbError::InvalidName(format!("schema name {schema:?} is not a plain identifier")));
     }
     let mut conn = owner_pool.acquire().await?;
     let lock_key = format!("canopy.migrate.{schema}");
-    sqlx::query("select pg_advisory_lock(hashtext($1))")
-        .bind(&lock_key)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("select pg_advisory_lock(hashtext($1))").bind(&lock_key).execute(&mut *conn).await?;
 
     let result = async {
         let owner = roles.owner();
@@ -60,9 +55,6 @@ pub async fn migrate_schema(
     }
     .await;
 
-    sqlx::query("select pg_advisory_unlock(hashtext($1))")
-        .bind(&lock_key)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("select pg_advisory_unlock(hashtext($1))").bind(&lock_key).execute(&mut *conn).await?;
     result
 }

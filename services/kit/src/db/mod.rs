@@ -29,16 +29,9 @@ pub enum DbError {
     #[error("database.url is not set")]
     MissingUrl,
     #[error("{setting} is not a valid PostgreSQL url: {reason}")]
-    InvalidUrl {
-        setting: &'static str,
-        reason: String,
-    },
+    InvalidUrl { setting: &'static str, reason: String },
     #[error("cannot connect to PostgreSQL at {target} ({setting}): {reason}")]
-    Unreachable {
-        setting: &'static str,
-        target: String,
-        reason: String,
-    },
+    Unreachable { setting: &'static str, target: String, reason: String },
     #[error("{0}")]
     InvalidName(String),
     #[error("migrating schema {schema}: {source}")]
@@ -93,12 +86,7 @@ impl Database {
             .connect_with(app_options.clone())
             .await
             .map_err(|e| unreachable("database.app_url", &app_options, e))?;
-        Ok(Self {
-            app,
-            owner,
-            roles,
-            app_options,
-        })
+        Ok(Self { app, owner, roles, app_options })
     }
 
     /// Measures a round trip on the app pool (for health reports).
@@ -110,21 +98,13 @@ impl Database {
 fn parse_url(setting: &'static str, url: &str) -> Result<PgConnectOptions, DbError> {
     url.parse::<PgConnectOptions>()
         .map(|o| o.log_statements(tracing::log::LevelFilter::Debug))
-        .map_err(|e| DbError::InvalidUrl {
-            setting,
-            reason: e.to_string(),
-        })
+        .map_err(|e| DbError::InvalidUrl { setting, reason: e.to_string() })
 }
 
 fn unreachable(setting: &'static str, options: &PgConnectOptions, error: sqlx::Error) -> DbError {
     DbError::Unreachable {
         setting,
-        target: format!(
-            "{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or("")
-        ),
+        target: format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("")),
         reason: error.to_string(),
     }
 }

@@ -21,14 +21,9 @@ impl RoleNames {
             }
         }
         if owner == app {
-            return Err(DbError::InvalidName(
-                "database.app_role must differ from database.owner_role".into(),
-            ));
+            return Err(DbError::InvalidName("database.app_role must differ from database.owner_role".into()));
         }
-        Ok(Self {
-            owner: owner.into(),
-            app: app.into(),
-        })
+        Ok(Self { owner: owner.into(), app: app.into() })
     }
 
     pub fn owner(&self) -> &str {
@@ -52,55 +47,36 @@ pub(crate) fn is_plain_identifier(name: &str) -> bool {
 /// what migrations grant it; the owner role cannot log in at all.
 pub async fn ensure_roles(pool: &PgPool, roles: &RoleNames) -> Result<(), DbError> {
     let statements = [
-        (
-            roles.owner(),
-            format!(
-                "create role {} nologin nosuperuser nobypassrls",
-                roles.owner()
-            ),
-        ),
+        (roles.owner(), format!("create role {} nologin nosuperuser nobypassrls", roles.owner())),
         (
             roles.app(),
-            format!(
-                "create role {} login nosuperuser nobypassrls nocreatedb nocreaterole noinherit",
-                roles.app()
-            ),
+            format!("create role {} login nosuperuser nobypassrls nocreatedb nocreaterole noinherit", roles.app()),
         ),
     ];
     for (name, ddl) in statements {
-        let exists: bool =
-            sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
-                .bind(name)
-                .fetch_one(pool)
-                .await?;
+        let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
+            .bind(name)
+            .fetch_one(pool)
+            .await?;
         if exists {
             continue;
         }
         match sqlx::query(&ddl).execute(pool).await {
             Ok(_) => {}
             // Another process created it between our check and our create.
-            Err(sqlx::Error::Database(e))
-                if matches!(e.code().as_deref(), Some("42710") | Some("23505")) => {}
+            Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42710") | Some("23505")) => {}
             Err(e) => return Err(e.into()),
         }
     }
     // The bootstrap user must be able to SET ROLE to the owner to run migrations.
     let member = "select pg_has_role(current_user, $1, 'member')";
-    if sqlx::query_scalar::<_, bool>(member)
-        .bind(roles.owner())
-        .fetch_one(pool)
-        .await?
-    {
+    if sqlx::query_scalar::<_, bool>(member).bind(roles.owner()).fetch_one(pool).await? {
         return Ok(());
     }
     let grant = format!("grant {} to current_user", roles.owner());
     if let Err(error) = sqlx::query(&grant).execute(pool).await {
         // Several processes granting at once can collide; what matters is the outcome.
-        if !sqlx::query_scalar::<_, bool>(member)
-            .bind(roles.owner())
-            .fetch_one(pool)
-            .await?
-        {
+        if !sqlx::query_scalar::<_, bool>(member).bind(roles.owner()).fetch_one(pool).await? {
             return Err(error.into());
         }
     }

@@ -45,22 +45,17 @@ impl Database {
 }
 
 /// Begins a transaction on `pool` with `scope` set transaction-locally.
-pub async fn begin_scoped(
-    pool: &PgPool,
-    scope: Scope,
-) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+pub async fn begin_scoped(pool: &PgPool, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let (tenant, scope_name) = match scope {
         Scope::Tenant(id) => (id.0.to_string(), "tenant"),
         Scope::Platform => (String::new(), "platform"),
         Scope::Unscoped => (String::new(), "none"),
     };
-    sqlx::query(
-        "select set_config('canopy.tenant_id', $1, true), set_config('canopy.scope', $2, true)",
-    )
-    .bind(tenant)
-    .bind(scope_name)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("select set_config('canopy.tenant_id', $1, true), set_config('canopy.scope', $2, true)")
+        .bind(tenant)
+        .bind(scope_name)
+        .execute(&mut *tx)
+        .await?;
     Ok(tx)
 }

@@ -29,18 +29,8 @@ pub struct MeshAuthzLayer {
 }
 
 impl MeshAuthzLayer {
-    pub fn new(
-        policy: Arc<MeshPolicy>,
-        mode: MeshMode,
-        namespace: &str,
-        trust_domain: &str,
-    ) -> Self {
-        Self {
-            policy,
-            mode,
-            namespace: namespace.into(),
-            trust_domain: trust_domain.into(),
-        }
+    pub fn new(policy: Arc<MeshPolicy>, mode: MeshMode, namespace: &str, trust_domain: &str) -> Self {
+        Self { policy, mode, namespace: namespace.into(), trust_domain: trust_domain.into() }
     }
 }
 
@@ -48,10 +38,7 @@ impl<S> Layer<S> for MeshAuthzLayer {
     type Service = MeshAuthz<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        MeshAuthz {
-            inner,
-            layer: self.clone(),
-        }
+        MeshAuthz { inner, layer: self.clone() }
     }
 }
 
@@ -65,10 +52,7 @@ pub struct MeshAuthz<S> {
 impl MeshAuthz<()> {
     fn caller<B>(layer: &MeshAuthzLayer, request: &Request<B>) -> Option<WorkloadIdentity> {
         match layer.mode {
-            MeshMode::Mtls => request
-                .extensions()
-                .get::<PeerInfo>()
-                .and_then(|peer| peer.workload.clone()),
+            MeshMode::Mtls => request.extensions().get::<PeerInfo>().and_then(|peer| peer.workload.clone()),
             // Only the local Linkerd proxy can reach a plaintext port, and it replaces
             // any client-sent l5d-client-id with the identity it verified.
             MeshMode::Plaintext => request
@@ -98,13 +82,12 @@ where
         let service = grpc_service_of(request.uri().path()).to_string();
         let decision = match MeshAuthz::caller(&self.layer, &request) {
             None => Err("caller has no workload identity".to_string()),
-            Some(caller) if caller.namespace != *self.layer.namespace => Err(format!(
-                "workload {caller} is outside namespace {}",
-                self.layer.namespace
-            )),
-            Some(caller) if !self.layer.policy.allows(&caller.service_account, &service) => Err(
-                format!("workload {} may not call {service}", caller.service_account),
-            ),
+            Some(caller) if caller.namespace != *self.layer.namespace => {
+                Err(format!("workload {caller} is outside namespace {}", self.layer.namespace))
+            }
+            Some(caller) if !self.layer.policy.allows(&caller.service_account, &service) => {
+                Err(format!("workload {} may not call {service}", caller.service_account))
+            }
             Some(caller) => Ok(caller),
         };
         match decision {

@@ -24,24 +24,18 @@ impl WorkloadIdentity {
 
     /// The DNS name carried as the certificate's subject alternative name.
     pub fn dns_name(&self) -> String {
-        format!(
-            "{}.{}.serviceaccount.identity.linkerd.{}",
-            self.service_account, self.namespace, self.trust_domain
-        )
+        format!("{}.{}.serviceaccount.identity.linkerd.{}", self.service_account, self.namespace, self.trust_domain)
     }
 
     /// Parses a DNS SAN; `None` when it is not a workload identity in `trust_domain`.
     pub fn parse(dns_name: &str, trust_domain: &str) -> Option<Self> {
-        let rest = dns_name
-            .strip_suffix(trust_domain)?
-            .strip_suffix(".identity.linkerd.")?;
+        let rest = dns_name.strip_suffix(trust_domain)?.strip_suffix(".identity.linkerd.")?;
         let rest = rest.strip_suffix(".serviceaccount")?;
         let (service_account, namespace) = rest.split_once('.')?;
         let label_ok = |s: &str| {
             !s.is_empty()
                 && s.len() <= 63
-                && s.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         };
         if !label_ok(service_account) || !label_ok(namespace) {
             return None;

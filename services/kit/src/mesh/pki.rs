@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, SanType,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -37,10 +37,7 @@ impl LeafValidity {
     /// Valid from an hour ago (clock skew) for `days`.
     pub fn days(days: i64) -> Self {
         let now = OffsetDateTime::now_utc();
-        Self {
-            not_before: now - Duration::hours(1),
-            not_after: now + Duration::days(days),
-        }
+        Self { not_before: now - Duration::hours(1), not_after: now + Duration::days(days) }
     }
 }
 
@@ -55,21 +52,9 @@ pub struct DevPki {
 impl DevPki {
     /// Writes a new trust anchor and issuer, and a leaf for each of `workloads`,
     /// replacing whatever `dir` held. Keys are written 0600.
-    pub fn generate(
-        dir: &Path,
-        namespace: &str,
-        trust_domain: &str,
-        workloads: &[&str],
-    ) -> Result<Self, PkiError> {
-        std::fs::create_dir_all(dir).map_err(|source| PkiError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let pki = Self {
-            dir: dir.to_path_buf(),
-            namespace: namespace.into(),
-            trust_domain: trust_domain.into(),
-        };
+    pub fn generate(dir: &Path, namespace: &str, trust_domain: &str, workloads: &[&str]) -> Result<Self, PkiError> {
+        std::fs::create_dir_all(dir).map_err(|source| PkiError::Io { path: dir.to_path_buf(), source })?;
+        let pki = Self { dir: dir.to_path_buf(), namespace: namespace.into(), trust_domain: trust_domain.into() };
 
         let anchor_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         let anchor_params = ca_params("Canopy dev trust anchor", 3650, None);
@@ -91,31 +76,18 @@ impl DevPki {
 
     /// Opens an existing PKI folder.
     pub fn open(dir: &Path, namespace: &str, trust_domain: &str) -> Self {
-        Self {
-            dir: dir.to_path_buf(),
-            namespace: namespace.into(),
-            trust_domain: trust_domain.into(),
-        }
+        Self { dir: dir.to_path_buf(), namespace: namespace.into(), trust_domain: trust_domain.into() }
     }
 
     /// Issues (or re-issues) the leaf of `service_account` from the stored issuer.
-    pub fn issue_leaf(
-        &self,
-        service_account: &str,
-        validity: LeafValidity,
-    ) -> Result<(), PkiError> {
+    pub fn issue_leaf(&self, service_account: &str, validity: LeafValidity) -> Result<(), PkiError> {
         let identity = WorkloadIdentity::new(service_account, &self.namespace, &self.trust_domain);
         self.issue_leaf_for_name(service_account, &identity.dns_name(), validity)
     }
 
     /// Issues a leaf stored as `<file_stem>.crt/.key` carrying `dns_name`, which need
     /// not match the stem (tests use it to forge mismatched certificates).
-    pub fn issue_leaf_for_name(
-        &self,
-        file_stem: &str,
-        dns_name: &str,
-        validity: LeafValidity,
-    ) -> Result<(), PkiError> {
+    pub fn issue_leaf_for_name(&self, file_stem: &str, dns_name: &str, validity: LeafValidity) -> Result<(), PkiError> {
         let issuer_pem = self.read("issuer.crt")?;
         let issuer_key = KeyPair::from_pem(&self.read("issuer.key")?)?;
         let issuer = Issuer::from_ca_cert_pem(&issuer_pem, issuer_key)?;
@@ -128,18 +100,12 @@ impl DevPki {
         params.distinguished_name = name;
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![
-            ExtendedKeyUsagePurpose::ServerAuth,
-            ExtendedKeyUsagePurpose::ClientAuth,
-        ];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         params.not_before = validity.not_before;
         params.not_after = validity.not_after;
         let leaf = params.signed_by(&key, &issuer)?;
 
-        self.write(
-            &format!("{file_stem}.crt"),
-            &format!("{}{}", leaf.pem(), issuer_pem),
-        )?;
+        self.write(&format!("{file_stem}.crt"), &format!("{}{}", leaf.pem(), issuer_pem))?;
         self.write_secret(&format!("{file_stem}.key"), &key.serialize_pem())?;
         Ok(())
     }
@@ -163,17 +129,9 @@ impl DevPki {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
         let path = self.dir.join(name);
-        let io = |source| PkiError::Io {
-            path: path.clone(),
-            source,
-        };
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io)?;
+        let io = |source| PkiError::Io { path: path.clone(), source };
+        let mut file =
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path).map_err(io)?;
         file.write_all(contents.as_bytes()).map_err(io)
     }
 }
@@ -187,11 +145,7 @@ fn ca_params(common_name: &str, days: i64, path_len: Option<u8>) -> CertificateP
         Some(n) => BasicConstraints::Constrained(n),
         None => BasicConstraints::Unconstrained,
     });
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::hours(1);
     params.not_after = now + Duration::days(days);

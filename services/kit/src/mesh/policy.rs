@@ -47,14 +47,9 @@ struct Rule {
 
 impl MeshPolicy {
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Read {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        Self::parse(&text).map_err(|reason| PolicyError::Invalid {
-            path: path.to_path_buf(),
-            reason,
-        })
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| PolicyError::Read { path: path.to_path_buf(), reason: e.to_string() })?;
+        Self::parse(&text).map_err(|reason| PolicyError::Invalid { path: path.to_path_buf(), reason })
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -64,22 +59,13 @@ impl MeshPolicy {
         for (index, rule) in file.rules.into_iter().enumerate() {
             for caller in &rule.callers {
                 if caller != "*" && !workloads.contains(caller) {
-                    return Err(format!(
-                        "rule {}: caller {caller:?} is not listed in workloads",
-                        index + 1
-                    ));
+                    return Err(format!("rule {}: caller {caller:?} is not listed in workloads", index + 1));
                 }
             }
             if rule.services.is_empty() || rule.callers.is_empty() {
-                return Err(format!(
-                    "rule {}: services and callers must not be empty",
-                    index + 1
-                ));
+                return Err(format!("rule {}: services and callers must not be empty", index + 1));
             }
-            rules.push(Rule {
-                services: rule.services,
-                callers: rule.callers,
-            });
+            rules.push(Rule { services: rule.services, callers: rule.callers });
         }
         Ok(Self { workloads, rules })
     }
@@ -90,9 +76,7 @@ impl MeshPolicy {
             return false;
         }
         self.rules.iter().any(|rule| {
-            rule.services
-                .iter()
-                .any(|pattern| matches_service(pattern, service))
+            rule.services.iter().any(|pattern| matches_service(pattern, service))
                 && rule.callers.iter().any(|c| c == "*" || c == caller)
         })
     }

@@ -46,11 +46,7 @@ impl Connected for MeshStream {
 }
 
 impl AsyncRead for MeshStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Self::Tls(s, _) => Pin::new(s.as_mut()).poll_read(cx, buf),
             Self::Plain(s, _) => Pin::new(s).poll_read(cx, buf),
@@ -59,11 +55,7 @@ impl AsyncRead for MeshStream {
 }
 
 impl AsyncWrite for MeshStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Self::Tls(s, _) => Pin::new(s.as_mut()).poll_write(cx, buf),
             Self::Plain(s, _) => Pin::new(s).poll_write(cx, buf),
@@ -118,46 +110,24 @@ pub fn accept(
             let trust_domain = trust_domain.clone();
             tokio::spawn(async move {
                 let stream = match acceptor {
-                    None => MeshStream::Plain(
-                        tcp,
-                        PeerInfo {
-                            remote_addr,
-                            workload: None,
-                        },
-                    ),
-                    Some(acceptor) => {
-                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp))
-                            .await
-                        {
-                            Ok(Ok(tls)) => {
-                                let workload = tls
-                                    .get_ref()
-                                    .1
-                                    .peer_certificates()
-                                    .and_then(|chain| chain.first())
-                                    .and_then(|leaf| {
-                                        dns_names(leaf)
-                                            .iter()
-                                            .find_map(|n| WorkloadIdentity::parse(n, &trust_domain))
-                                    });
-                                MeshStream::Tls(
-                                    Box::new(tls),
-                                    PeerInfo {
-                                        remote_addr,
-                                        workload,
-                                    },
-                                )
-                            }
-                            Ok(Err(error)) => {
-                                tracing::info!(%remote_addr, %error, "mesh handshake refused");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::info!(%remote_addr, "mesh handshake timed out");
-                                return;
-                            }
+                    None => MeshStream::Plain(tcp, PeerInfo { remote_addr, workload: None }),
+                    Some(acceptor) => match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => {
+                            let workload =
+                                tls.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|leaf| {
+                                    dns_names(leaf).iter().find_map(|n| WorkloadIdentity::parse(n, &trust_domain))
+                                });
+                            MeshStream::Tls(Box::new(tls), PeerInfo { remote_addr, workload })
                         }
-                    }
+                        Ok(Err(error)) => {
+                            tracing::info!(%remote_addr, %error, "mesh handshake refused");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::info!(%remote_addr, "mesh handshake timed out");
+                            return;
+                        }
+                    },
                 };
                 let _ = tx.send(Ok(stream)).await;
             });

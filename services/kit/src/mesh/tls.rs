@@ -23,11 +23,7 @@ pub enum TlsError {
     #[error("{path}: certificate is not valid before {not_before}")]
     NotYetValid { path: PathBuf, not_before: String },
     #[error("{path}: certificate names {found:?}, expected {expected}")]
-    WrongIdentity {
-        path: PathBuf,
-        found: Vec<String>,
-        expected: String,
-    },
+    WrongIdentity { path: PathBuf, found: Vec<String>, expected: String },
     #[error("{path}: {reason}")]
     Invalid { path: PathBuf, reason: String },
 }
@@ -35,34 +31,22 @@ pub enum TlsError {
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| TlsError::Read {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| TlsError::Read { path: path.to_path_buf(), reason: e.to_string() })?;
     if certs.is_empty() {
-        return Err(TlsError::Read {
-            path: path.to_path_buf(),
-            reason: "no PEM certificate in file".into(),
-        });
+        return Err(TlsError::Read { path: path.to_path_buf(), reason: "no PEM certificate in file".into() });
     }
     Ok(certs)
 }
 
 fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
-    PrivateKeyDer::from_pem_file(path).map_err(|e| TlsError::Read {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
+    PrivateKeyDer::from_pem_file(path).map_err(|e| TlsError::Read { path: path.to_path_buf(), reason: e.to_string() })
 }
 
 fn trust_anchors(pki_dir: &Path) -> Result<RootCertStore, TlsError> {
     let path = pki_dir.join("trust-anchor.crt");
     let mut roots = RootCertStore::empty();
     for cert in read_certs(&path)? {
-        roots.add(cert).map_err(|e| TlsError::Invalid {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        roots.add(cert).map_err(|e| TlsError::Invalid { path: path.clone(), reason: e.to_string() })?;
     }
     Ok(roots)
 }
@@ -86,11 +70,7 @@ pub(crate) fn dns_names(der: &[u8]) -> Vec<String> {
 }
 
 /// Checks the leaf at `path` is valid now and names `expected`.
-fn check_leaf(
-    path: &Path,
-    leaf: &CertificateDer<'_>,
-    expected: &WorkloadIdentity,
-) -> Result<(), TlsError> {
+fn check_leaf(path: &Path, leaf: &CertificateDer<'_>, expected: &WorkloadIdentity) -> Result<(), TlsError> {
     let (_, cert) = X509Certificate::from_der(leaf).map_err(|e| TlsError::Invalid {
         path: path.to_path_buf(),
         reason: format!("not an X.509 certificate: {e}"),
@@ -98,35 +78,22 @@ fn check_leaf(
     let validity = cert.validity();
     let now = x509_parser::time::ASN1Time::now();
     if now > validity.not_after {
-        return Err(TlsError::Expired {
-            path: path.to_path_buf(),
-            not_after: validity.not_after.to_string(),
-        });
+        return Err(TlsError::Expired { path: path.to_path_buf(), not_after: validity.not_after.to_string() });
     }
     if now < validity.not_before {
-        return Err(TlsError::NotYetValid {
-            path: path.to_path_buf(),
-            not_before: validity.not_before.to_string(),
-        });
+        return Err(TlsError::NotYetValid { path: path.to_path_buf(), not_before: validity.not_before.to_string() });
     }
     let names = dns_names(leaf);
     let expected_name = expected.dns_name();
     if !names.contains(&expected_name) {
-        return Err(TlsError::WrongIdentity {
-            path: path.to_path_buf(),
-            found: names,
-            expected: expected_name,
-        });
+        return Err(TlsError::WrongIdentity { path: path.to_path_buf(), found: names, expected: expected_name });
     }
     Ok(())
 }
 
 /// Server side: present `<service>.crt`, require a client certificate chaining to the
 /// trust anchor, speak HTTP/2 only.
-pub fn server_config(
-    pki_dir: &Path,
-    identity: &WorkloadIdentity,
-) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+pub fn server_config(pki_dir: &Path, identity: &WorkloadIdentity) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let cert_path = pki_dir.join(format!("{}.crt", identity.service_account));
     let key_path = pki_dir.join(format!("{}.key", identity.service_account));
     let chain = read_certs(&cert_path)?;
@@ -136,22 +103,13 @@ pub fn server_config(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider.clone())
         .build()
-        .map_err(|e| TlsError::Invalid {
-            path: pki_dir.join("trust-anchor.crt"),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| TlsError::Invalid { path: pki_dir.join("trust-anchor.crt"), reason: e.to_string() })?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| TlsError::Invalid {
-            path: cert_path.clone(),
-            reason: e.to_string(),
-        })?
+        .map_err(|e| TlsError::Invalid { path: cert_path.clone(), reason: e.to_string() })?
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key)
-        .map_err(|e| TlsError::Invalid {
-            path: key_path,
-            reason: format!("key does not fit the certificate: {e}"),
-        })?;
+        .map_err(|e| TlsError::Invalid { path: key_path, reason: format!("key does not fit the certificate: {e}") })?;
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(Arc::new(config))
 }
@@ -166,30 +124,21 @@ pub struct MeshClientIdentity {
 
 impl std::fmt::Debug for MeshClientIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MeshClientIdentity")
-            .field("key_pem", &"<redacted>")
-            .finish_non_exhaustive()
+        f.debug_struct("MeshClientIdentity").field("key_pem", &"<redacted>").finish_non_exhaustive()
     }
 }
 
 /// Loads `<service>.crt/.key` and the trust anchor for client use, checking the leaf
 /// as the server side does.
-pub fn client_identity(
-    pki_dir: &Path,
-    identity: &WorkloadIdentity,
-) -> Result<MeshClientIdentity, TlsError> {
+pub fn client_identity(pki_dir: &Path, identity: &WorkloadIdentity) -> Result<MeshClientIdentity, TlsError> {
     let cert_path = pki_dir.join(format!("{}.crt", identity.service_account));
     let key_path = pki_dir.join(format!("{}.key", identity.service_account));
     let anchor_path = pki_dir.join("trust-anchor.crt");
     let chain = read_certs(&cert_path)?;
     check_leaf(&cert_path, &chain[0], identity)?;
     read_key(&key_path)?;
-    let read = |path: &Path| {
-        std::fs::read(path).map_err(|e| TlsError::Read {
-            path: path.into(),
-            reason: e.to_string(),
-        })
-    };
+    let read =
+        |path: &Path| std::fs::read(path).map_err(|e| TlsError::Read { path: path.into(), reason: e.to_string() });
     Ok(MeshClientIdentity {
         trust_anchor_pem: read(&anchor_path)?,
         cert_pem: read(&cert_path)?,

@@ -3,17 +3,12 @@
 use canopy_kit::access::{AccessError, MethodPolicies};
 use canopy_sdk::proto::canopy::options::v1::{Audience, RateClass};
 use prost::Message;
-use prost_types::{
-    FileDescriptorProto, FileDescriptorSet, MethodDescriptorProto, ServiceDescriptorProto,
-};
+use prost_types::{FileDescriptorProto, FileDescriptorSet, MethodDescriptorProto, ServiceDescriptorProto};
 
 #[test]
 fn every_canopy_method_has_a_valid_policy() {
-    let policies = MethodPolicies::from_descriptor_set(canopy_sdk::FILE_DESCRIPTOR_SET)
-        .expect("policies load");
-    let system = policies
-        .get("/canopy.system.v1.SystemService/GetSystemInfo")
-        .expect("system policy");
+    let policies = MethodPolicies::from_descriptor_set(canopy_sdk::FILE_DESCRIPTOR_SET).expect("policies load");
+    let system = policies.get("/canopy.system.v1.SystemService/GetSystemInfo").expect("system policy");
     assert_eq!(system.audience(), Audience::Internal);
     assert_eq!(system.rate_class(), RateClass::None);
     assert!(policies.get("/grpc.health.v1.Health/Check").is_none());
@@ -46,8 +41,5 @@ fn a_method_without_a_policy_stops_start_up() {
     encoded.extend(rogue.encode_to_vec());
     let error = MethodPolicies::from_descriptor_set(&encoded).unwrap_err();
     assert!(matches!(error, AccessError::InvalidPolicy { .. }));
-    assert_eq!(
-        error.to_string(),
-        "/canopy.rogue.v1.RogueService/Sneak: has no (canopy.options.v1.policy) option"
-    );
+    assert_eq!(error.to_string(), "/canopy.rogue.v1.RogueService/Sneak: has no (canopy.options.v1.policy) option");
 }

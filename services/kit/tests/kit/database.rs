@@ -9,17 +9,8 @@ use uuid::Uuid;
 use crate::support::FIXTURE_MIGRATIONS;
 
 async fn migrated(env: &TestEnv) -> Database {
-    let database = Database::connect(&env.config.database)
-        .await
-        .expect("connect");
-    migrate_schema(
-        &database.owner,
-        &database.roles,
-        "fixture",
-        &FIXTURE_MIGRATIONS,
-    )
-    .await
-    .expect("migrate");
+    let database = Database::connect(&env.config.database).await.expect("connect");
+    migrate_schema(&database.owner, &database.roles, "fixture", &FIXTURE_MIGRATIONS).await.expect("migrate");
     database
 }
 
@@ -36,14 +27,7 @@ async fn migrations_run_twice_are_a_no_op() {
     let database = migrated(&env).await;
     let first = applied(&database).await;
     assert_eq!(first, [(1, true), (2, true)]);
-    migrate_schema(
-        &database.owner,
-        &database.roles,
-        "fixture",
-        &FIXTURE_MIGRATIONS,
-    )
-    .await
-    .expect("second run");
+    migrate_schema(&database.owner, &database.roles, "fixture", &FIXTURE_MIGRATIONS).await.expect("second run");
     assert_eq!(applied(&database).await, first);
 }
 
@@ -65,20 +49,15 @@ async fn concurrent_migrations_of_one_schema_do_not_race() {
 async fn the_app_role_owns_nothing_and_cannot_create_tables() {
     let env = TestEnv::new().await;
     let database = migrated(&env).await;
-    let owner: String = sqlx::query_scalar("select tableowner::text from pg_tables where schemaname = 'fixture' and tablename = 'widget'")
-        .fetch_one(&database.owner)
-        .await
-        .unwrap();
+    let owner: String = sqlx::query_scalar(
+        "select tableowner::text from pg_tables where schemaname = 'fixture' and tablename = 'widget'",
+    )
+    .fetch_one(&database.owner)
+    .await
+    .unwrap();
     assert_eq!(owner, "canopy_owner");
-    let error = sqlx::query("create table fixture.sneaky (id int)")
-        .execute(&database.app)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.as_database_error().and_then(|e| e.code()).as_deref(),
-        Some("42501"),
-        "{error}"
-    );
+    let error = sqlx::query("create table fixture.sneaky (id int)").execute(&database.app).await.unwrap_err();
+    assert_eq!(error.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"), "{error}");
 }
 
 #[tokio::test]
@@ -99,30 +78,20 @@ async fn a_tenant_transaction_sees_only_its_tenant_and_cannot_write_another() {
     tx.commit().await.unwrap();
 
     let mut tx = database.begin(Scope::Tenant(a)).await.unwrap();
-    let names: Vec<String> = sqlx::query_scalar("select name from fixture.widget order by name")
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("select name from fixture.widget order by name").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(names, ["a1", "a2"]);
-    let error =
-        sqlx::query("insert into fixture.widget (tenant_id, id, name) values ($1, $2, 'forged')")
-            .bind(b.0)
-            .bind(Uuid::new_v4())
-            .execute(&mut *tx)
-            .await
-            .unwrap_err();
-    assert_eq!(
-        error.as_database_error().and_then(|e| e.code()).as_deref(),
-        Some("42501"),
-        "{error}"
-    );
+    let error = sqlx::query("insert into fixture.widget (tenant_id, id, name) values ($1, $2, 'forged')")
+        .bind(b.0)
+        .bind(Uuid::new_v4())
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert_eq!(error.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"), "{error}");
     drop(tx);
 
     let mut tx = database.begin(Scope::Unscoped).await.unwrap();
-    let count: i64 = sqlx::query_scalar("select count(*) from fixture.widget")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from fixture.widget").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(count, 0, "an unscoped transaction sees no tenant rows");
 }
 
@@ -141,27 +110,14 @@ async fn after_a_tenant_transaction_the_pooled_connection_is_unscoped_again() {
     tx.commit().await.unwrap();
 
     // A pool of one connection: the next query reuses the tenant transaction's session.
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(database.app_options.clone())
-        .await
-        .unwrap();
+    let pool = PgPoolOptions::new().max_connections(1).connect_with(database.app_options.clone()).await.unwrap();
     let mut tx = begin_scoped(&pool, Scope::Tenant(tenant)).await.unwrap();
-    let seen: i64 = sqlx::query_scalar("select count(*) from fixture.widget")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let seen: i64 = sqlx::query_scalar("select count(*) from fixture.widget").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(seen, 1);
     tx.commit().await.unwrap();
-    let after: i64 = sqlx::query_scalar("select count(*) from fixture.widget")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let after: i64 = sqlx::query_scalar("select count(*) from fixture.widget").fetch_one(&pool).await.unwrap();
     assert_eq!(after, 0, "tenant setting leaked past its transaction");
     let setting: Option<String> =
-        sqlx::query_scalar("select current_setting('canopy.tenant_id', true)")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        sqlx::query_scalar("select current_setting('canopy.tenant_id', true)").fetch_one(&pool).await.unwrap();
     assert!(setting.unwrap_or_default().is_empty());
 }

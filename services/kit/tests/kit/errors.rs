@@ -13,21 +13,14 @@ fn invalid_argument_carries_every_field_violation() {
     .into();
     assert_eq!(status.code(), Code::InvalidArgument);
     let details = status.get_error_details();
-    let fields: Vec<String> = details
-        .bad_request()
-        .unwrap()
-        .field_violations
-        .iter()
-        .map(|v| v.field.clone())
-        .collect();
+    let fields: Vec<String> = details.bad_request().unwrap().field_violations.iter().map(|v| v.field.clone()).collect();
     assert_eq!(fields, ["site.name", "site.region"]);
     assert_eq!(details.error_info().unwrap().reason, "INVALID_ARGUMENT");
 }
 
 #[test]
 fn internal_errors_never_leak_their_cause() {
-    let status: tonic::Status =
-        ApiError::internal(anyhow::anyhow!("password=hunter2 connection reset")).into();
+    let status: tonic::Status = ApiError::internal(anyhow::anyhow!("password=hunter2 connection reset")).into();
     assert_eq!(status.code(), Code::Internal);
     assert_eq!(status.message(), "internal error");
 }
@@ -41,10 +34,7 @@ fn resource_exhausted_carries_retry_info() {
     }
     .into();
     let details = status.get_error_details();
-    assert_eq!(
-        details.retry_info().unwrap().retry_delay,
-        Some(std::time::Duration::from_secs(7))
-    );
+    assert_eq!(details.retry_info().unwrap().retry_delay, Some(std::time::Duration::from_secs(7)));
     assert_eq!(details.error_info().unwrap().reason, "RATE_LIMITED");
 }
 
@@ -52,14 +42,8 @@ fn resource_exhausted_carries_retry_info() {
 async fn unique_violations_map_to_already_exists() {
     let env = canopy_kit::testing::TestEnv::new().await;
     let pool = env.superuser_pool().await;
-    sqlx::raw_sql("create table t (id int primary key); insert into t values (1)")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let error = sqlx::query("insert into t values (1)")
-        .execute(&pool)
-        .await
-        .unwrap_err();
+    sqlx::raw_sql("create table t (id int primary key); insert into t values (1)").execute(&pool).await.unwrap();
+    let error = sqlx::query("insert into t values (1)").execute(&pool).await.unwrap_err();
     let status: tonic::Status = from_sqlx(error, "thing").into();
     assert_eq!(status.code(), Code::AlreadyExists);
     assert_eq!(status.message(), "thing already exists");

@@ -17,18 +17,10 @@ use crate::support::spec;
 async fn an_allowed_workload_gets_system_info_over_mtls() {
     let env = TestEnv::new().await;
     let services = env.spawn(&[spec("identity")]).await;
-    let client = services.client("identity", "gateway").await;
-    let info = client
-        .system()
-        .get_system_info(GetSystemInfoRequest {})
-        .await
-        .expect("system info")
-        .into_inner();
+    let client = services.client("identity", "canopyctl").await;
+    let info = client.system().get_system_info(GetSystemInfoRequest {}).await.expect("system info").into_inner();
     assert_eq!(info.service, "identity");
-    assert_eq!(
-        info.workload_identity,
-        "identity.canopy.serviceaccount.identity.linkerd.cluster.local"
-    );
+    assert_eq!(info.workload_identity, "identity.canopy.serviceaccount.identity.linkerd.cluster.local");
     assert_eq!(info.status, ServingStatus::Serving as i32, "{info:?}");
     let names: Vec<&str> = info.dependencies.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["postgres", "redis"]);
@@ -41,13 +33,9 @@ async fn an_allowed_workload_gets_system_info_over_mtls() {
 async fn handshake_refusal(result: Result<canopy_sdk::Canopy, canopy_sdk::ConnectError>) -> String {
     let error: Box<dyn std::error::Error> = match result {
         Err(error) => Box::new(error),
-        Ok(client) => Box::new(
-            client
-                .system()
-                .get_system_info(GetSystemInfoRequest {})
-                .await
-                .expect_err("call refused"),
-        ),
+        Ok(client) => {
+            Box::new(client.system().get_system_info(GetSystemInfoRequest {}).await.expect_err("call refused"))
+        }
     };
     let mut chain = format!("{error:?}");
     let mut source = error.source();
@@ -56,6 +44,20 @@ async fn handshake_refusal(result: Result<canopy_sdk::Canopy, canopy_sdk::Connec
         source = cause.source();
     }
     chain
+}
+
+#[tokio::test]
+async fn the_gateway_cannot_call_an_internal_method_even_inside_the_mesh() {
+    let env = TestEnv::new().await;
+    let services = env.spawn(&[spec("identity")]).await;
+    let gateway = services.client("identity", "gateway").await;
+    let error = gateway.system().get_system_info(GetSystemInfoRequest {}).await.unwrap_err();
+    assert_eq!(error.code(), Code::PermissionDenied, "{error:?}");
+    assert!(error.message().contains("internal to the mesh"), "{error:?}");
+    // Health is not a Canopy method and stays reachable for the gateway's probes.
+    let mut health = HealthClient::new(gateway.channel());
+    health.check(HealthCheckRequest { service: String::new() }).await.expect("health through the gateway identity");
+    services.shutdown().await;
 }
 
 #[tokio::test]
@@ -69,10 +71,7 @@ async fn a_client_without_a_certificate_is_refused_at_the_handshake() {
         .connect()
         .await;
     let refusal = handshake_refusal(result).await;
-    assert!(
-        refusal.contains("received fatal alert: CertificateRequired"),
-        "{refusal}"
-    );
+    assert!(refusal.contains("received fatal alert: CertificateRequired"), "{refusal}");
     services.shutdown().await;
 }
 
@@ -81,12 +80,12 @@ async fn a_certificate_from_another_trust_anchor_is_refused() {
     let env = TestEnv::new().await;
     let services = env.spawn(&[spec("identity")]).await;
     let rogue_dir = tempfile::tempdir().unwrap();
-    DevPki::generate(rogue_dir.path(), "canopy", "cluster.local", &["gateway"]).unwrap();
+    DevPki::generate(rogue_dir.path(), "canopy", "cluster.local", &["canopyctl"]).unwrap();
     let read = |name: &str| std::fs::read(rogue_dir.path().join(name)).unwrap();
     let ca = std::fs::read(env.pki.dir().join("trust-anchor.crt")).unwrap();
     let result = canopy_sdk::Canopy::builder(format!("https://{}", services.addr("identity")))
         .ca_certificate_pem(ca)
-        .client_identity_pem(read("gateway.crt"), read("gateway.key"))
+        .client_identity_pem(read("canopyctl.crt"), read("canopyctl.key"))
         .server_name("identity.canopy.serviceaccount.identity.linkerd.cluster.local")
         .connect()
         .await;
@@ -98,9 +97,7 @@ async fn a_certificate_from_another_trust_anchor_is_refused() {
 #[tokio::test]
 async fn an_identity_the_mesh_policy_does_not_list_is_permission_denied() {
     let env = TestEnv::new().await;
-    env.pki
-        .issue_leaf("intruder", LeafValidity::days(1))
-        .unwrap();
+    env.pki.issue_leaf("intruder", LeafValidity::days(1)).unwrap();
     // A workload of the right name in another namespace is a different identity.
     env.pki
         .issue_leaf_for_name(
@@ -112,29 +109,12 @@ async fn an_identity_the_mesh_policy_does_not_list_is_permission_denied() {
     let services = env.spawn(&[spec("identity")]).await;
     for workload in ["intruder", "foreign-gateway"] {
         let client = services.client("identity", workload).await;
-        let error = client
-            .system()
-            .get_system_info(GetSystemInfoRequest {})
-            .await
-            .unwrap_err();
-        assert_eq!(
-            error.code(),
-            Code::PermissionDenied,
-            "{workload}: {error:?}"
-        );
+        let error = client.system().get_system_info(GetSystemInfoRequest {}).await.unwrap_err();
+        assert_eq!(error.code(), Code::PermissionDenied, "{workload}: {error:?}");
         // Health is behind the same policy.
         let mut health = HealthClient::new(client.channel());
-        let error = health
-            .check(HealthCheckRequest {
-                service: String::new(),
-            })
-            .await
-            .unwrap_err();
-        assert_eq!(
-            error.code(),
-            Code::PermissionDenied,
-            "{workload}: {error:?}"
-        );
+        let error = health.check(HealthCheckRequest { service: String::new() }).await.unwrap_err();
+        assert_eq!(error.code(), Code::PermissionDenied, "{workload}: {error:?}");
     }
     services.shutdown().await;
 }
@@ -143,23 +123,11 @@ async fn an_identity_the_mesh_policy_does_not_list_is_permission_denied() {
 async fn a_service_refuses_to_start_with_an_expired_or_mismatched_certificate() {
     let env = TestEnv::new().await;
     let now = time::OffsetDateTime::now_utc();
-    let expired = LeafValidity {
-        not_before: now - time::Duration::days(10),
-        not_after: now - time::Duration::days(1),
-    };
+    let expired = LeafValidity { not_before: now - time::Duration::days(10), not_after: now - time::Duration::days(1) };
     env.pki.issue_leaf("identity", expired).unwrap();
-    let error = env
-        .try_spawn(&[spec("identity")])
-        .await
-        .err()
-        .expect("expired certificate refused");
+    let error = env.try_spawn(&[spec("identity")]).await.err().expect("expired certificate refused");
     assert!(matches!(error, StartError::Tls { .. }), "{error}");
-    assert!(
-        error
-            .to_string()
-            .contains("identity.crt: certificate expired"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("identity.crt: certificate expired"), "{error}");
 
     env.pki
         .issue_leaf_for_name(
@@ -168,35 +136,19 @@ async fn a_service_refuses_to_start_with_an_expired_or_mismatched_certificate() 
             LeafValidity::days(1),
         )
         .unwrap();
-    let error = env
-        .try_spawn(&[spec("identity")])
-        .await
-        .err()
-        .expect("mismatched certificate refused");
+    let error = env.try_spawn(&[spec("identity")]).await.err().expect("mismatched certificate refused");
     assert!(error.to_string().contains("certificate names"), "{error}");
-    assert!(
-        error.to_string().contains("expected identity.canopy"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("expected identity.canopy"), "{error}");
 }
 
 #[tokio::test]
 async fn a_port_in_use_is_a_clear_start_error() {
     let env = TestEnv::new().await;
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let runtime = canopy_kit::server::SharedRuntime::connect(env.config.clone())
-        .await
-        .unwrap();
-    let error = runtime
-        .start(&spec("identity"), taken.local_addr().unwrap())
-        .await
-        .err()
-        .expect("port in use");
+    let runtime = canopy_kit::server::SharedRuntime::connect(env.config.clone()).await.unwrap();
+    let error = runtime.start(&spec("identity"), taken.local_addr().unwrap()).await.err().expect("port in use");
     let text = error.to_string();
-    assert!(
-        text.starts_with("service identity: cannot listen on 127.0.0.1:"),
-        "{text}"
-    );
+    assert!(text.starts_with("service identity: cannot listen on 127.0.0.1:"), "{text}");
 }
 
 #[tokio::test]
@@ -208,22 +160,11 @@ async fn health_and_reflection_answer_and_shutdown_reports_not_serving() {
 
     let env = TestEnv::new().await;
     let mut services = env.spawn(&[spec("identity")]).await;
-    let client = services.client("identity", "gateway").await;
+    let client = services.client("identity", "canopyctl").await;
     let mut health = HealthClient::new(client.channel());
     for service in ["", "canopy.system.v1.SystemService"] {
-        let status = health
-            .check(HealthCheckRequest {
-                service: service.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .status;
-        assert_eq!(
-            status,
-            tonic_health::pb::health_check_response::ServingStatus::Serving as i32,
-            "{service:?}"
-        );
+        let status = health.check(HealthCheckRequest { service: service.into() }).await.unwrap().into_inner().status;
+        assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32, "{service:?}");
     }
 
     let mut reflection = ServerReflectionClient::new(client.channel());
@@ -231,54 +172,22 @@ async fn health_and_reflection_answer_and_shutdown_reports_not_serving() {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
-    let mut stream = reflection
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .unwrap()
-        .into_inner();
-    let response = stream
-        .message()
-        .await
-        .unwrap()
-        .expect("a reflection response");
-    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
-        panic!("{response:?}")
-    };
+    let mut stream = reflection.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
+    let response = stream.message().await.unwrap().expect("a reflection response");
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else { panic!("{response:?}") };
     let listed: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
     let pool = prost_reflect::DescriptorPool::decode(canopy_sdk::FILE_DESCRIPTOR_SET).unwrap();
     for service in pool.services() {
-        assert!(
-            listed.contains(&service.full_name().to_string()),
-            "{} missing from {listed:?}",
-            service.full_name()
-        );
+        assert!(listed.contains(&service.full_name().to_string()), "{} missing from {listed:?}", service.full_name());
     }
 
     // Draining: health says NOT_SERVING while calls are still answered.
     let running = services.services.remove("identity").unwrap();
     running.start_draining().await;
-    let status = health
-        .check(HealthCheckRequest {
-            service: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .status;
-    assert_eq!(
-        status,
-        tonic_health::pb::health_check_response::ServingStatus::NotServing as i32
-    );
+    let status = health.check(HealthCheckRequest { service: String::new() }).await.unwrap().into_inner().status;
+    assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::NotServing as i32);
     running.stop().await;
-    let refused = tokio::time::timeout(
-        Duration::from_secs(5),
-        health.check(HealthCheckRequest {
-            service: String::new(),
-        }),
-    )
-    .await;
-    assert!(
-        matches!(refused, Ok(Err(_))),
-        "a stopped service must not answer: {refused:?}"
-    );
+    let refused =
+        tokio::time::timeout(Duration::from_secs(5), health.check(HealthCheckRequest { service: String::new() })).await;
+    assert!(matches!(refused, Ok(Err(_))), "a stopped service must not answer: {refused:?}");
 }

@@ -14,11 +14,9 @@ fn terraform_binary() -> Option<PathBuf> {
         return Some(PathBuf::from(configured));
     }
     let path = std::env::var_os("PATH")?;
-    ["terraform", "tofu"].iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
+    ["terraform", "tofu"]
+        .iter()
+        .find_map(|name| std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file()))
 }
 
 fn run(binary: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
@@ -36,11 +34,7 @@ fn terraform_fmt_finds_nothing_to_reformat() {
         println!("skipped terraform fmt -check: neither terraform nor tofu is on PATH");
         return;
     };
-    let output = run(
-        &binary,
-        &terraform_root(),
-        &["fmt", "-check", "-recursive", "-diff"],
-    );
+    let output = run(&binary, &terraform_root(), &["fmt", "-check", "-recursive", "-diff"]);
     assert!(
         output.status.success(),
         "{} fmt -check -recursive failed; run it without -check to fix:\n{}{}",
@@ -58,10 +52,7 @@ fn site_templates_validate_when_provider_plugins_are_cached() {
         println!("skipped terraform validate: neither terraform nor tofu is on PATH");
         return;
     };
-    let Some(plugin_dir) = std::env::var_os("TF_PLUGIN_CACHE_DIR")
-        .map(PathBuf::from)
-        .filter(|dir| dir.is_dir())
-    else {
+    let Some(plugin_dir) = std::env::var_os("TF_PLUGIN_CACHE_DIR").map(PathBuf::from).filter(|dir| dir.is_dir()) else {
         println!(
             "skipped terraform validate: no provider plugins cached (set TF_PLUGIN_CACHE_DIR to a populated plugin cache)"
         );
@@ -72,11 +63,7 @@ fn site_templates_validate_when_provider_plugins_are_cached() {
     let plugin_arg = format!("-plugin-dir={}", plugin_dir.display());
     for provider in CloudProvider::ALL {
         let dir = provider.site_template_dir(copy.path());
-        let init = run(
-            &binary,
-            &dir,
-            &["init", "-backend=false", "-input=false", &plugin_arg],
-        );
+        let init = run(&binary, &dir, &["init", "-backend=false", "-input=false", &plugin_arg]);
         if !init.status.success() {
             println!(
                 "skipped terraform validate for {provider}: init could not find its providers in {}",

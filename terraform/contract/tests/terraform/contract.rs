@@ -3,9 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use canopy_terraform::{
-    CloudProvider, SiteContract, SiteRuntime, SiteVariables, site_template_inputs,
-};
+use canopy_terraform::{CloudProvider, SiteContract, SiteRuntime, SiteVariables, site_template_inputs};
 
 use crate::terraform_root;
 
@@ -32,34 +30,21 @@ fn the_variables_the_provisioner_writes_are_exactly_what_every_template_declares
     let root = terraform_root();
     let contract = SiteContract::load(&root).expect("the contract loads");
     let written = shop("eu-west-1").to_tfvars_json();
-    let written_names: BTreeSet<String> = written
-        .as_object()
-        .expect("tfvars are a JSON object")
-        .keys()
-        .cloned()
-        .collect();
+    let written_names: BTreeSet<String> =
+        written.as_object().expect("tfvars are a JSON object").keys().cloned().collect();
     for provider in CloudProvider::ALL {
         let inputs = site_template_inputs(&root, provider).expect("the template loads");
         let declared: BTreeSet<String> = inputs.iter().map(|input| input.name.clone()).collect();
-        assert_eq!(
-            declared, written_names,
-            "{provider} declares different inputs than SiteVariables writes"
-        );
+        assert_eq!(declared, written_names, "{provider} declares different inputs than SiteVariables writes");
         for input in &inputs {
-            let expected = contract
-                .input(&input.name)
-                .expect("every declared input is in the contract");
+            let expected = contract.input(&input.name).expect("every declared input is in the contract");
             assert_eq!(
                 input.type_expr,
                 expected.canonical_type().expect("contract types parse"),
                 "{provider} input {} type",
                 input.name
             );
-            assert_eq!(
-                input.required, expected.required,
-                "{provider} input {} required",
-                input.name
-            );
+            assert_eq!(input.required, expected.required, "{provider} input {} required", input.name);
         }
     }
 }
@@ -78,9 +63,7 @@ fn every_provider_in_the_catalogue_offers_six_regions_and_the_three_sizes() {
     let contract = SiteContract::load(&terraform_root()).expect("the contract loads");
     assert_eq!(contract.sizes, ["small", "medium", "large"]);
     for provider in CloudProvider::ALL {
-        let offer = contract
-            .provider(provider)
-            .expect("every provider is in the contract");
+        let offer = contract.provider(provider).expect("every provider is in the contract");
         assert_eq!(offer.regions.len(), 6, "{provider} regions");
         assert_eq!(offer.template, provider.as_str());
     }
@@ -104,21 +87,9 @@ fn bad_regions_sizes_and_names_are_refused_with_what_is_allowed() {
     request.name = "Corner_Shop".to_owned();
     let problems = request.violations(&contract, CloudProvider::Aws);
     assert_eq!(problems.len(), 3, "{problems:?}");
-    assert!(
-        problems
-            .iter()
-            .any(|problem| problem.starts_with("region must be one of us-east-1, us-west-2"))
-    );
-    assert!(
-        problems
-            .iter()
-            .any(|problem| problem == "size must be one of small, medium, large, got \"huge\"")
-    );
-    assert!(
-        problems
-            .iter()
-            .any(|problem| problem.starts_with("name must be a DNS label"))
-    );
+    assert!(problems.iter().any(|problem| problem.starts_with("region must be one of us-east-1, us-west-2")));
+    assert!(problems.iter().any(|problem| problem == "size must be one of small, medium, large, got \"huge\""));
+    assert!(problems.iter().any(|problem| problem.starts_with("name must be a DNS label")));
 }
 
 #[test]
@@ -126,8 +97,5 @@ fn akamai_refuses_a_database_because_its_template_has_none() {
     let contract = SiteContract::load(&terraform_root()).expect("the contract loads");
     let mut request = shop("eu-central");
     request.database_enabled = true;
-    assert_eq!(
-        request.violations(&contract, CloudProvider::Akamai),
-        ["akamai sites cannot have a database"]
-    );
+    assert_eq!(request.violations(&contract, CloudProvider::Akamai), ["akamai sites cannot have a database"]);
 }

@@ -2,8 +2,8 @@
 //! exactly that, and says what is wrong in plain words.
 
 use canopy_terraform::{
-    CloudProvider, Module, SiteContract, TagPolicy, Violation, ViolationKind, check_module_calls,
-    check_site_template, check_tags, check_variables, check_versions,
+    CloudProvider, Module, SiteContract, TagPolicy, Violation, ViolationKind, check_module_calls, check_site_template,
+    check_tags, check_variables, check_versions,
 };
 
 use crate::{describe, fixture, terraform_root};
@@ -15,18 +15,9 @@ fn load(name: &str) -> Module {
 fn assert_only(violations: &[Violation], expected: &[(ViolationKind, &str)]) {
     let kinds: Vec<ViolationKind> = violations.iter().map(|violation| violation.kind).collect();
     let expected_kinds: Vec<ViolationKind> = expected.iter().map(|(kind, _)| *kind).collect();
-    assert_eq!(
-        kinds,
-        expected_kinds,
-        "unexpected violations:\n{}",
-        describe(violations)
-    );
+    assert_eq!(kinds, expected_kinds, "unexpected violations:\n{}", describe(violations));
     for (violation, (_, words)) in violations.iter().zip(expected) {
-        assert!(
-            violation.message.contains(words),
-            "expected {words:?} in {:?}",
-            violation.message
-        );
+        assert!(violation.message.contains(words), "expected {words:?} in {:?}", violation.message);
     }
 }
 
@@ -35,10 +26,7 @@ fn an_undeclared_variable_is_reported_with_its_name() {
     let violations = check_variables(&load("undeclared_variable"));
     assert_only(
         &violations,
-        &[(
-            ViolationKind::UndeclaredVariable,
-            "var.cidr_block is used but no variable \"cidr_block\" is declared",
-        )],
+        &[(ViolationKind::UndeclaredVariable, "var.cidr_block is used but no variable \"cidr_block\" is declared")],
     );
     assert!(violations[0].file.ends_with("undeclared_variable/main.tf"));
 }
@@ -47,10 +35,7 @@ fn an_undeclared_variable_is_reported_with_its_name() {
 fn an_untyped_variable_is_reported() {
     assert_only(
         &check_variables(&load("untyped_variable")),
-        &[(
-            ViolationKind::UntypedVariable,
-            "variable \"cidr_block\" has no type",
-        )],
+        &[(ViolationKind::UntypedVariable, "variable \"cidr_block\" has no type")],
     );
 }
 
@@ -58,10 +43,7 @@ fn an_untyped_variable_is_reported() {
 fn a_module_call_missing_a_required_argument_is_reported() {
     assert_only(
         &check_module_calls(&load("module_calls/missing_argument")),
-        &[(
-            ViolationKind::MissingModuleArgument,
-            "module \"network\" does not pass name, which ../child requires",
-        )],
+        &[(ViolationKind::MissingModuleArgument, "module \"network\" does not pass name, which ../child requires")],
     );
 }
 
@@ -80,10 +62,7 @@ fn a_module_call_passing_an_unknown_argument_is_reported() {
 fn a_reference_to_a_missing_module_output_is_reported() {
     assert_only(
         &check_module_calls(&load("module_calls/missing_output")),
-        &[(
-            ViolationKind::MissingModuleOutput,
-            "module.network.private_subnet_ids is used but ../child has no output",
-        )],
+        &[(ViolationKind::MissingModuleOutput, "module.network.private_subnet_ids is used but ../child has no output")],
     );
 }
 
@@ -110,10 +89,7 @@ fn a_taggable_resource_without_tags_is_reported() {
 fn tags_that_do_not_come_from_the_tags_input_are_reported_even_through_locals() {
     assert_only(
         &check_tags(&load("tags_not_forwarded"), TagPolicy::ForwardTagsInput),
-        &[(
-            ViolationKind::MissingTags,
-            "aws_internet_gateway.this.tags does not use var.tags",
-        )],
+        &[(ViolationKind::MissingTags, "aws_internet_gateway.this.tags does not use var.tags")],
     );
 }
 
@@ -121,10 +97,7 @@ fn tags_that_do_not_come_from_the_tags_input_are_reported_even_through_locals() 
 fn a_resource_type_missing_from_the_tagging_lists_is_reported() {
     assert_only(
         &check_tags(&load("unknown_resource_type"), TagPolicy::ForwardTagsInput),
-        &[(
-            ViolationKind::UnknownResourceType,
-            "aws_ec2_transit_gateway_peering_attachment_accepter",
-        )],
+        &[(ViolationKind::UnknownResourceType, "aws_ec2_transit_gateway_peering_attachment_accepter")],
     );
 }
 
@@ -137,10 +110,7 @@ fn unpinned_providers_are_reported() {
                 ViolationKind::UnpinnedProvider,
                 "aws has version constraint \">= 5.0\", which accepts any future major version",
             ),
-            (
-                ViolationKind::UnpinnedProvider,
-                "random has no version constraint",
-            ),
+            (ViolationKind::UnpinnedProvider, "random has no version constraint"),
         ],
     );
 }
@@ -154,10 +124,7 @@ fn check_fixture_site(name: &str) -> Vec<Violation> {
 fn a_site_template_with_an_extra_input_is_reported() {
     assert_only(
         &check_fixture_site("site_extra_input"),
-        &[(
-            ViolationKind::ContractInputUnexpected,
-            "input instance_type is not in the site contract",
-        )],
+        &[(ViolationKind::ContractInputUnexpected, "input instance_type is not in the site contract")],
     );
 }
 
@@ -165,10 +132,7 @@ fn a_site_template_with_an_extra_input_is_reported() {
 fn a_site_template_missing_a_contract_input_is_reported() {
     assert_only(
         &check_fixture_site("site_missing_input"),
-        &[(
-            ViolationKind::ContractInputMissing,
-            "contract input runtime is not declared",
-        )],
+        &[(ViolationKind::ContractInputMissing, "contract input runtime is not declared")],
     );
 }
 
@@ -176,10 +140,7 @@ fn a_site_template_missing_a_contract_input_is_reported() {
 fn a_site_template_offering_other_regions_than_the_catalogue_is_reported() {
     assert_only(
         &check_fixture_site("site_wrong_regions"),
-        &[(
-            ViolationKind::RegionsMismatch,
-            "missing ap-northeast-1; not in the contract sa-east-1",
-        )],
+        &[(ViolationKind::RegionsMismatch, "missing ap-northeast-1; not in the contract sa-east-1")],
     );
 }
 
@@ -187,15 +148,9 @@ fn a_site_template_offering_other_regions_than_the_catalogue_is_reported() {
 fn a_site_template_that_drops_the_cost_tags_is_reported() {
     let contract = SiteContract::load(&terraform_root()).expect("the real contract loads");
     assert_only(
-        &check_tags(
-            &load("site_without_cost_tags"),
-            TagPolicy::CostTags(&contract.cost_tags),
-        ),
+        &check_tags(&load("site_without_cost_tags"), TagPolicy::CostTags(&contract.cost_tags)),
         &[
-            (
-                ViolationKind::MissingCostTags,
-                "aws_s3_bucket.this.tags does not carry the cost tags canopy_customer_id",
-            ),
+            (ViolationKind::MissingCostTags, "aws_s3_bucket.this.tags does not carry the cost tags canopy_customer_id"),
             (
                 ViolationKind::MissingCostTags,
                 "module \"network\" argument tags does not carry the cost tags canopy_site_id, canopy_customer_id",

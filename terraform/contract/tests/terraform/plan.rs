@@ -3,9 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use canopy_terraform::{
-    CloudProvider, PlannedResource, SiteContract, SiteRuntime, SiteVariables, plan_site,
-};
+use canopy_terraform::{CloudProvider, PlannedResource, SiteContract, SiteRuntime, SiteVariables, plan_site};
 
 use crate::terraform_root;
 
@@ -19,61 +17,33 @@ fn site(provider: CloudProvider, size: &str, database: bool, storage: bool) -> S
         size: size.to_owned(),
         database_enabled: database,
         storage_enabled: storage,
-        runtime: SiteRuntime {
-            image: "ghcr.io/acme/shop:1.4.2".to_owned(),
-            port: 8080,
-            env: BTreeMap::new(),
-        },
+        runtime: SiteRuntime { image: "ghcr.io/acme/shop:1.4.2".to_owned(), port: 8080, env: BTreeMap::new() },
         tags: BTreeMap::new(),
     }
 }
 
 fn addresses(planned: &[PlannedResource]) -> BTreeSet<String> {
-    planned
-        .iter()
-        .map(|resource| resource.address.clone())
-        .collect()
+    planned.iter().map(|resource| resource.address.clone()).collect()
 }
 
 #[test]
 fn a_database_and_a_bucket_appear_only_when_asked_for() {
     let root = terraform_root();
-    let bare = plan_site(
-        &root,
-        CloudProvider::Aws,
-        &site(CloudProvider::Aws, "small", false, false),
-    )
-    .expect("plans");
-    let full = plan_site(
-        &root,
-        CloudProvider::Aws,
-        &site(CloudProvider::Aws, "small", true, true),
-    )
-    .expect("plans");
+    let bare = plan_site(&root, CloudProvider::Aws, &site(CloudProvider::Aws, "small", false, false)).expect("plans");
+    let full = plan_site(&root, CloudProvider::Aws, &site(CloudProvider::Aws, "small", true, true)).expect("plans");
     let bare = addresses(&bare);
     let full = addresses(&full);
     assert!(bare.contains("module.compute.aws_ecs_service.this"));
-    assert!(
-        !bare
-            .iter()
-            .any(|address| address.starts_with("module.database"))
-    );
+    assert!(!bare.iter().any(|address| address.starts_with("module.database")));
     assert!(full.contains("module.database[0].aws_db_instance.this"));
     assert!(full.contains("module.storage[0].aws_s3_bucket.this"));
-    assert!(
-        !full.contains("module.database[0].aws_db_instance.replica[0]"),
-        "no replica unless asked for"
-    );
+    assert!(!full.contains("module.database[0].aws_db_instance.replica[0]"), "no replica unless asked for");
 }
 
 #[test]
 fn counts_decided_by_module_defaults_are_expanded() {
-    let planned = plan_site(
-        &terraform_root(),
-        CloudProvider::Aws,
-        &site(CloudProvider::Aws, "small", false, false),
-    )
-    .expect("plans");
+    let planned = plan_site(&terraform_root(), CloudProvider::Aws, &site(CloudProvider::Aws, "small", false, false))
+        .expect("plans");
     let planned = addresses(&planned);
     // az_count defaults to 2 and a single NAT gateway is shared.
     assert!(planned.contains("module.network.aws_subnet.private[1]"));
@@ -87,17 +57,12 @@ fn counts_decided_by_module_defaults_are_expanded() {
 #[test]
 fn size_decides_how_many_instances_a_droplet_or_linode_site_gets() {
     let root = terraform_root();
-    for (provider, kind) in [
-        (CloudProvider::DigitalOcean, "digitalocean_droplet"),
-        (CloudProvider::Akamai, "linode_instance"),
-    ] {
+    for (provider, kind) in
+        [(CloudProvider::DigitalOcean, "digitalocean_droplet"), (CloudProvider::Akamai, "linode_instance")]
+    {
         for (size, expected) in [("small", 1), ("medium", 2), ("large", 3)] {
-            let planned =
-                plan_site(&root, provider, &site(provider, size, false, false)).expect("plans");
-            let instances = planned
-                .iter()
-                .filter(|resource| resource.kind == kind)
-                .count();
+            let planned = plan_site(&root, provider, &site(provider, size, false, false)).expect("plans");
+            let instances = planned.iter().filter(|resource| resource.kind == kind).count();
             assert_eq!(instances, expected, "{provider} {size}");
         }
     }
@@ -108,25 +73,13 @@ fn every_template_plans_unique_addresses_and_marks_what_the_inputs_cannot_decide
     let root = terraform_root();
     for provider in CloudProvider::ALL {
         let storage = provider != CloudProvider::Akamai;
-        let planned =
-            plan_site(&root, provider, &site(provider, "large", storage, storage)).expect("plans");
-        assert!(
-            planned.len() >= 5,
-            "{provider} plans only {} resources",
-            planned.len()
-        );
+        let planned = plan_site(&root, provider, &site(provider, "large", storage, storage)).expect("plans");
+        assert!(planned.len() >= 5, "{provider} plans only {} resources", planned.len());
         let unique = addresses(&planned);
-        assert_eq!(
-            unique.len(),
-            planned.len(),
-            "{provider} plans duplicate addresses"
-        );
+        assert_eq!(unique.len(), planned.len(), "{provider} plans duplicate addresses");
         for resource in &planned {
             for condition in &resource.undetermined {
-                assert!(
-                    condition.contains("count") || condition.contains("for_each"),
-                    "{condition}"
-                );
+                assert!(condition.contains("count") || condition.contains("for_each"), "{condition}");
             }
         }
     }

@@ -7,11 +7,7 @@ use crate::{describe, terraform_root};
 #[test]
 fn the_real_terraform_tree_has_no_violations() {
     let violations = check_tree(&terraform_root()).expect("the contract loads");
-    assert!(
-        violations.is_empty(),
-        "violations in terraform/:\n{}",
-        describe(&violations)
-    );
+    assert!(violations.is_empty(), "violations in terraform/:\n{}", describe(&violations));
 }
 
 #[test]
@@ -40,18 +36,10 @@ fn every_module_the_issue_asks_for_exists() {
     let found: Vec<String> = module_dirs(&root)
         .expect("modules/ is readable")
         .iter()
-        .map(|dir| {
-            dir.strip_prefix(root.join("modules"))
-                .expect("under modules/")
-                .display()
-                .to_string()
-        })
+        .map(|dir| dir.strip_prefix(root.join("modules")).expect("under modules/").display().to_string())
         .collect();
     for module in expected {
-        assert!(
-            found.iter().any(|dir| dir == module),
-            "modules/{module} is missing; found {found:?}"
-        );
+        assert!(found.iter().any(|dir| dir == module), "modules/{module} is missing; found {found:?}");
     }
 }
 
@@ -59,10 +47,6 @@ fn every_module_the_issue_asks_for_exists() {
 fn every_provider_has_a_site_template() {
     for provider in CloudProvider::ALL {
         let dir = provider.site_template_dir(&terraform_root());
-        assert!(
-            dir.join("main.tf").is_file(),
-            "{} has no main.tf",
-            dir.display()
-        );
+        assert!(dir.join("main.tf").is_file(), "{} has no main.tf", dir.display());
     }
 }

@@ -1,0 +1,161 @@
+//! `AuthLayer`: authenticates the caller and enforces the method's policy on every
+//! service, after the mesh layer has named the calling workload.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use canopy_sdk::proto::canopy::options::v1::{Audience, MethodPolicy, TenantScoping};
+use http::{HeaderMap, Request, Response};
+use tonic::Status;
+use tower::{Layer, Service};
+
+use super::AuthError;
+use super::api_keys::{API_KEY_PREFIX, ApiKeyResolver};
+use super::principal::{Principal, PrincipalKind};
+use super::verifier::TokenVerifier;
+use crate::ApiError;
+use crate::access::MethodPolicies;
+use crate::mesh::CallerWorkload;
+
+/// Turns request credentials into a principal.
+pub struct Authenticator {
+    pub tokens: TokenVerifier,
+    pub api_keys: ApiKeyResolver,
+}
+
+impl Authenticator {
+    /// Reads `authorization: Bearer <token or API key>`.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, AuthError> {
+        let value = headers.get(http::header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+        let value = value.to_str().map_err(|_| AuthError::Malformed("authorization is not ASCII"))?;
+        let credential = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or(AuthError::Malformed("authorization is not a bearer credential"))?
+            .trim();
+        if credential.starts_with(API_KEY_PREFIX) {
+            self.api_keys.resolve(credential).await
+        } else {
+            self.tokens.verify(credential).await
+        }
+    }
+}
+
+/// Decides whether `principal` (if any), arriving from `caller` workload, may call
+/// the method at `path` under `policy`.
+pub fn authorize(
+    policy: &MethodPolicy,
+    path: &str,
+    principal: Option<&Principal>,
+    caller: Option<&CallerWorkload>,
+) -> Result<(), ApiError> {
+    match policy.audience() {
+        Audience::Public => return Ok(()),
+        Audience::Internal => {
+            // Defence in depth: the gateway never forwards internal methods, and a
+            // service refuses them from the gateway should it ever try.
+            return match caller {
+                Some(CallerWorkload(identity)) if identity.service_account != "gateway" => Ok(()),
+                _ => Err(ApiError::PermissionDenied(format!("{path} is internal to the mesh"))),
+            };
+        }
+        Audience::Unspecified => return Err(ApiError::PermissionDenied(format!("{path} has no audience"))),
+        Audience::Authenticated | Audience::Roles => {}
+    }
+    let principal = principal.ok_or(ApiError::Unauthenticated("credentials required"))?;
+    if policy.audience() == Audience::Roles && !policy.roles().any(|role| role == principal.role) {
+        return Err(ApiError::PermissionDenied(format!("role may not call {path}")));
+    }
+    if policy.tenant_scoping() == TenantScoping::Platform && !principal.is_platform() {
+        return Err(ApiError::PermissionDenied(format!("{path} is for platform principals")));
+    }
+    if let PrincipalKind::ApiKey { scopes, .. } = &principal.kind
+        && !scopes.is_empty()
+    {
+        let service = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        let allowed = scopes.iter().any(|scope| match scope.strip_suffix('*') {
+            Some(prefix) => service.starts_with(prefix),
+            None => scope == service,
+        });
+        if !allowed {
+            return Err(ApiError::PermissionDenied(format!("api key scopes do not include {service}")));
+        }
+    }
+    Ok(())
+}
+
+/// Enforces method policies; inserts the [`Principal`] into request extensions.
+#[derive(Clone)]
+pub struct AuthLayer {
+    policies: Arc<MethodPolicies>,
+    authenticator: Arc<Authenticator>,
+}
+
+impl AuthLayer {
+    pub fn new(policies: Arc<MethodPolicies>, authenticator: Arc<Authenticator>) -> Self {
+        Self { policies, authenticator }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService { inner, layer: self.clone() }
+    }
+}
+
+/// The service `AuthLayer` produces.
+#[derive(Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    layer: AuthLayer,
+}
+
+impl<S, B> Service<Request<B>> for AuthService<S>
+where
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            let path = request.uri().path().to_string();
+            // Health, reflection and other non-Canopy services carry no policy; the
+            // mesh policy alone governs them.
+            let Some(policy) = layer.policies.get(&path).cloned() else {
+                return inner.call(request).await;
+            };
+            let needs_principal = matches!(policy.audience(), Audience::Authenticated | Audience::Roles);
+            let principal = if needs_principal {
+                match layer.authenticator.authenticate(request.headers()).await {
+                    Ok(principal) => Some(principal),
+                    Err(error) => return Ok(Status::from(ApiError::from(error)).into_http()),
+                }
+            } else {
+                None
+            };
+            let caller = request.extensions().get::<CallerWorkload>().cloned();
+            if let Err(error) = authorize(&policy, &path, principal.as_ref(), caller.as_ref()) {
+                return Ok(Status::from(error).into_http());
+            }
+            if let Some(principal) = principal {
+                request.extensions_mut().insert(principal);
+            }
+            inner.call(request).await
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! The session protocol, in Redis. Identity creates, refreshes and revokes sessions;
+//! every service checks them when verifying an access token, so logout and disabling
+//! an account take effect at once rather than when the token expires.
+//!
+//! Keys (under the deployment's prefix):
+//! * `session:<sid>` — JSON [`SessionRecord`], expiring with the absolute timeout;
+//! * `user-sessions:<user id>` — set of the user's session ids.
+//!
+//! Timeouts are checked against the injected clock, not Redis TTLs, so tests control
+//! time. Idle time is measured from sign-in or the last refresh (an access token lives
+//! at most 15 minutes, so an active client refreshes well inside the idle timeout).
+
+use chrono::{DateTime, Duration, Utc};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::AuthError;
+use crate::cache::Cache;
+
+/// One session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub session_id: String,
+    pub user_id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    /// Ends unless refreshed before.
+    pub idle_expire_at: DateTime<Utc>,
+    /// Ends regardless.
+    pub absolute_expire_at: DateTime<Utc>,
+}
+
+impl SessionRecord {
+    /// Whether the session is still usable at `now`.
+    pub fn alive_at(&self, now: DateTime<Utc>) -> bool {
+        now < self.idle_expire_at && now < self.absolute_expire_at
+    }
+}
+
+/// Reads and writes sessions.
+#[derive(Debug, Clone)]
+pub struct SessionStore {
+    cache: Cache,
+}
+
+impl SessionStore {
+    pub fn new(cache: Cache) -> Self {
+        Self { cache }
+    }
+
+    fn key(&self, session_id: &str) -> String {
+        self.cache.key(&format!("session:{session_id}"))
+    }
+
+    fn user_key(&self, user_id: Uuid) -> String {
+        self.cache.key(&format!("user-sessions:{user_id}"))
+    }
+
+    /// Stores a session (new or refreshed).
+    pub async fn put(&self, record: &SessionRecord, now: DateTime<Utc>) -> Result<(), redis::RedisError> {
+        let json = serde_json::to_string(record).expect("session record serialises");
+        // Keep the key a little past its absolute end so late checks see "ended",
+        // then let Redis collect it.
+        let ttl = (record.absolute_expire_at - now + Duration::minutes(5)).num_seconds().max(1) as u64;
+        let mut connection = self.cache.connection();
+        redis::pipe()
+            .atomic()
+            .set_ex(self.key(&record.session_id), json, ttl)
+            .sadd(self.user_key(record.user_id), &record.session_id)
+            .expire(self.user_key(record.user_id), ttl as i64)
+            .query_async::<()>(&mut connection)
+            .await
+    }
+
+    /// The session, if it exists (alive or not).
+    pub async fn get(&self, session_id: &str) -> Result<Option<SessionRecord>, redis::RedisError> {
+        let mut connection = self.cache.connection();
+        let json: Option<String> = connection.get(self.key(session_id)).await?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    /// The session if it is alive at `now`; an ended session is removed.
+    pub async fn check(&self, session_id: &str, now: DateTime<Utc>) -> Result<SessionRecord, AuthError> {
+        let record = self
+            .get(session_id)
+            .await
+            .map_err(|e| AuthError::KeysUnavailable(format!("session store: {e}")))?
+            .ok_or(AuthError::SessionEnded)?;
+        if !record.alive_at(now) {
+            let _ = self.revoke(&record).await;
+            return Err(AuthError::SessionEnded);
+        }
+        Ok(record)
+    }
+
+    /// Ends one session.
+    pub async fn revoke(&self, record: &SessionRecord) -> Result<(), redis::RedisError> {
+        let mut connection = self.cache.connection();
+        redis::pipe()
+            .del(self.key(&record.session_id))
+            .srem(self.user_key(record.user_id), &record.session_id)
+            .query_async::<()>(&mut connection)
+            .await
+    }
+
+    /// Ends every session of `user_id` except `keep`. Returns how many ended.
+    pub async fn revoke_user(&self, user_id: Uuid, keep: Option<&str>) -> Result<usize, redis::RedisError> {
+        let mut connection = self.cache.connection();
+        let sessions: Vec<String> = connection.smembers(self.user_key(user_id)).await?;
+        let ending: Vec<&String> = sessions.iter().filter(|s| Some(s.as_str()) != keep).collect();
+        if ending.is_empty() {
+            return Ok(0);
+        }
+        let mut pipe = redis::pipe();
+        for session_id in &ending {
+            pipe.del(self.key(session_id)).srem(self.user_key(user_id), session_id.as_str());
+        }
+        pipe.query_async::<()>(&mut connection).await?;
+        Ok(ending.len())
+    }
+}
