@@ -7,8 +7,6 @@ use futures_util::FutureExt;
 use sqlx::migrate::Migrator;
 use tonic::service::Routes;
 
-static IDENTITY_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/identity");
-static TENANCY_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/tenancy");
 static SITES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sites");
 static PROVISIONER_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/provisioner");
 
@@ -18,20 +16,8 @@ fn kit_surfaces_only(_context: ServiceContext) -> futures_util::future::BoxFutur
 
 /// Every service, in start-up order.
 pub const SERVICES: &[ServiceSpec] = &[
-    ServiceSpec {
-        name: "identity",
-        schema: Some("identity"),
-        migrator: Some(&IDENTITY_MIGRATIONS),
-        grpc_services: &[],
-        routes: kit_surfaces_only,
-    },
-    ServiceSpec {
-        name: "tenancy",
-        schema: Some("tenancy"),
-        migrator: Some(&TENANCY_MIGRATIONS),
-        grpc_services: &[],
-        routes: kit_surfaces_only,
-    },
+    canopy_identity::SPEC,
+    canopy_tenancy::SPEC,
     ServiceSpec {
         name: "sites",
         schema: Some("sites"),

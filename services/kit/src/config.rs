@@ -36,6 +36,34 @@ pub struct KitConfig {
     /// Listening address per service name (`[listen] identity = "0.0.0.0:7101"`);
     /// a service not listed listens on `127.0.0.1:0` (a free loopback port).
     pub listen: std::collections::BTreeMap<String, String>,
+    /// Settings of one service, by service name (`[services.identity]`,
+    /// `CANOPY_SERVICES__IDENTITY__…`); each service reads its own section with
+    /// [`KitConfig::section`] into its own typed struct.
+    pub services: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl KitConfig {
+    /// Service `name`'s typed section; missing keys take `T`'s defaults, unknown or
+    /// mistyped keys are errors naming `services.<name>`.
+    pub fn section<T>(&self, name: &str) -> Result<T, ConfigError>
+    where
+        T: for<'de> Deserialize<'de> + Default,
+    {
+        match self.services.get(name) {
+            None => Ok(T::default()),
+            Some(value) => {
+                serde_json::from_value(value.clone()).map_err(|e| ConfigError::Invalid(format!("services.{name}: {e}")))
+            }
+        }
+    }
+
+    /// Sets one key of service `name`'s section (dev and test set-up).
+    pub fn set_section_value(&mut self, name: &str, key: &str, value: serde_json::Value) {
+        let section = self.services.entry(name.to_string()).or_insert_with(|| serde_json::json!({}));
+        if let Some(map) = section.as_object_mut() {
+            map.insert(key.to_string(), value);
+        }
+    }
 }
 
 impl Default for KitConfig {
@@ -47,6 +75,7 @@ impl Default for KitConfig {
             telemetry: TelemetryConfig::default(),
             shutdown_drain_secs: 1.0,
             listen: Default::default(),
+            services: Default::default(),
         }
     }
 }

@@ -47,3 +47,24 @@ fn an_unknown_key_or_a_wrong_type_names_the_key() {
     let error = load_from::<KitConfig>(Some(file.path()), Env::raw().only(&[])).unwrap_err().to_string();
     assert!(error.contains(&file.path().display().to_string()), "{error}");
 }
+
+#[test]
+fn a_service_section_is_typed_with_defaults_and_names_its_errors() {
+    #[derive(serde::Deserialize, Default, Debug)]
+    #[serde(deny_unknown_fields, default)]
+    struct Example {
+        ttl_secs: u64,
+        name: String,
+    }
+    let file = write("[services.example]\nttl_secs = 30\n");
+    let config: KitConfig = load_from(Some(file.path()), Env::raw().only(&[])).unwrap();
+    let example: Example = config.section("example").unwrap();
+    assert_eq!((example.ttl_secs, example.name.as_str()), (30, ""));
+    let missing: Example = config.section("absent").unwrap();
+    assert_eq!(missing.ttl_secs, 0);
+
+    let file = write("[services.example]\nttl_secs = \"soon\"\n");
+    let config: KitConfig = load_from(Some(file.path()), Env::raw().only(&[])).unwrap();
+    let error = config.section::<Example>("example").unwrap_err().to_string();
+    assert!(error.starts_with("invalid configuration: services.example: invalid type"), "{error}");
+}
