@@ -59,6 +59,7 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> an
         config.mesh.pki_dir = dir.join("pki");
     }
     ensure_pki(&config)?;
+    ensure_dev_secrets(&mut config, &dir)?;
 
     let host = Host::start(config.clone(), specs).await?;
     let endpoints = DevEndpoints {
@@ -111,6 +112,40 @@ async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<String>
     }
     let _ = connection.close().await;
     Ok(format!("{}/{name}", server_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(server_url)))
+}
+
+/// Secrets a dev environment needs, generated once and kept under `<dir>/secrets`
+/// (0600) so sessions and encrypted keys survive a restart. Production sets them in
+/// configuration instead.
+fn ensure_dev_secrets(config: &mut KitConfig, dir: &Path) -> anyhow::Result<()> {
+    let set: Option<String> = config
+        .section::<serde_json::Value>("identity")?
+        .get("key_encryption_key")
+        .and_then(|v| v.as_str().map(String::from));
+    if set.is_some_and(|key| !key.is_empty()) {
+        return Ok(());
+    }
+    let secrets = dir.join("secrets");
+    std::fs::create_dir_all(&secrets).with_context(|| format!("creating {}", secrets.display()))?;
+    let path = secrets.join("identity-key-encryption-key");
+    let key = match std::fs::read_to_string(&path) {
+        Ok(key) => key.trim().to_string(),
+        Err(_) => {
+            let key = canopy_kit::local::random_key_base64();
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            file.write_all(key.as_bytes())?;
+            key
+        }
+    };
+    config.set_section_value("identity", "key_encryption_key", serde_json::Value::String(key));
+    Ok(())
 }
 
 /// Generates the dev PKI unless every workload's certificate is present and valid.

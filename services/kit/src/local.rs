@@ -52,6 +52,15 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?.to_str()?.split(':').map(|dir| Path::new(dir).join(name)).find(|p| p.is_file())
 }
 
+/// 32 random bytes, base64 (a dev or test encryption key).
+pub fn random_key_base64() -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
 /// A free loopback port (the tiny race before the server binds is acceptable here).
 pub fn free_port() -> Result<u16, LocalError> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| failed("finding a free port", e))?;

@@ -54,6 +54,11 @@ impl TestEnv {
         config.telemetry.log_filter = std::env::var("CANOPY_TEST_LOG").unwrap_or_else(|_| "warn".into());
         config.telemetry.ops_listen = String::new();
         config.shutdown_drain_secs = 0.0;
+        config.set_section_value(
+            "identity",
+            "key_encryption_key",
+            serde_json::Value::String(crate::local::random_key_base64()),
+        );
         let _ = crate::telemetry::init(&config.telemetry, "test");
 
         let policy = crate::mesh::MeshPolicy::load(&config.mesh.policy_file).expect("mesh/policy.toml loads");
