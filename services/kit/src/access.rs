@@ -20,6 +20,9 @@ pub enum AccessError {
 #[derive(Debug, Clone)]
 pub struct MethodPolicies {
     by_path: BTreeMap<String, MethodPolicy>,
+    /// Methods declared `idempotency_level = NO_SIDE_EFFECTS`: the only ones a
+    /// suspended customer may still call.
+    read_only: std::collections::BTreeSet<String>,
 }
 
 impl MethodPolicies {
@@ -30,6 +33,7 @@ impl MethodPolicies {
             .get_extension_by_name("canopy.options.v1.policy")
             .ok_or_else(|| AccessError::Descriptor("extension canopy.options.v1.policy is missing".into()))?;
         let mut by_path = BTreeMap::new();
+        let mut read_only = std::collections::BTreeSet::new();
         for service in pool.services().filter(|s| s.package_name().starts_with("canopy.")) {
             for method in service.methods() {
                 let name = format!("/{}/{}", service.full_name(), method.name());
@@ -46,15 +50,27 @@ impl MethodPolicies {
                     _ => return Err(invalid("policy option is not a message")),
                 };
                 validate(&policy).map_err(invalid)?;
+                // idempotency_level is field 34 of MethodOptions; NO_SIDE_EFFECTS = 1.
+                let no_side_effects = options
+                    .get_field_by_name("idempotency_level")
+                    .is_some_and(|value| value.as_enum_number() == Some(1));
+                if no_side_effects {
+                    read_only.insert(name.clone());
+                }
                 by_path.insert(name, policy);
             }
         }
-        Ok(Self { by_path })
+        Ok(Self { by_path, read_only })
     }
 
     /// The policy of the method at `path`, if it is a Canopy method.
     pub fn get(&self, path: &str) -> Option<&MethodPolicy> {
         self.by_path.get(path)
+    }
+
+    /// Whether the method at `path` is declared free of side effects.
+    pub fn is_read_only(&self, path: &str) -> bool {
+        self.read_only.contains(path)
     }
 
     /// Every method path and its policy, sorted by path.

@@ -23,7 +23,8 @@ use tonic_health::server::HealthReporter;
 
 use crate::access::{AccessError, MethodPolicies};
 use crate::auth::{
-    ApiKeyResolver, AuthLayer, Authenticator, IdentityKeySource, SessionStore, TokenVerifier, identity_api_key_lookup,
+    ApiKeyResolver, AuthLayer, Authenticator, IdentityKeySource, SessionStore, TenantAccessGuard, TokenVerifier,
+    identity_api_key_lookup, tenancy_access_lookup,
 };
 use crate::cache::{Cache, CacheError};
 use crate::clock::{SharedClock, SystemClock};
@@ -130,6 +131,25 @@ impl SharedRuntime {
         WorkloadIdentity::new(name, &self.config.mesh.namespace, &self.config.mesh.trust_domain)
     }
 
+    /// Mesh clients calling as `workload`, for a component that is not a hosted
+    /// service (the gateway): its certificate is checked as a service's would be.
+    pub fn mesh_clients(&self, workload: &'static str) -> Result<MeshClients, StartError> {
+        let mesh = &self.config.mesh;
+        let identity = match mesh.mode {
+            MeshMode::Mtls => Some(
+                mesh::client_identity(&mesh.pki_dir, &self.identity(workload))
+                    .map_err(|source| StartError::Tls { service: workload, source })?,
+            ),
+            MeshMode::Plaintext => None,
+        };
+        Ok(MeshClients {
+            identity,
+            endpoints: self.endpoints.clone(),
+            namespace: mesh.namespace.clone(),
+            trust_domain: mesh.trust_domain.clone(),
+        })
+    }
+
     /// Starts `spec` on `listen`. On error nothing of it keeps running.
     pub async fn start(&self, spec: &ServiceSpec, listen: SocketAddr) -> Result<RunningService, StartError> {
         let service = spec.name;
@@ -189,6 +209,7 @@ impl SharedRuntime {
                 Duration::from_secs(5),
                 self.clock.clone(),
             ),
+            tenant_access: TenantAccessGuard::new(tenancy_access_lookup(mesh_clients.clone()), Duration::from_secs(2)),
         });
         let context = ServiceContext {
             name: service,

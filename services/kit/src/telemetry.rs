@@ -194,8 +194,16 @@ where
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let context = TraceContext::from_headers(request.headers());
         let method = request.uri().path().to_string();
-        let span =
-            tracing::info_span!("rpc", trace_id = %context.trace_id, rpc.method = %method, service = self.service);
+        // `principal` and `tenant` are filled in by whichever layer authenticates the
+        // caller, so the "rpc finished" line doubles as the access log.
+        let span = tracing::info_span!(
+            "rpc",
+            trace_id = %context.trace_id,
+            rpc.method = %method,
+            service = self.service,
+            principal = tracing::field::Empty,
+            tenant = tracing::field::Empty,
+        );
         let parent = TraceContextPropagator::new().extract(&TraceparentExtractor(&context.traceparent));
         let _ = span.set_parent(parent);
         request.extensions_mut().insert(context);

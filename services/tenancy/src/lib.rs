@@ -1,17 +1,164 @@
-//! The tenancy service.
+//! The tenancy service: customers (tenants), white-label branding, plans and quotas.
+//!
+//! Reading order: this file (configuration, wiring, the mail outbox sender) →
+//! [`api`] (handlers) → [`domain`] (rules, no I/O) → [`store`] (SQL).
+//! [`mail`] and [`dns`] are the two outbound clients (owner invitations, domain
+//! verification), each pointed at a configurable server.
 
-use canopy_kit::server::{ServiceContext, ServiceSpec};
+pub mod api;
+pub mod dns;
+pub mod domain;
+pub mod mail;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use canopy_kit::auth::Authenticator;
+use canopy_kit::clock::SharedClock;
+use canopy_kit::db::{Database, Scope};
+use canopy_kit::server::{MeshClients, ServiceContext, ServiceSpec};
+use canopy_sdk::proto::canopy::tenancy::v1::branding_service_server::BrandingServiceServer;
+use canopy_sdk::proto::canopy::tenancy::v1::customer_service_server::CustomerServiceServer;
+use canopy_sdk::proto::canopy::tenancy::v1::plan_service_server::PlanServiceServer;
+use canopy_sdk::proto::canopy::tenancy::v1::quota_service_server::QuotaServiceServer;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
 use sqlx::migrate::Migrator;
 use tonic::service::Routes;
 
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/tenancy");
 
 /// How canopyd and tests host the service.
-pub const SPEC: ServiceSpec =
-    ServiceSpec { name: "tenancy", schema: Some("tenancy"), migrator: Some(&MIGRATIONS), grpc_services: &[], routes };
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "tenancy",
+    schema: Some("tenancy"),
+    migrator: Some(&MIGRATIONS),
+    grpc_services: &[
+        "canopy.tenancy.v1.CustomerService",
+        "canopy.tenancy.v1.BrandingService",
+        "canopy.tenancy.v1.PlanService",
+        "canopy.tenancy.v1.QuotaService",
+    ],
+    routes,
+};
 
-fn routes(_context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
-    async { Ok(Routes::builder().routes()) }.boxed()
+/// `[services.tenancy]` settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TenancyConfig {
+    /// Base URL of the customer portal; invitation links point at
+    /// `<customer_portal_url>/invitation#token=…` (a fragment, so the token never
+    /// reaches a server log).
+    pub customer_portal_url: String,
+    /// Outgoing mail.
+    pub mail: mail::MailConfig,
+    /// DNS server for domain verification, `ip:port`; empty uses /etc/resolv.conf.
+    pub dns_server: String,
+    /// Whether a suspended customer's users may still read (false: nothing at all).
+    pub read_only_when_suspended: bool,
+    /// Branding for domains that are not a customer's verified domain.
+    pub default_product_name: String,
+    pub default_primary_color: String,
+    pub default_secondary_color: String,
+    pub default_accent_color: String,
+}
+
+impl Default for TenancyConfig {
+    fn default() -> Self {
+        Self {
+            customer_portal_url: "http://localhost:8080".into(),
+            mail: mail::MailConfig::default(),
+            dns_server: String::new(),
+            read_only_when_suspended: true,
+            default_product_name: "Canopy".into(),
+            default_primary_color: "#1a56db".into(),
+            default_secondary_color: "#0e9f6e".into(),
+            default_accent_color: "#ff5a1f".into(),
+        }
+    }
+}
+
+/// State the handlers share.
+pub struct Tenancy {
+    pub database: Database,
+    pub mesh: MeshClients,
+    pub config: TenancyConfig,
+    pub auth: Arc<Authenticator>,
+    pub clock: SharedClock,
+    pub dns_server: SocketAddr,
+}
+
+fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
+    async move {
+        let config: TenancyConfig = context.config.section("tenancy")?;
+        let dns_server = if config.dns_server.is_empty() {
+            dns::system_server().unwrap_or_else(|| "127.0.0.53:53".parse().expect("static address"))
+        } else {
+            config
+                .dns_server
+                .parse()
+                .map_err(|_| anyhow::anyhow!("services.tenancy.dns_server: {:?} is not ip:port", config.dns_server))?
+        };
+        let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("tenancy needs its database"))?;
+        let tenancy = Arc::new(Tenancy {
+            database,
+            mesh: context.mesh.clone(),
+            config,
+            auth: context.auth.clone(),
+            clock: context.clock.clone(),
+            dns_server,
+        });
+        tokio::spawn(send_mail_forever(tenancy.clone()));
+        let routes = Routes::builder()
+            .routes()
+            .add_service(CustomerServiceServer::from_arc(Arc::new(api::CustomersApi(tenancy.clone()))))
+            .add_service(BrandingServiceServer::from_arc(Arc::new(api::BrandingApi(tenancy.clone()))))
+            .add_service(PlanServiceServer::from_arc(Arc::new(api::PlansApi(tenancy.clone()))))
+            .add_service(QuotaServiceServer::from_arc(Arc::new(api::QuotaApi(tenancy))));
+        Ok(routes)
+    }
+    .boxed()
+}
+
+/// Delivers queued mail: right after a customer is created, and every few seconds
+/// for retries. Claims rows with SKIP LOCKED, so several replicas never double-send.
+async fn send_mail_forever(tenancy: Arc<Tenancy>) {
+    loop {
+        if let Err(error) = send_due_mail(&tenancy).await {
+            tracing::warn!(error = %error, "mail outbox pass failed");
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// One pass over due mail. Sending happens inside the claiming transaction, so a
+/// crash mid-send leaves the row due again (at-least-once delivery).
+pub async fn send_due_mail(tenancy: &Tenancy) -> Result<usize, sqlx::Error> {
+    // A system operation across tenants: the outbox is drained for everyone.
+    let mut tx = tenancy.database.begin(Scope::Platform).await?;
+    let due = store::claim_due_emails(&mut tx, 20).await?;
+    let count = due.len();
+    for email in &due {
+        let sender_name = store::branding(&mut tx, email.tenant_id)
+            .await?
+            .map(|b| if b.mail_sender_name.is_empty() { b.product_name } else { b.mail_sender_name })
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| tenancy.config.default_product_name.clone());
+        let message = mail::Message {
+            to: email.recipient.clone(),
+            sender_name,
+            subject: email.subject.clone(),
+            body: email.body.clone(),
+        };
+        let outcome = mail::send(&tenancy.config.mail, &message).await;
+        if let Err(error) = &outcome {
+            tracing::warn!(email_id = %email.id, error = %error, "mail not delivered; will retry");
+        }
+        store::mark_email(&mut tx, email, outcome.err().map(|e| e.to_string()).as_deref()).await?;
+    }
+    tx.commit().await?;
+    Ok(count)
 }

@@ -23,6 +23,8 @@ use crate::mesh::CallerWorkload;
 pub struct Authenticator {
     pub tokens: TokenVerifier,
     pub api_keys: ApiKeyResolver,
+    /// Refuses calls a suspended or deactivated customer may not make.
+    pub tenant_access: super::TenantAccessGuard,
 }
 
 impl Authenticator {
@@ -151,6 +153,12 @@ where
             let caller = request.extensions().get::<CallerWorkload>().cloned();
             if let Err(error) = authorize(&policy, &path, principal.as_ref(), caller.as_ref()) {
                 return Ok(Status::from(error).into_http());
+            }
+            if let Some(Principal { tenant: Some(tenant), .. }) = principal.as_ref().filter(|p| !p.is_platform()) {
+                let read_only = layer.policies.is_read_only(&path);
+                if let Err(error) = layer.authenticator.tenant_access.check(*tenant, read_only).await {
+                    return Ok(Status::from(error).into_http());
+                }
             }
             if let Some(principal) = principal {
                 request.extensions_mut().insert(principal);

@@ -9,6 +9,7 @@ mod identity_client;
 mod layer;
 mod principal;
 mod sessions;
+mod tenant_access;
 mod verifier;
 
 pub use api_keys::{API_KEY_PREFIX, ApiKeyLookup, ApiKeyResolver, ApiKeySecret, ResolvedApiKey};
@@ -17,6 +18,7 @@ pub use identity_client::{IdentityKeySource, identity_api_key_lookup};
 pub use layer::{AuthLayer, AuthService, Authenticator, authorize};
 pub use principal::{Principal, PrincipalKind, role_from_name, role_name};
 pub use sessions::{SessionRecord, SessionStore};
+pub use tenant_access::{TenantAccess, TenantAccessGuard, TenantAccessLookup, tenancy_access_lookup};
 pub use verifier::{KeySet, KeySource, TokenVerifier, VerificationKeyEntry};
 
 /// Why a credential was refused. Callers see only "invalid or expired credentials";

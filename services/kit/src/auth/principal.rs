@@ -41,7 +41,7 @@ impl Principal {
             (true, _, None) => Ok(Scope::Platform),
             (false, Some(own), None) => Ok(Scope::Tenant(own)),
             (false, Some(own), Some(tenant)) if own == tenant => Ok(Scope::Tenant(own)),
-            (false, Some(_), Some(_)) => Err(ApiError::NotFound { resource: "tenant" }),
+            (false, Some(_), Some(_)) => Err(ApiError::NotFound { resource: "customer" }),
             (false, None, _) => Err(ApiError::PermissionDenied("principal has no tenant".into())),
         }
     }

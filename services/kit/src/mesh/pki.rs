@@ -110,6 +110,43 @@ impl DevPki {
         Ok(())
     }
 
+    /// Issues a server leaf stored as `<file_stem>.crt/.key` for names that are not
+    /// workload identities: the gateway's dev edge certificate (`localhost`,
+    /// `127.0.0.1`, `::1`), so browsers and grpcurl can reach it by those names.
+    pub fn issue_server_leaf(
+        &self,
+        file_stem: &str,
+        dns_names: &[&str],
+        ip_addresses: &[std::net::IpAddr],
+        validity: LeafValidity,
+    ) -> Result<(), PkiError> {
+        let issuer_pem = self.read("issuer.crt")?;
+        let issuer_key = KeyPair::from_pem(&self.read("issuer.key")?)?;
+        let issuer = Issuer::from_ca_cert_pem(&issuer_pem, issuer_key)?;
+
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        let mut names = Vec::new();
+        for dns_name in dns_names {
+            names.push(SanType::DnsName((*dns_name).try_into()?));
+        }
+        names.extend(ip_addresses.iter().map(|ip| SanType::IpAddress(*ip)));
+        params.subject_alt_names = names;
+        let mut name = DistinguishedName::new();
+        name.push(DnType::CommonName, dns_names.first().copied().unwrap_or("canopy edge"));
+        params.distinguished_name = name;
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.not_before = validity.not_before;
+        params.not_after = validity.not_after;
+        let leaf = params.signed_by(&key, &issuer)?;
+
+        self.write(&format!("{file_stem}.crt"), &format!("{}{}", leaf.pem(), issuer_pem))?;
+        self.write_secret(&format!("{file_stem}.key"), &key.serialize_pem())?;
+        Ok(())
+    }
+
     /// The folder holding the PKI.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -1,0 +1,117 @@
+//! Customers: names, idempotency keys, emails, and the status life cycle.
+
+use canopy_kit::FieldViolation;
+
+/// A customer's life-cycle state, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Creating,
+    Active,
+    Suspended,
+    Deactivated,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Creating => "creating",
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        Some(match stored {
+            "creating" => Self::Creating,
+            "active" => Self::Active,
+            "suspended" => Self::Suspended,
+            "deactivated" => Self::Deactivated,
+            _ => return None,
+        })
+    }
+
+    /// Whether an operator may move a customer from `self` to `to`.
+    pub fn may_become(self, to: Status) -> bool {
+        matches!(
+            (self, to),
+            (Self::Creating, Self::Active)
+                | (Self::Active, Self::Suspended)
+                | (Self::Suspended, Self::Active)
+                | (Self::Active | Self::Suspended, Self::Deactivated)
+        )
+    }
+}
+
+/// Trims and checks a display name (1 to `max` characters, no control characters).
+pub fn display_name(field: &str, value: &str, max: usize, violations: &mut Vec<FieldViolation>) -> String {
+    let trimmed = value.trim();
+    let length = trimmed.chars().count();
+    if length == 0 || length > max {
+        violations.push(FieldViolation::new(field, format!("must be 1 to {max} characters")));
+    } else if trimmed.chars().any(char::is_control) {
+        violations.push(FieldViolation::new(field, "must not contain control characters"));
+    }
+    trimmed.to_string()
+}
+
+/// A reason shown to users (1 to 500 characters).
+pub fn reason(field: &str, value: &str, violations: &mut Vec<FieldViolation>) -> String {
+    display_name(field, value, 500, violations)
+}
+
+/// Idempotency keys: 8 to 128 printable ASCII characters.
+pub fn idempotency_key(value: &str, violations: &mut Vec<FieldViolation>) {
+    let ok = (8..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic());
+    if !ok {
+        violations.push(FieldViolation::new("idempotency_key", "must be 8 to 128 printable ASCII characters"));
+    }
+}
+
+/// A practical email check: one `@`, a non-empty local part of safe characters, a
+/// domain that is a valid host name with a dot; at most 254 characters.
+pub fn email(field: &str, value: &str, violations: &mut Vec<FieldViolation>) -> String {
+    let value = value.trim();
+    let valid = value.len() <= 254
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && local.len() <= 64
+                && !local.starts_with('.')
+                && !local.ends_with('.')
+                && !local.contains("..")
+                && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+                && domain.contains('.')
+                && super::hostname::check(domain).is_ok()
+        });
+    if !valid {
+        violations.push(FieldViolation::new(field, "must be an email address like name@example.com"));
+    }
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_life_cycle_allows_only_its_transitions() {
+        assert!(Status::Active.may_become(Status::Suspended));
+        assert!(Status::Suspended.may_become(Status::Active));
+        assert!(!Status::Deactivated.may_become(Status::Active));
+        assert!(!Status::Creating.may_become(Status::Suspended));
+    }
+
+    #[test]
+    fn emails() {
+        let mut v = Vec::new();
+        email("e", "owner@example.com", &mut v);
+        assert!(v.is_empty());
+        for bad in
+            ["", "no-at", "a@b", "a@-b.com", "a b@example.com", "a@exa\nmple.com", ".a@example.com", "a@[127.0.0.1]"]
+        {
+            let mut v = Vec::new();
+            email("e", bad, &mut v);
+            assert_eq!(v.len(), 1, "{bad:?}");
+        }
+    }
+}
