@@ -3,3 +3,5 @@
 //! workload, refuses others, and the database catalog proves isolation.
 
 mod every_service;
+mod isolation;
+mod raw_codec;

@@ -1,15 +1,16 @@
 //! `canopyd dev`: everything on one machine with nothing configured. When
 //! `DATABASE_URL` / `REDIS_URL` are unset it starts a private PostgreSQL cluster and
 //! redis-server under the dev folder (`./.canopy/` by default), generates the dev PKI,
-//! migrates, runs every service with mTLS on loopback, writes `endpoints.json` and
-//! prints it. On Ctrl-C it stops everything it started, and nothing else.
+//! migrates, runs every service with mTLS on loopback and the gateway in front of
+//! them (TLS with a dev edge certificate for `localhost`), writes `endpoints.json`
+//! and prints it. On Ctrl-C it stops everything it started, and nothing else.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use canopy_kit::config::KitConfig;
 use canopy_kit::local::{PrivatePostgres, PrivateRedis};
-use canopy_kit::mesh::{DevPki, MeshPolicy, WorkloadIdentity};
+use canopy_kit::mesh::{DevPki, LeafValidity, MeshPolicy, WorkloadIdentity};
 use canopy_kit::server::ServiceSpec;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
@@ -21,6 +22,8 @@ use crate::host::{Host, shutdown_signal};
 pub struct DevEndpoints {
     /// Service name → `host:port` of its mTLS gRPC endpoint.
     pub services: std::collections::BTreeMap<String, String>,
+    /// The gateway's public endpoint (gRPC over TLS and grpc-web), when it runs.
+    pub gateway: Option<String>,
     /// The plaintext operations endpoint (`/metrics`, `/healthz`).
     pub ops: Option<String>,
     /// PostgreSQL URL (no password) and Redis URL in use.
@@ -33,7 +36,7 @@ pub struct DevEndpoints {
 }
 
 /// Runs the dev environment until a shutdown signal.
-pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> anyhow::Result<()> {
+pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_gateway: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("--dir: cannot create {}", dir.display()))?;
     let dir = dir.canonicalize().with_context(|| format!("--dir: {}", dir.display()))?;
 
@@ -60,10 +63,14 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> an
     }
     ensure_pki(&config)?;
     ensure_dev_secrets(&mut config, &dir)?;
+    if with_gateway {
+        ensure_edge_certificate(&mut config)?;
+    }
 
-    let host = Host::start(config.clone(), specs).await?;
+    let host = Host::start(config.clone(), specs, with_gateway).await?;
     let endpoints = DevEndpoints {
         services: host.endpoints().into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        gateway: host.gateway_addr().map(|a| a.to_string()),
         ops: host.ops_addr.map(|a| a.to_string()),
         database: config.database.url.clone(),
         redis: config.redis.url.clone(),
@@ -77,9 +84,13 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec]) -> an
             .collect(),
     };
     let endpoints_path = dir.join("endpoints.json");
-    let written = serde_json::to_string_pretty(&endpoints)
-        .map_err(anyhow::Error::from)
-        .and_then(|json| std::fs::write(&endpoints_path, json + "\n").map_err(anyhow::Error::from));
+    let written = serde_json::to_string_pretty(&endpoints).map_err(anyhow::Error::from).and_then(|json| {
+        // Write then rename: readers (tests, scripts) never see half a file.
+        let partial = endpoints_path.with_extension("json.partial");
+        std::fs::write(&partial, json + "\n")?;
+        std::fs::rename(&partial, &endpoints_path)?;
+        Ok(())
+    });
     if let Err(error) = written {
         host.shutdown().await;
         return Err(error.context(format!("writing {}", endpoints_path.display())));
@@ -148,6 +159,25 @@ fn ensure_dev_secrets(config: &mut KitConfig, dir: &Path) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Issues the gateway's edge certificate (`localhost`, `127.0.0.1`, `::1`) from the
+/// dev PKI, unless TLS is off or a certificate is configured. Re-issued on every
+/// start, so it always chains to the current trust anchor.
+fn ensure_edge_certificate(config: &mut KitConfig) -> anyhow::Result<()> {
+    let gateway: canopy_gateway::GatewayConfig = config.section(canopy_gateway::WORKLOAD)?;
+    if !gateway.tls || !gateway.tls_cert_file.as_os_str().is_empty() {
+        return Ok(());
+    }
+    let mesh = &config.mesh;
+    let pki = DevPki::open(&mesh.pki_dir, &mesh.namespace, &mesh.trust_domain);
+    let loopback = [std::net::Ipv4Addr::LOCALHOST.into(), std::net::Ipv6Addr::LOCALHOST.into()];
+    pki.issue_server_leaf("edge", &["localhost"], &loopback, LeafValidity::days(30))?;
+    let path = |name: &str| serde_json::Value::String(mesh.pki_dir.join(name).display().to_string());
+    let (cert, key) = (path("edge.crt"), path("edge.key"));
+    config.set_section_value(canopy_gateway::WORKLOAD, "tls_cert_file", cert);
+    config.set_section_value(canopy_gateway::WORKLOAD, "tls_key_file", key);
+    Ok(())
+}
+
 /// Generates the dev PKI unless every workload's certificate is present and valid.
 fn ensure_pki(config: &KitConfig) -> anyhow::Result<()> {
     let mesh = &config.mesh;
@@ -168,6 +198,13 @@ fn print_banner(endpoints: &DevEndpoints, path: &Path) {
     println!("Canopy is running (dev). Endpoints, also in {}:", path.display());
     for (service, addr) in &endpoints.services {
         println!("  {service:<12} https://{addr}  (mTLS, identity {})", endpoints.identities[service]);
+    }
+    if let Some(gateway) = &endpoints.gateway {
+        println!(
+            "  {:<12} https://{gateway}  (public gRPC and grpc-web; CA {}, name localhost)",
+            "gateway",
+            endpoints.pki_dir.join("trust-anchor.crt").display()
+        );
     }
     if let Some(ops) = &endpoints.ops {
         println!("  {:<12} http://{ops}/metrics", "metrics");

@@ -1,28 +1,35 @@
-//! Runs a set of services in this process until a shutdown signal, plus the
-//! operations endpoint (`/metrics`, `/healthz`). Shared by `run` and `dev`.
+//! Runs a set of services in this process until a shutdown signal, plus the edge
+//! gateway in front of them (when selected) and the operations endpoint
+//! (`/metrics`, `/healthz`). Shared by `run` and `dev`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
+use canopy_gateway::{Gateway, RunningGateway};
 use canopy_kit::config::KitConfig;
 use canopy_kit::server::{RunningService, ServiceSpec, SharedRuntime};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// Services that are up, and the operations endpoint.
+/// Services that are up, the gateway, and the operations endpoint.
 pub struct Host {
     pub services: Vec<RunningService>,
+    pub gateway: Option<RunningGateway>,
     pub ops_addr: Option<SocketAddr>,
     ops_stop: Option<watch::Sender<bool>>,
 }
 
 impl Host {
-    /// Starts `specs` in order. If one fails, those already started are stopped before
-    /// the error is returned, so nothing half-started keeps running.
-    pub async fn start(config: KitConfig, specs: &[ServiceSpec]) -> anyhow::Result<Self> {
+    /// Starts `specs` in order, then the gateway when `with_gateway`. If one fails,
+    /// those already started are stopped before the error is returned, so nothing
+    /// half-started keeps running.
+    pub async fn start(config: KitConfig, specs: &[ServiceSpec], with_gateway: bool) -> anyhow::Result<Self> {
         let mut listen = BTreeMap::new();
         for (name, addr) in &config.listen {
+            if name == canopy_gateway::WORKLOAD {
+                continue;
+            }
             if !specs.iter().any(|s| s.name == name) && !crate::registry::SERVICES.iter().any(|s| s.name == name) {
                 anyhow::bail!("listen.{name}: no such service");
             }
@@ -45,7 +52,16 @@ impl Host {
                 }
             }
         }
-        let mut host = Self { services, ops_addr: None, ops_stop: None };
+        let mut host = Self { services, gateway: None, ops_addr: None, ops_stop: None };
+        if with_gateway {
+            match Gateway::new(&runtime).start().await {
+                Ok(gateway) => host.gateway = Some(gateway),
+                Err(error) => {
+                    host.shutdown().await;
+                    return Err(error.into());
+                }
+            }
+        }
         if let Some(addr) = ops_addr {
             match serve_ops(addr).await {
                 Ok((bound, stop)) => {
@@ -66,17 +82,35 @@ impl Host {
         self.services.iter().map(|s| (s.name, s.addr)).collect()
     }
 
-    /// Stops every service gracefully: all report NOT_SERVING at once, one drain
-    /// period passes, then each stops in reverse start order.
+    /// The gateway's public address, when it runs here.
+    pub fn gateway_addr(&self) -> Option<SocketAddr> {
+        self.gateway.as_ref().map(|g| g.addr)
+    }
+
+    /// Stops everything gracefully: all report NOT_SERVING at once, one drain
+    /// period passes, then the gateway stops (the front door closes first) and each
+    /// service stops in reverse start order.
     pub async fn shutdown(self) {
         if let Some(stop) = self.ops_stop {
             let _ = stop.send(true);
         }
-        let drain = self.services.iter().map(|s| s.drain_period()).max().unwrap_or_default();
+        let drain = self
+            .services
+            .iter()
+            .map(|s| s.drain_period())
+            .chain(self.gateway.iter().map(|g| g.drain_period()))
+            .max()
+            .unwrap_or_default();
+        if let Some(gateway) = &self.gateway {
+            gateway.start_draining().await;
+        }
         for service in &self.services {
             service.start_draining().await;
         }
         tokio::time::sleep(drain).await;
+        if let Some(gateway) = self.gateway {
+            gateway.stop().await;
+        }
         for service in self.services.into_iter().rev() {
             service.stop().await;
         }

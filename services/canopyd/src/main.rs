@@ -27,13 +27,14 @@ enum Command {
         /// Folder for the private servers, PKI and endpoints.json.
         #[arg(long, default_value = ".canopy")]
         dir: PathBuf,
-        /// Services to run, comma separated (default: all).
+        /// Services to run, comma separated (default: all, and the gateway).
         #[arg(long, value_delimiter = ',')]
         services: Vec<String>,
     },
     /// Runs services against configured PostgreSQL, Redis and certificates.
     Run {
-        /// Services to run, comma separated (default: all).
+        /// Services to run, comma separated (default: all, and the gateway); name
+        /// `gateway` to run the edge gateway.
         #[arg(long, value_delimiter = ',')]
         services: Vec<String>,
     },
@@ -95,11 +96,25 @@ fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<KitConfig> {
     Ok(config)
 }
 
+/// The services named (all when none are) and whether the gateway is among them.
+/// The gateway is not a registry service: it hosts no API of its own.
+fn select(names: &[String]) -> anyhow::Result<(Vec<canopy_kit::server::ServiceSpec>, bool)> {
+    if names.is_empty() {
+        return Ok((registry::SERVICES.to_vec(), true));
+    }
+    let with_gateway = names.iter().any(|n| n == canopy_gateway::WORKLOAD);
+    let services: Vec<String> = names.iter().filter(|n| *n != canopy_gateway::WORKLOAD).cloned().collect();
+    if services.is_empty() {
+        return Ok((Vec::new(), with_gateway));
+    }
+    Ok((registry::select(&services).map_err(anyhow::Error::msg)?, with_gateway))
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = load_config(cli.config.as_deref())?;
     match cli.command {
         Command::Dev { dir, services } => {
-            let specs = registry::select(&services).map_err(anyhow::Error::msg)?;
+            let (specs, with_gateway) = select(&services)?;
             if std::env::var_os("CANOPY_TELEMETRY__LOG_FORMAT").is_none() && cli.config.is_none() {
                 config.telemetry.log_format = LogFormat::Pretty;
             }
@@ -107,10 +122,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.telemetry.ops_listen = "127.0.0.1:0".into();
             }
             let _telemetry = canopy_kit::telemetry::init(&config.telemetry, "canopyd")?;
-            canopyd::dev::run(config, &dir, &specs).await
+            canopyd::dev::run(config, &dir, &specs, with_gateway).await
         }
         Command::Run { services } => {
-            let specs = registry::select(&services).map_err(anyhow::Error::msg)?;
+            let (specs, with_gateway) = select(&services)?;
             if config.database.url.is_empty() {
                 anyhow::bail!("database.url is not set (config file, CANOPY_DATABASE__URL or DATABASE_URL)");
             }
@@ -118,9 +133,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("redis.url is not set (config file, CANOPY_REDIS__URL or REDIS_URL)");
             }
             let _telemetry = canopy_kit::telemetry::init(&config.telemetry, "canopyd")?;
-            let host = Host::start(config, &specs).await?;
+            let host = Host::start(config, &specs, with_gateway).await?;
             for (service, addr) in host.endpoints() {
                 tracing::info!(service, %addr, "listening");
+            }
+            if let Some(addr) = host.gateway_addr() {
+                tracing::info!(service = canopy_gateway::WORKLOAD, %addr, "listening");
             }
             shutdown_signal().await;
             host.shutdown().await;

@@ -1,17 +1,149 @@
-//! The identity service.
+//! The identity service: users and their roles, sign-in with passwords and TOTP,
+//! sessions and refresh-token families, lockout, API keys, and the signing keys and
+//! API-key checks every other service relies on (`canopy.identity.v1`).
+//!
+//! Reading order: this file wires the service; [`api`] holds the gRPC handlers;
+//! [`domain`] the rules (no I/O); [`store`] the SQL; [`keys`], [`sessions`],
+//! [`passwords`] and [`address_lockout`] the stateful pieces behind the handlers.
 
+mod address_lockout;
+mod api;
+pub mod config;
+pub mod domain;
+mod events;
+mod keys;
+pub mod passwords;
+mod seed;
+mod sessions;
+mod store;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use canopy_kit::cache::Cache;
+use canopy_kit::clock::SharedClock;
+use canopy_kit::db::Database;
 use canopy_kit::server::{ServiceContext, ServiceSpec};
+use canopy_sdk::proto::canopy::identity::v1::api_key_service_server::ApiKeyServiceServer;
+use canopy_sdk::proto::canopy::identity::v1::auth_service_server::AuthServiceServer;
+use canopy_sdk::proto::canopy::identity::v1::credential_service_server::CredentialServiceServer;
+use canopy_sdk::proto::canopy::identity::v1::user_service_server::UserServiceServer;
+use chrono::Duration;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use sqlx::migrate::Migrator;
 use tonic::service::Routes;
 
+pub use config::IdentityConfig;
+pub use seed::{SeedError, ensure_platform_admin};
+
+use crate::address_lockout::AddressLockout;
+use crate::domain::lockout::LockoutPolicy;
+use crate::domain::password::PasswordPolicy;
+use crate::domain::sealing::KeyEncryptionKey;
+use crate::events::SecurityEvent;
+use crate::keys::{KeyChanges, SigningKeys};
+use crate::passwords::PasswordHasher;
+use crate::sessions::Sessions;
+
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/identity");
 
-/// How canopyd and tests host the service.
-pub const SPEC: ServiceSpec =
-    ServiceSpec { name: "identity", schema: Some("identity"), migrator: Some(&MIGRATIONS), grpc_services: &[], routes };
+/// The gRPC services identity hosts.
+pub const GRPC_SERVICES: [&str; 4] = [
+    "canopy.identity.v1.AuthService",
+    "canopy.identity.v1.UserService",
+    "canopy.identity.v1.ApiKeyService",
+    "canopy.identity.v1.CredentialService",
+];
 
-fn routes(_context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
-    async { Ok(Routes::builder().routes()) }.boxed()
+/// How canopyd and tests host the service.
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "identity",
+    schema: Some("identity"),
+    migrator: Some(&MIGRATIONS),
+    grpc_services: &GRPC_SERVICES,
+    routes,
+};
+
+/// Everything the handlers share.
+pub(crate) struct Identity {
+    pub config: IdentityConfig,
+    pub database: Database,
+    pub clock: SharedClock,
+    pub kek: KeyEncryptionKey,
+    pub keys: SigningKeys,
+    pub sessions: Sessions,
+    pub hasher: PasswordHasher,
+    pub password_policy: PasswordPolicy,
+    pub lockout: LockoutPolicy,
+    pub address_lockout: AddressLockout,
+    /// Full names of every Canopy gRPC service (API-key scopes must name these).
+    pub known_services: BTreeSet<String>,
+}
+
+fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
+    async move { build(context).await }.boxed()
+}
+
+async fn build(context: ServiceContext) -> anyhow::Result<Routes> {
+    let config: IdentityConfig = context.config.section("identity")?;
+    let kek = KeyEncryptionKey::new(&config.validate()?);
+    let database = context.database.clone().context("identity needs its database schema")?;
+    let (keys, changes) = SigningKeys::start(database.clone(), kek.clone(), context.clock.clone()).await?;
+    record_key_changes(&database, &context.clock, &changes, "system").await?;
+    let lockout = LockoutPolicy {
+        threshold: config.lockout_threshold,
+        base: Duration::seconds(config.lockout_base_secs as i64),
+        max: Duration::seconds(config.lockout_max_secs as i64),
+        max_failures_per_hour: config.max_failures_per_hour,
+    };
+    let known_services = context
+        .policies
+        .iter()
+        .filter_map(|(path, _)| path.trim_start_matches('/').split('/').next().map(str::to_string))
+        .collect();
+    let identity = Arc::new(Identity {
+        sessions: Sessions::new(context.sessions.clone(), context.cache.clone(), context.clock.clone(), &config),
+        address_lockout: address_lockout(&context.cache, &config, lockout),
+        hasher: PasswordHasher::new().await?,
+        password_policy: PasswordPolicy::new(),
+        config,
+        database,
+        clock: context.clock.clone(),
+        kek,
+        keys,
+        lockout,
+        known_services,
+    });
+    Ok(Routes::new(AuthServiceServer::new(api::auth::AuthApi::new(identity.clone())))
+        .add_service(UserServiceServer::new(api::users::UserApi::new(identity.clone())))
+        .add_service(ApiKeyServiceServer::new(api::api_keys::ApiKeyApi::new(identity.clone())))
+        .add_service(CredentialServiceServer::new(api::credentials::CredentialApi::new(identity))))
+}
+
+fn address_lockout(cache: &Cache, config: &IdentityConfig, lockout: LockoutPolicy) -> AddressLockout {
+    AddressLockout::new(cache.clone(), config.address_lockout_threshold, lockout)
+}
+
+/// Security events for keys created, activated or retired.
+pub(crate) async fn record_key_changes(
+    database: &Database,
+    clock: &SharedClock,
+    changes: &KeyChanges,
+    actor: &str,
+) -> Result<(), sqlx::Error> {
+    let now = clock.now();
+    for kid in &changes.created {
+        let event = SecurityEvent::new("signing_key_created").actor(actor).detail("kid", kid.as_str());
+        events::record_alone(database, &event, now).await?;
+    }
+    if changes.retired.is_some() || changes.activated.is_some() {
+        let event = SecurityEvent::new("signing_key_rotated")
+            .actor(actor)
+            .detail("activated_kid", changes.activated.clone())
+            .detail("retired_kid", changes.retired.clone());
+        events::record_alone(database, &event, now).await?;
+    }
+    Ok(())
 }

@@ -5,6 +5,9 @@ use canopy_kit::mesh::{DevPki, LeafValidity};
 
 use crate::support::{canopyd, error_line, postmaster_pid, run_to_exit};
 
+/// A key-encryption key for identity, which refuses to start without one.
+const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 fn database_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
@@ -62,6 +65,7 @@ fn a_port_in_use_is_named_and_earlier_services_are_stopped() {
             .env("DATABASE_URL", database_url())
             .env("REDIS_URL", redis_url());
         c.env("CANOPY_LISTEN__TENANCY", taken.local_addr().unwrap().to_string());
+        c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
         c.env("CANOPY_MESH__PKI_DIR", pki_with(|_| {}).keep());
         c
     }));
@@ -81,6 +85,7 @@ fn an_expired_or_mismatched_certificate_is_named() {
     let line = error_line(&run_to_exit({
         let mut c = canopyd();
         c.args(["run", "--services", "identity"]).env("DATABASE_URL", database_url()).env("REDIS_URL", redis_url());
+        c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
         c.env("CANOPY_MESH__PKI_DIR", expired.path());
         c
     }));
@@ -97,6 +102,7 @@ fn an_expired_or_mismatched_certificate_is_named() {
     let line = error_line(&run_to_exit({
         let mut c = canopyd();
         c.args(["run", "--services", "identity"]).env("DATABASE_URL", database_url()).env("REDIS_URL", redis_url());
+        c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
         c.env("CANOPY_MESH__PKI_DIR", mismatched.path());
         c
     }));

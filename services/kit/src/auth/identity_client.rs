@@ -10,11 +10,18 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use uuid::Uuid;
 
-use super::AuthError;
 use super::api_keys::{ApiKeyLookup, ResolvedApiKey};
 use super::verifier::{KeySet, KeySource};
+use super::{AuthError, CREDENTIAL_LOOKUP_HEADER};
 use crate::db::TenantId;
 use crate::server::MeshClients;
+
+/// `message` marked as a credential lookup (see [`CREDENTIAL_LOOKUP_HEADER`]).
+fn credential_lookup<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(CREDENTIAL_LOOKUP_HEADER, tonic::metadata::MetadataValue::from_static("1"));
+    request
+}
 
 /// Reads keys from identity's `CredentialService.ListVerificationKeys`.
 pub struct IdentityKeySource {
@@ -27,7 +34,7 @@ impl KeySource for IdentityKeySource {
             let unavailable = |e: String| AuthError::KeysUnavailable(e);
             let canopy = self.mesh.connect("identity").await.map_err(|e| unavailable(e.to_string()))?;
             let response = CredentialServiceClient::new(canopy.channel())
-                .list_verification_keys(ListVerificationKeysRequest {})
+                .list_verification_keys(credential_lookup(ListVerificationKeysRequest {}))
                 .await
                 .map_err(|e| unavailable(e.message().to_string()))?
                 .into_inner();
@@ -51,7 +58,10 @@ pub fn identity_api_key_lookup(mesh: MeshClients) -> ApiKeyLookup {
         let mesh = mesh.clone();
         async move {
             let canopy = mesh.connect("identity").await.map_err(|e| AuthError::KeysUnavailable(e.to_string()))?;
-            match CredentialServiceClient::new(canopy.channel()).verify_api_key(VerifyApiKeyRequest { secret }).await {
+            match CredentialServiceClient::new(canopy.channel())
+                .verify_api_key(credential_lookup(VerifyApiKeyRequest { secret }))
+                .await
+            {
                 Ok(response) => {
                     let key = response.into_inner().api_key.ok_or(AuthError::ApiKeyRefused)?;
                     let key_id: Uuid = key.id.parse().map_err(|_| AuthError::ApiKeyRefused)?;

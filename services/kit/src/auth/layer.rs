@@ -11,10 +11,10 @@ use http::{HeaderMap, Request, Response};
 use tonic::Status;
 use tower::{Layer, Service};
 
-use super::AuthError;
 use super::api_keys::{API_KEY_PREFIX, ApiKeyResolver};
 use super::principal::{Principal, PrincipalKind};
 use super::verifier::TokenVerifier;
+use super::{AuthError, CREDENTIAL_LOOKUP_HEADER};
 use crate::ApiError;
 use crate::access::MethodPolicies;
 use crate::mesh::CallerWorkload;
@@ -88,6 +88,19 @@ pub fn authorize(
     Ok(())
 }
 
+/// The only internal methods the gateway may call for itself.
+const CREDENTIAL_SERVICE_PREFIX: &str = "/canopy.identity.v1.CredentialService/";
+
+/// The gateway calls identity's credential methods for itself, to verify its
+/// callers, and marks those calls with [`CREDENTIAL_LOOKUP_HEADER`]; it strips the
+/// header from every call it forwards. The exemption covers the credential service
+/// alone, so even a forwarding bug could not open any other internal method.
+fn is_gateway_own_credential_lookup(path: &str, caller: Option<&CallerWorkload>, headers: &HeaderMap) -> bool {
+    path.starts_with(CREDENTIAL_SERVICE_PREFIX)
+        && caller.is_some_and(|CallerWorkload(identity)| identity.service_account == "gateway")
+        && headers.contains_key(CREDENTIAL_LOOKUP_HEADER)
+}
+
 /// Enforces method policies; inserts the [`Principal`] into request extensions.
 #[derive(Clone)]
 pub struct AuthLayer {
@@ -151,6 +164,11 @@ where
                 None
             };
             let caller = request.extensions().get::<CallerWorkload>().cloned();
+            if policy.audience() == Audience::Internal
+                && is_gateway_own_credential_lookup(&path, caller.as_ref(), request.headers())
+            {
+                return inner.call(request).await;
+            }
             if let Err(error) = authorize(&policy, &path, principal.as_ref(), caller.as_ref()) {
                 return Ok(Status::from(error).into_http());
             }

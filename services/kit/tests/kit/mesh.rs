@@ -191,3 +191,15 @@ async fn health_and_reflection_answer_and_shutdown_reports_not_serving() {
         tokio::time::timeout(Duration::from_secs(5), health.check(HealthCheckRequest { service: String::new() })).await;
     assert!(matches!(refused, Ok(Err(_))), "a stopped service must not answer: {refused:?}");
 }
+
+#[tokio::test]
+async fn the_credential_lookup_marker_opens_nothing_but_the_credential_service_to_the_gateway() {
+    let env = TestEnv::new().await;
+    let services = env.spawn(&[spec("identity")]).await;
+    let gateway = services.client("identity", "gateway").await;
+    let mut request = tonic::Request::new(GetSystemInfoRequest {});
+    request.metadata_mut().insert(canopy_kit::auth::CREDENTIAL_LOOKUP_HEADER, "1".parse().unwrap());
+    let error = gateway.system().get_system_info(request).await.unwrap_err();
+    assert_eq!(error.code(), Code::PermissionDenied, "{error:?}");
+    services.shutdown().await;
+}

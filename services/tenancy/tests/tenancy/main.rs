@@ -1,1 +1,7 @@
-//! Integration tests of the tenancy service.
+//! Integration tests of the tenancy service with the real identity service, real
+//! PostgreSQL and Redis, mTLS, a local SMTP sink and a local DNS server.
+
+mod branding;
+mod customers;
+mod quota;
+mod support;

@@ -1,0 +1,266 @@
+//! Rate limits in Redis, per rate class of the method policy.
+//!
+//! Algorithm: fixed windows. A call increments `ratelimit:<class>:<subject>:<window>`
+//! with one atomic script (INCR, and PEXPIRE when the key is new), where `<window>`
+//! is the current time divided by the window length. Over the limit, the call is
+//! answered RESOURCE_EXHAUSTED with `RetryInfo` = time left in the window. Fixed
+//! windows cost one key and one round trip per call; the price is that a caller can
+//! spend two windows' worth in a short burst across a boundary, which the limits
+//! here (abuse protection, not billing) tolerate.
+//!
+//! Subjects: sign-in calls count per client address whoever calls; other calls per
+//! tenant, per principal for platform principals (no tenant), and per client address
+//! for anonymous calls. The tier of a tenant comes from a [`RateTierSource`].
+//!
+//! Redis unreachable (or slower than `redis_timeout_ms`): sign-in calls fail closed
+//! (UNAVAILABLE) because they protect credentials from guessing; every other class
+//! fails open (allowed, logged, counted in `canopy_gateway_rate_limit_unavailable_total`)
+//! because an outage of the limiter should not become an outage of the API, and
+//! services still authenticate and authorise every call.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use canopy_kit::ApiError;
+use canopy_kit::auth::Principal;
+use canopy_kit::cache::Cache;
+use canopy_kit::clock::SharedClock;
+use canopy_kit::db::TenantId;
+use canopy_sdk::proto::canopy::options::v1::RateClass;
+use http::{Request, Response};
+use tonic::Status;
+use tower::{Layer, Service};
+use uuid::Uuid;
+
+use crate::config::{Limit, RateLimitConfig, STANDARD_TIER, TierLimits};
+use crate::route::{ClientAddress, RouteTarget, not_served};
+
+/// Which tier a tenant's limits come from. Today a configuration map
+/// ([`ConfiguredTiers`]); later tenancy's plans, behind the same trait (an
+/// implementation keeps its own cache: this is called on every call).
+pub trait RateTierSource: Send + Sync + 'static {
+    /// The tier name of `tenant`; `None` means the standard tier.
+    fn tier_of(&self, tenant: TenantId) -> Option<String>;
+}
+
+/// Tiers from `services.gateway.rate_limits.tenant_tiers`.
+pub struct ConfiguredTiers {
+    by_tenant: HashMap<Uuid, String>,
+}
+
+impl ConfiguredTiers {
+    /// Entries whose key is not a tenant id are skipped (config validation refuses them).
+    pub fn from_config(config: &RateLimitConfig) -> Self {
+        let by_tenant = config
+            .tenant_tiers
+            .iter()
+            .filter_map(|(tenant, tier)| Some((Uuid::parse_str(tenant).ok()?, tier.clone())))
+            .collect();
+        Self { by_tenant }
+    }
+}
+
+impl RateTierSource for ConfiguredTiers {
+    fn tier_of(&self, tenant: TenantId) -> Option<String> {
+        self.by_tenant.get(&tenant.0).cloned()
+    }
+}
+
+/// INCR the window's counter, giving a new key the window's lifetime; returns the count.
+const COUNT_CALL: &str = r"
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return count
+";
+
+/// Counts calls and decides.
+pub struct RateLimiter {
+    cache: Cache,
+    config: RateLimitConfig,
+    tiers: Arc<dyn RateTierSource>,
+    clock: SharedClock,
+    script: redis::Script,
+}
+
+/// What a call is counted against.
+struct Bucket {
+    class: &'static str,
+    subject: String,
+    limit: Limit,
+    fails_closed: bool,
+}
+
+impl RateLimiter {
+    pub fn new(cache: Cache, config: RateLimitConfig, tiers: Arc<dyn RateTierSource>, clock: SharedClock) -> Self {
+        Self { cache, config, tiers, clock, script: redis::Script::new(COUNT_CALL) }
+    }
+
+    fn tier_limits(&self, tenant: Option<TenantId>) -> TierLimits {
+        let standard = self.config.tiers.get(STANDARD_TIER).copied();
+        let named = tenant.and_then(|tenant| self.tiers.tier_of(tenant));
+        let limits = match named {
+            Some(tier) => self.config.tiers.get(&tier).copied().or_else(|| {
+                tracing::warn!(%tier, "unknown rate tier, using the standard tier");
+                standard
+            }),
+            None => standard,
+        };
+        // Config validation guarantees the standard tier; this default only keeps a
+        // hand-built config from panicking.
+        limits.unwrap_or(TierLimits { standard: Limit::new(100, 60), deployment: Limit::new(10, 3600) })
+    }
+
+    fn bucket(&self, class: RateClass, principal: Option<&Principal>, address: IpAddr) -> Option<Bucket> {
+        let tenant = principal.and_then(|p| p.tenant);
+        let (class, limit) = match class {
+            RateClass::None => return None,
+            RateClass::SignIn => {
+                return Some(Bucket {
+                    class: "sign_in",
+                    subject: format!("addr:{address}"),
+                    limit: self.config.sign_in,
+                    fails_closed: true,
+                });
+            }
+            RateClass::Deployment => ("deployment", self.tier_limits(tenant).deployment),
+            RateClass::Standard | RateClass::Unspecified => ("standard", self.tier_limits(tenant).standard),
+        };
+        let subject = match (principal, tenant) {
+            (_, Some(tenant)) => format!("tenant:{}", tenant.0),
+            (Some(principal), None) => format!("principal:{}", principal.id()),
+            (None, None) => format!("addr:{address}"),
+        };
+        Some(Bucket { class, subject, limit, fails_closed: false })
+    }
+
+    /// Counts the call; `Err` when it is over its limit (or the limiter is down for a
+    /// class that fails closed).
+    pub async fn check(
+        &self,
+        class: RateClass,
+        principal: Option<&Principal>,
+        address: IpAddr,
+    ) -> Result<(), ApiError> {
+        if !self.config.enabled {
+            return Ok(());
+        }
+        let Some(bucket) = self.bucket(class, principal, address) else {
+            return Ok(());
+        };
+        let window_ms = bucket.limit.window_secs.saturating_mul(1000).max(1) as i64;
+        let now_ms = self.clock.now().timestamp_millis();
+        let window = now_ms.div_euclid(window_ms);
+        let retry_after = Duration::from_millis((window_ms - now_ms.rem_euclid(window_ms)).max(1) as u64);
+        let key = self.cache.key(&format!("ratelimit:{}:{}:{window}", bucket.class, bucket.subject));
+        // Keep the key a little past its window so a slow clock never reuses it early.
+        let ttl_ms = window_ms + 1000;
+        let mut connection = self.cache.connection();
+        let counted = tokio::time::timeout(
+            Duration::from_millis(self.config.redis_timeout_ms.max(1)),
+            self.script.key(&key).arg(ttl_ms).invoke_async::<u64>(&mut connection),
+        )
+        .await;
+        let count = match counted {
+            Ok(Ok(count)) => count,
+            Ok(Err(error)) => return self.unavailable(&bucket, &error.to_string()),
+            Err(_) => return self.unavailable(&bucket, "timed out"),
+        };
+        if count > bucket.limit.calls {
+            metrics::counter!("canopy_gateway_rate_limited_total", "class" => bucket.class).increment(1);
+            return Err(ApiError::ResourceExhausted {
+                reason: "RATE_LIMITED",
+                message: format!(
+                    "rate limit of {} {} calls per {} s exceeded",
+                    bucket.limit.calls,
+                    bucket.class.replace('_', "-"),
+                    bucket.limit.window_secs
+                ),
+                retry_after,
+            });
+        }
+        Ok(())
+    }
+
+    fn unavailable(&self, bucket: &Bucket, reason: &str) -> Result<(), ApiError> {
+        metrics::counter!(
+            "canopy_gateway_rate_limit_unavailable_total",
+            "class" => bucket.class,
+            "outcome" => if bucket.fails_closed { "refused" } else { "allowed" }
+        )
+        .increment(1);
+        if bucket.fails_closed {
+            tracing::warn!(class = bucket.class, reason, "rate limiter unreachable, refusing (fails closed)");
+            return Err(ApiError::Unavailable("rate limiter"));
+        }
+        tracing::warn!(class = bucket.class, reason, "rate limiter unreachable, allowing (fails open)");
+        Ok(())
+    }
+}
+
+/// Applies the limiter to admitted, authenticated requests.
+#[derive(Clone)]
+pub struct RateLimitLayer {
+    limiter: Arc<RateLimiter>,
+}
+
+impl RateLimitLayer {
+    pub fn new(limiter: Arc<RateLimiter>) -> Self {
+        Self { limiter }
+    }
+}
+
+impl<S> Layer<S> for RateLimitLayer {
+    type Service = RateLimit<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RateLimit { inner, limiter: self.limiter.clone() }
+    }
+}
+
+/// The service `RateLimitLayer` produces.
+#[derive(Clone)]
+pub struct RateLimit<S> {
+    inner: S,
+    limiter: Arc<RateLimiter>,
+}
+
+impl<S, B> Service<Request<B>> for RateLimit<S>
+where
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let limiter = self.limiter.clone();
+        Box::pin(async move {
+            let (Some(target), Some(ClientAddress(address))) =
+                (request.extensions().get::<RouteTarget>(), request.extensions().get::<ClientAddress>().copied())
+            else {
+                return Ok(not_served().into_http());
+            };
+            let class = target.policy.rate_class();
+            let principal = request.extensions().get::<Principal>();
+            if let Err(error) = limiter.check(class, principal, address).await {
+                return Ok(Status::from(error).into_http());
+            }
+            inner.call(request).await
+        })
+    }
+}

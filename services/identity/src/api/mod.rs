@@ -1,0 +1,172 @@
+//! gRPC handlers, one module per service. Each handler decodes and validates the
+//! request, authorises it against the caller's [`Principal`] (the kit's AuthLayer
+//! has already authenticated it and checked the method's audience and roles), runs
+//! the flow, and maps every error to an [`ApiError`] in one place.
+//!
+//! Tenant rules: a request's database scope always comes from
+//! `Principal::scope_for`, so an owner naming another tenant, or an id of another
+//! tenant's row, gets NOT_FOUND exactly as for an id that does not exist.
+
+pub mod api_keys;
+pub mod auth;
+pub mod credentials;
+pub mod users;
+
+use std::net::IpAddr;
+
+use canopy_kit::ApiError;
+use canopy_kit::auth::{Principal, PrincipalKind, role_from_name, role_name};
+use canopy_kit::db::{Scope, TenantId};
+use canopy_kit::error::from_sqlx;
+use canopy_kit::mesh::{CallerWorkload, PeerInfo};
+use canopy_sdk::proto::canopy::identity::v1 as proto;
+use canopy_sdk::proto::canopy::options::v1::Role;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::store::api_keys::ApiKeyRow;
+use crate::store::users::UserRow;
+
+/// The one answer to every failed sign-in: unknown email, wrong password, disabled,
+/// not yet activated, locked. Telling them apart would tell an attacker which
+/// emails have accounts.
+pub(crate) fn sign_in_refused() -> ApiError {
+    ApiError::Unauthenticated("invalid email or password")
+}
+
+/// A database error as the caller sees it; `resource` names what was written.
+pub(crate) fn db(resource: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
+    move |error| from_sqlx(error, resource)
+}
+
+/// Redis (sessions) unreachable or failing.
+pub(crate) fn session_store(error: impl std::fmt::Display) -> ApiError {
+    tracing::warn!(error = %error, "session store failed");
+    ApiError::Unavailable("session store")
+}
+
+/// The authenticated caller. Every method that calls this has an audience that
+/// requires one, so its absence is our bug, not the caller's.
+pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
+    request.extensions().get::<Principal>().cloned().ok_or(ApiError::Unauthenticated("credentials required"))
+}
+
+/// The signed-in user and session behind `principal`; API keys have neither.
+pub(crate) fn user_session(principal: &Principal) -> Result<(Uuid, String), ApiError> {
+    match &principal.kind {
+        PrincipalKind::User { user_id, session_id } => Ok((*user_id, session_id.clone())),
+        PrincipalKind::ApiKey { .. } => Err(ApiError::FailedPrecondition {
+            reason: "NOT_A_USER",
+            message: "this method is for signed-in users, not api keys".into(),
+        }),
+    }
+}
+
+/// The scope a user's own rows live in.
+pub(crate) fn own_scope(principal: &Principal) -> Scope {
+    match principal.tenant {
+        Some(tenant) => Scope::Tenant(tenant),
+        None => Scope::Platform,
+    }
+}
+
+/// The address a request came from: the first `x-forwarded-for` hop when the gateway
+/// forwarded it (only the gateway is trusted to set it), else the connection's peer.
+pub(crate) fn client_address<T>(request: &tonic::Request<T>) -> Option<String> {
+    let from_gateway = request
+        .extensions()
+        .get::<CallerWorkload>()
+        .is_some_and(|CallerWorkload(identity)| identity.service_account == "gateway");
+    if from_gateway
+        && let Some(forwarded) = request.metadata().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(Ok(address)) = forwarded.split(',').next().map(|hop| hop.trim().parse::<IpAddr>())
+    {
+        return Some(address.to_string());
+    }
+    request.extensions().get::<PeerInfo>().map(|peer| peer.remote_addr.ip().to_string())
+}
+
+/// A required UUID field.
+pub(crate) fn parse_id(field: &str, value: &str) -> Result<Uuid, ApiError> {
+    if value.is_empty() {
+        return Err(ApiError::invalid(field, "is required"));
+    }
+    value.parse().map_err(|_| ApiError::invalid(field, "must be a uuid"))
+}
+
+/// An optional tenant id field (empty: none).
+pub(crate) fn parse_tenant(field: &str, value: &str) -> Result<Option<TenantId>, ApiError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    value.parse().map(|id| Some(TenantId(id))).map_err(|_| ApiError::invalid(field, "must be a uuid"))
+}
+
+pub(crate) fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp { seconds: time.timestamp(), nanos: time.timestamp_subsec_nanos() as i32 }
+}
+
+pub(crate) fn from_timestamp(time: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
+    u32::try_from(time.nanos).ok().and_then(|nanos| DateTime::from_timestamp(time.seconds, nanos))
+}
+
+/// A stored role name as the proto enum (unknown names cannot be stored).
+pub(crate) fn stored_role(name: &str) -> Role {
+    role_from_name(name).unwrap_or(Role::Unspecified)
+}
+
+pub(crate) fn status_name(status: proto::UserStatus) -> Option<&'static str> {
+    match status {
+        proto::UserStatus::Invited => Some("invited"),
+        proto::UserStatus::Active => Some("active"),
+        proto::UserStatus::Disabled => Some("disabled"),
+        proto::UserStatus::Unspecified => None,
+    }
+}
+
+fn stored_status(name: &str) -> proto::UserStatus {
+    match name {
+        "invited" => proto::UserStatus::Invited,
+        "active" => proto::UserStatus::Active,
+        "disabled" => proto::UserStatus::Disabled,
+        _ => proto::UserStatus::Unspecified,
+    }
+}
+
+/// A user as the API shows it (never its password hash, secrets or counters).
+pub(crate) fn user_to_proto(user: &UserRow, now: DateTime<Utc>) -> proto::User {
+    proto::User {
+        id: user.id.to_string(),
+        tenant_id: user.tenant_id.map(|t| t.to_string()).unwrap_or_default(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        role: stored_role(&user.role) as i32,
+        status: stored_status(&user.status) as i32,
+        mfa_enabled: user.mfa_enabled,
+        create_time: Some(timestamp(user.created_at)),
+        update_time: Some(timestamp(user.updated_at)),
+        last_login_time: user.last_login_at.map(timestamp),
+        locked_until_time: user.locked_until.filter(|until| *until > now).map(timestamp),
+    }
+}
+
+/// An API key as the API shows it (never its secret or digest).
+pub(crate) fn api_key_to_proto(key: &ApiKeyRow) -> proto::ApiKey {
+    proto::ApiKey {
+        id: key.id.to_string(),
+        tenant_id: key.tenant_id.map(|t| t.to_string()).unwrap_or_default(),
+        name: key.name.clone(),
+        prefix: key.prefix.clone(),
+        role: stored_role(&key.role) as i32,
+        scopes: key.scopes.clone(),
+        create_time: Some(timestamp(key.created_at)),
+        expire_time: key.expire_at.map(timestamp),
+        revoke_time: key.revoked_at.map(timestamp),
+        last_used_time: key.last_used_at.map(timestamp),
+    }
+}
+
+/// `role_name` for storing a validated role.
+pub(crate) fn role_to_store(role: Role) -> &'static str {
+    role_name(role)
+}

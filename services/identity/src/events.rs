@@ -1,0 +1,116 @@
+//! Security events: every sign-in and its failure, lockouts, MFA and password
+//! changes, and key creation and revocation. Each is a row in
+//! `identity.security_event` (tenant-scoped, for the audit service to come) and a
+//! `tracing` line with target `security`. Details are chosen field by field; no
+//! password, token, code or secret is ever put in one.
+
+use canopy_kit::db::{Database, Scope, TenantId};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::store::{self, Tx};
+
+/// One event.
+#[derive(Debug, Clone)]
+pub struct SecurityEvent {
+    /// What happened, e.g. `sign_in_failed`.
+    pub kind: &'static str,
+    pub tenant_id: Option<Uuid>,
+    /// The user it is about, when known.
+    pub subject_user_id: Option<Uuid>,
+    /// Who did it: `user:<id>`, `apikey:<id>`, `system` or `anonymous`.
+    pub actor: String,
+    pub source_address: Option<String>,
+    /// Non-secret context (reasons, kids, key ids, roles).
+    pub details: serde_json::Value,
+}
+
+impl SecurityEvent {
+    pub fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            tenant_id: None,
+            subject_user_id: None,
+            actor: "anonymous".into(),
+            source_address: None,
+            details: serde_json::json!({}),
+        }
+    }
+
+    pub fn subject(mut self, user_id: Uuid, tenant_id: Option<Uuid>) -> Self {
+        self.subject_user_id = Some(user_id);
+        self.tenant_id = tenant_id;
+        self
+    }
+
+    pub fn tenant(mut self, tenant_id: Option<Uuid>) -> Self {
+        self.tenant_id = tenant_id;
+        self
+    }
+
+    pub fn actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = actor.into();
+        self
+    }
+
+    pub fn source(mut self, address: Option<&str>) -> Self {
+        self.source_address = address.map(str::to_string);
+        self
+    }
+
+    pub fn detail(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        if let Some(map) = self.details.as_object_mut() {
+            map.insert(key.to_string(), value.into());
+        }
+        self
+    }
+
+    /// The scope the row is written in: its tenant's, or the platform's for events
+    /// without a tenant (platform users, unknown emails, keys).
+    pub fn scope(&self) -> Scope {
+        match self.tenant_id {
+            Some(tenant) => Scope::Tenant(TenantId(tenant)),
+            None => Scope::Platform,
+        }
+    }
+
+    fn log(&self) {
+        tracing::info!(
+            target: "security",
+            kind = self.kind,
+            tenant_id = self.tenant_id.map(|t| t.to_string()),
+            subject_user_id = self.subject_user_id.map(|u| u.to_string()),
+            actor = %self.actor,
+            source_address = self.source_address.as_deref(),
+            details = %self.details,
+            "security event"
+        );
+    }
+}
+
+/// Writes `event` inside `tx` (which must be in a scope that may see its tenant), so
+/// it commits or rolls back with the change it describes.
+pub async fn record(tx: &mut Tx, event: &SecurityEvent, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    store::events::insert(
+        tx,
+        &store::events::NewEvent {
+            tenant_id: event.tenant_id,
+            occurred_at: now,
+            kind: event.kind,
+            subject_user_id: event.subject_user_id,
+            actor: &event.actor,
+            source_address: event.source_address.as_deref(),
+            details: &event.details,
+        },
+    )
+    .await?;
+    event.log();
+    Ok(())
+}
+
+/// Writes `event` in a transaction of its own.
+pub async fn record_alone(database: &Database, event: &SecurityEvent, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let mut tx = database.begin(event.scope()).await?;
+    record(&mut tx, event, now).await?;
+    tx.commit().await
+}

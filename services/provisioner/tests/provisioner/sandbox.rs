@@ -1,0 +1,109 @@
+//! The sandbox executor end to end: it plans the resources the real AWS template
+//! declares, walks them through apply, and marks everything it produces as sandbox.
+
+use std::sync::Arc;
+
+use canopy_provisioner::config::ExecutorKind;
+use canopy_provisioner::executor::{Checkpoint, Job, PlanSummary, PreApplyCheck};
+use canopy_provisioner::queue::{DeploymentKind, DeploymentStatus};
+use futures_util::future::BoxFuture;
+use serde_json::json;
+
+use crate::support::{Harness, log_messages, new_deployment, next_deployment};
+
+#[tokio::test]
+async fn a_sandbox_site_is_created_and_destroyed_from_the_real_aws_template() {
+    let harness = Harness::new().await;
+    let pool = harness.pool(harness.config(ExecutorKind::Terraform)).await;
+    let create = new_deployment(DeploymentKind::Create, true);
+    harness.enqueue(&create).await.unwrap();
+    let row = harness.until_finished(create.tenant_id, create.deployment_id).await;
+    assert_eq!(row.status, DeploymentStatus::Succeeded, "{row:?}");
+    assert!(row.sandbox);
+    assert_eq!(row.outputs["url"], json!("https://shop.sandbox.canopy.localhost"));
+    assert_eq!(row.outputs["sandbox"], json!(true));
+    assert_eq!(row.outputs["storage_bucket"], json!(null));
+    assert_eq!(row.outputs["database_endpoint"], json!("shop-db.sandbox.canopy.localhost:5432"));
+    let addresses = row.outputs["public_addresses"].as_array().cloned().unwrap_or_default();
+    assert!(!addresses.is_empty() && addresses.iter().all(|a| a.as_str().is_some_and(|a| a.starts_with("203.0.113."))));
+
+    let events = harness.events(create.tenant_id, create.deployment_id).await;
+    let logs: Vec<_> = events.iter().filter(|e| e.status.is_none()).collect();
+    assert!(
+        logs.iter().filter(|e| !e.message.starts_with("attempt ")).all(|e| e.message.starts_with("[sandbox] ")),
+        "{:#?}",
+        log_messages(&events)
+    );
+    let messages = log_messages(&events);
+    // Resources of the real template: the database exists because database_enabled is true.
+    for address in ["module.site.module.network.aws_vpc.this", "module.site.module.database[0].aws_db_instance.this"] {
+        assert!(
+            messages.iter().any(|m| m == &format!("[sandbox] {address}: Plan to create")),
+            "{address} in {messages:#?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.starts_with(&format!("[sandbox] {address}: Creation complete"))),
+            "{address}"
+        );
+    }
+    assert!(!messages.iter().any(|m| m.contains("module.storage")), "storage is off");
+    assert!(events.iter().any(|e| e.message == "running in the sandbox (no cloud resources)"));
+    let planned = messages.iter().filter(|m| m.ends_with("Plan to create")).count();
+
+    let delete = next_deployment(&create, DeploymentKind::Delete);
+    harness.enqueue(&delete).await.unwrap();
+    let row = harness.until_finished(delete.tenant_id, delete.deployment_id).await;
+    pool.shutdown().await;
+    assert_eq!(row.status, DeploymentStatus::Succeeded);
+    let messages = log_messages(&harness.events(delete.tenant_id, delete.deployment_id).await);
+    assert_eq!(messages.iter().filter(|m| m.ends_with("Plan to delete")).count(), planned, "destroys what it created");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains(&format!("Destroy complete! Resources: 0 added, 0 changed, {planned} destroyed.")))
+    );
+}
+
+struct RefuseDatabases;
+
+impl PreApplyCheck for RefuseDatabases {
+    fn check<'a>(&'a self, _job: &'a Job, plan: &'a PlanSummary) -> BoxFuture<'a, Checkpoint> {
+        Box::pin(async move {
+            if plan.changes.iter().any(|change| change.address.contains("aws_db_instance")) {
+                Checkpoint::Refuse { reason: "policy no-databases forbids aws_db_instance".into() }
+            } else {
+                Checkpoint::Allow
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_pre_apply_checkpoint_can_refuse_a_plan() {
+    let harness = Harness::new().await;
+    let pool = harness.pool_with_check(harness.config(ExecutorKind::Sandbox), Arc::new(RefuseDatabases)).await;
+    let deployment = new_deployment(DeploymentKind::Create, true);
+    harness.enqueue(&deployment).await.unwrap();
+    let row = harness.until_finished(deployment.tenant_id, deployment.deployment_id).await;
+    pool.shutdown().await;
+    assert_eq!(row.status, DeploymentStatus::Failed);
+    assert!(row.error.contains("policy no-databases forbids aws_db_instance"), "{}", row.error);
+    let messages = log_messages(&harness.events(deployment.tenant_id, deployment.deployment_id).await);
+    assert!(
+        messages.iter().any(|m| m == "pre-apply check refused the plan: policy no-databases forbids aws_db_instance")
+    );
+    assert!(!messages.iter().any(|m| m.contains("Creating...")), "nothing was applied");
+}
+
+#[tokio::test]
+async fn variables_for_another_site_are_refused() {
+    let harness = Harness::new().await;
+    let pool = harness.pool(harness.config(ExecutorKind::Sandbox)).await;
+    let mut deployment = new_deployment(DeploymentKind::Create, true);
+    deployment.variables["site_id"] = json!(uuid::Uuid::new_v4().to_string());
+    harness.enqueue(&deployment).await.unwrap();
+    let row = harness.until_finished(deployment.tenant_id, deployment.deployment_id).await;
+    pool.shutdown().await;
+    assert_eq!(row.status, DeploymentStatus::Failed);
+    assert!(row.error.contains("but the deployment is for site"), "{}", row.error);
+}

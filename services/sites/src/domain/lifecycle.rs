@@ -1,0 +1,63 @@
+//! How deployments move a site through its states.
+
+use canopy_provisioner::queue::{DeploymentKind, DeploymentStatus};
+
+/// A site's state, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteStatus {
+    Pending,
+    Provisioning,
+    Active,
+    Updating,
+    Failed,
+    Deleting,
+    Deleted,
+}
+
+impl SiteStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Provisioning => "provisioning",
+            Self::Active => "active",
+            Self::Updating => "updating",
+            Self::Failed => "failed",
+            Self::Deleting => "deleting",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        Some(match stored {
+            "pending" => Self::Pending,
+            "provisioning" => Self::Provisioning,
+            "active" => Self::Active,
+            "updating" => Self::Updating,
+            "failed" => Self::Failed,
+            "deleting" => Self::Deleting,
+            "deleted" => Self::Deleted,
+            _ => return None,
+        })
+    }
+}
+
+/// The site's state once a deployment of `kind` finished with `status`.
+pub fn after_deployment(kind: DeploymentKind, status: DeploymentStatus) -> SiteStatus {
+    match (kind, status) {
+        (DeploymentKind::Delete, DeploymentStatus::Succeeded) => SiteStatus::Deleted,
+        (_, DeploymentStatus::Succeeded) => SiteStatus::Active,
+        // A cancelled or failed create leaves whatever Terraform got to: failed, so
+        // the owner redeploys or deletes. Same for updates and deletes: the state is
+        // uncertain until a deployment succeeds.
+        _ => SiteStatus::Failed,
+    }
+}
+
+/// The state a site shows while a deployment of `kind` is in progress.
+pub fn during_deployment(kind: DeploymentKind) -> SiteStatus {
+    match kind {
+        DeploymentKind::Create => SiteStatus::Provisioning,
+        DeploymentKind::Update | DeploymentKind::Redeploy => SiteStatus::Updating,
+        DeploymentKind::Delete => SiteStatus::Deleting,
+    }
+}

@@ -1,0 +1,233 @@
+//! The sites service: sites, their deployments and live progress.
+//!
+//! A site change writes the site row and, through the provisioner crate, the
+//! deployment and its queued run in one transaction. The provisioner's workers run
+//! it; this service follows finished deployments back onto their sites
+//! ([`follow_outcomes`]), streams progress to watchers from one shared LISTEN
+//! connection, and purges deleted sites after the retention window.
+//!
+//! Reading order: this file → [`api`] → [`domain`] → [`store`].
+
+pub mod api;
+pub mod domain;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use canopy_kit::clock::SharedClock;
+use canopy_kit::db::{Database, Scope};
+use canopy_kit::server::{MeshClients, ServiceContext, ServiceSpec};
+use canopy_provisioner::queue;
+use canopy_sdk::proto::canopy::sites::v1::site_service_server::SiteServiceServer;
+use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
+use canopy_sdk::proto::canopy::tenancy::v1::{QuotaResource, ReleaseQuotaRequest};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use sqlx::migrate::Migrator;
+use tokio::sync::broadcast;
+use tonic::service::Routes;
+use uuid::Uuid;
+
+use crate::domain::lifecycle::{SiteStatus, after_deployment};
+
+static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sites");
+
+/// How canopyd and tests host the service.
+pub const SPEC: ServiceSpec = ServiceSpec {
+    name: "sites",
+    schema: Some("sites"),
+    migrator: Some(&MIGRATIONS),
+    grpc_services: &["canopy.sites.v1.SiteService"],
+    routes,
+};
+
+/// `[services.sites]` settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SitesConfig {
+    /// How long a deleted site's metadata is kept before the purge job removes it.
+    pub retention_days: i64,
+    /// How often the purge job runs.
+    pub purge_interval_secs: u64,
+}
+
+impl Default for SitesConfig {
+    fn default() -> Self {
+        Self { retention_days: 90, purge_interval_secs: 3600 }
+    }
+}
+
+/// Which executor the provisioner uses decides whether new sites are sandbox sites;
+/// read from the provisioner's own section so the two never disagree.
+#[derive(Debug, Default, Deserialize)]
+struct ProvisionerExecutor {
+    #[serde(default)]
+    executor: Option<String>,
+}
+
+/// State the handlers share.
+pub struct Sites {
+    pub database: Database,
+    pub mesh: MeshClients,
+    pub config: SitesConfig,
+    pub clock: SharedClock,
+    pub sandbox: bool,
+    /// Deployment ids with new events, from the shared LISTEN connection.
+    pub events: broadcast::Sender<Uuid>,
+}
+
+fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
+    async move {
+        let config: SitesConfig = context.config.section("sites")?;
+        if config.retention_days < 0 {
+            anyhow::bail!("services.sites.retention_days must not be negative");
+        }
+        let executor = context
+            .config
+            .services
+            .get("provisioner")
+            .and_then(|v| serde_json::from_value::<ProvisionerExecutor>(v.clone()).ok())
+            .and_then(|p| p.executor)
+            .unwrap_or_else(|| "sandbox".into());
+        let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("sites needs its database"))?;
+        let (events, _) = broadcast::channel(1024);
+        let sites = Arc::new(Sites {
+            database,
+            mesh: context.mesh.clone(),
+            config,
+            clock: context.clock.clone(),
+            sandbox: executor == "sandbox",
+            events,
+        });
+        tokio::spawn(listen_for_events(sites.clone()));
+        tokio::spawn(follow_outcomes_forever(sites.clone()));
+        tokio::spawn(purge_forever(sites.clone()));
+        Ok(Routes::builder().routes().add_service(SiteServiceServer::from_arc(Arc::new(api::SitesApi(sites)))))
+    }
+    .boxed()
+}
+
+/// One LISTEN connection per process, fanned out to every watcher and to the
+/// outcome follower. Reconnects after errors; watchers also poll, so a missed
+/// notification only delays, never loses, an event.
+async fn listen_for_events(sites: Arc<Sites>) {
+    loop {
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect_with(&sites.database.app).await?;
+            listener.listen(queue::EVENTS_CHANNEL).await?;
+            loop {
+                let notification = listener.recv().await?;
+                if let Ok(id) = notification.payload().parse::<Uuid>() {
+                    let _ = sites.events.send(id);
+                }
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sqlx::Error>(())
+        };
+        if let Err(error) = listener.await {
+            tracing::warn!(error = %error, "deployment event listener failed; reconnecting");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn follow_outcomes_forever(sites: Arc<Sites>) {
+    let mut wake = sites.events.subscribe();
+    loop {
+        if let Err(error) = follow_outcomes(&sites).await {
+            tracing::warn!(error = %error, "applying deployment outcomes failed; retrying");
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(500), wake.recv()).await;
+    }
+}
+
+/// Applies finished deployments to their sites (status, outputs), and gives a
+/// deleted site's quota back. Returns how many were applied. The outcomes stay
+/// locked (`SKIP LOCKED`) until the transaction that applies them commits, so
+/// several replicas never apply one twice.
+pub async fn follow_outcomes(sites: &Sites) -> Result<usize, sqlx::Error> {
+    // A system pass across tenants: outcomes are applied for everyone.
+    let mut tx = sites.database.begin(Scope::Platform).await?;
+    let outcomes = queue::unapplied_outcomes(&mut tx, 50).await?;
+    let mut deleted = Vec::new();
+    for deployment in &outcomes {
+        let status = after_deployment(deployment.kind, deployment.status);
+        let outputs = (deployment.status == queue::DeploymentStatus::Succeeded
+            && deployment.outputs.as_object().is_some_and(|o| !o.is_empty())
+            && status != SiteStatus::Deleted)
+            .then_some(&deployment.outputs);
+        store::apply_outcome(
+            &mut tx,
+            deployment.tenant_id,
+            deployment.site_id,
+            deployment.id,
+            status,
+            outputs,
+            sites.clock.now(),
+        )
+        .await?;
+        queue::mark_outcome_applied(&mut tx, deployment.tenant_id, deployment.id).await?;
+        if status == SiteStatus::Deleted {
+            deleted.push((deployment.tenant_id, deployment.site_id));
+        }
+        tracing::info!(site_id = %deployment.site_id, deployment_id = %deployment.id, status = status.as_str(), "site follows deployment");
+    }
+    tx.commit().await?;
+    for (tenant_id, site_id) in deleted {
+        release_site_quota(sites, tenant_id, site_id).await;
+    }
+    Ok(outcomes.len())
+}
+
+/// The quota key of a site's slot.
+pub fn site_quota_key(site_id: Uuid) -> String {
+    format!("site:{site_id}")
+}
+
+/// Gives a site's slot back (best effort: a failure is logged; tenancy's
+/// reservation stays until an operator releases it).
+pub async fn release_site_quota(sites: &Sites, tenant_id: Uuid, site_id: Uuid) {
+    let Ok(canopy) = sites.mesh.connect("tenancy").await else { return };
+    let request = ReleaseQuotaRequest {
+        customer_id: tenant_id.to_string(),
+        resource: QuotaResource::Site as i32,
+        reservation_key: site_quota_key(site_id),
+    };
+    if let Err(status) = QuotaServiceClient::new(canopy.channel()).release_quota(request).await {
+        tracing::warn!(site_id = %site_id, error = %status.message(), "releasing site quota failed");
+    }
+}
+
+async fn purge_forever(sites: Arc<Sites>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(sites.config.purge_interval_secs.max(1))).await;
+        match purge_expired(&sites).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged deleted sites past retention"),
+            Err(error) => tracing::warn!(error = %error, "site purge failed"),
+        }
+    }
+}
+
+/// Removes sites deleted more than the retention window ago, with their deployment
+/// history. Returns how many sites were purged.
+pub async fn purge_expired(sites: &Sites) -> Result<usize, sqlx::Error> {
+    purge_deleted_before(&sites.database, sites.clock.now(), sites.config.retention_days).await
+}
+
+/// The purge with time and window given (the job above, and tests that move time).
+pub async fn purge_deleted_before(
+    database: &Database,
+    now: chrono::DateTime<chrono::Utc>,
+    retention_days: i64,
+) -> Result<usize, sqlx::Error> {
+    let cutoff = now - chrono::Duration::days(retention_days);
+    // A system job across tenants.
+    let mut tx = database.begin(Scope::Platform).await?;
+    let purged = store::purge_deleted(&mut tx, cutoff).await?;
+    queue::purge_deleted_site_history(&mut tx, &purged).await?;
+    tx.commit().await?;
+    Ok(purged.len())
+}

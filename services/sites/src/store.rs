@@ -1,0 +1,236 @@
+//! Sites' SQL, always inside a scoped transaction opened by the caller.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use crate::domain::lifecycle::SiteStatus;
+
+/// A site row.
+#[derive(Debug, Clone)]
+pub struct SiteRow {
+    pub tenant_id: Uuid,
+    pub id: Uuid,
+    pub name: String,
+    pub provider: String,
+    pub region: String,
+    pub size: String,
+    pub database_enabled: bool,
+    pub storage_enabled: bool,
+    pub runtime: serde_json::Value,
+    pub labels: serde_json::Value,
+    pub status: SiteStatus,
+    pub sandbox: bool,
+    pub outputs: serde_json::Value,
+    pub active_deployment_id: Option<Uuid>,
+    pub create_time: DateTime<Utc>,
+    pub update_time: DateTime<Utc>,
+    pub delete_time: Option<DateTime<Utc>>,
+}
+
+fn site_from(row: &sqlx::postgres::PgRow) -> Result<SiteRow, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(SiteRow {
+        tenant_id: row.try_get("tenant_id")?,
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        provider: row.try_get("provider")?,
+        region: row.try_get("region")?,
+        size: row.try_get("size")?,
+        database_enabled: row.try_get("database_enabled")?,
+        storage_enabled: row.try_get("storage_enabled")?,
+        runtime: row.try_get("runtime")?,
+        labels: row.try_get("labels")?,
+        status: SiteStatus::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown status {status}").into()))?,
+        sandbox: row.try_get("sandbox")?,
+        outputs: row.try_get("outputs")?,
+        active_deployment_id: row.try_get("active_deployment_id")?,
+        create_time: row.try_get("create_time")?,
+        update_time: row.try_get("update_time")?,
+        delete_time: row.try_get("delete_time")?,
+    })
+}
+
+pub async fn insert_site(tx: &mut PgConnection, site: &SiteRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into sites.site (tenant_id, id, name, provider, region, size, database_enabled, storage_enabled,
+            runtime, labels, status, sandbox, active_deployment_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(site.tenant_id)
+    .bind(site.id)
+    .bind(&site.name)
+    .bind(&site.provider)
+    .bind(&site.region)
+    .bind(&site.size)
+    .bind(site.database_enabled)
+    .bind(site.storage_enabled)
+    .bind(&site.runtime)
+    .bind(&site.labels)
+    .bind(site.status.as_str())
+    .bind(site.sandbox)
+    .bind(site.active_deployment_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The site; `lock` takes a row lock so concurrent changes to one site serialise.
+pub async fn site(tx: &mut PgConnection, id: Uuid, lock: bool) -> Result<Option<SiteRow>, sqlx::Error> {
+    let suffix = if lock { " for update" } else { "" };
+    let row = sqlx::query(&format!("select * from sites.site where id = $1{suffix}"))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.as_ref().map(site_from).transpose()
+}
+
+/// Filters of `ListSites`.
+#[derive(Debug, Default)]
+pub struct SiteFilter {
+    pub provider: Option<String>,
+    pub status: Option<SiteStatus>,
+    pub search: Option<String>,
+    pub labels: serde_json::Value,
+    pub include_deleted: bool,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+pub async fn list_sites(tx: &mut PgConnection, filter: &SiteFilter) -> Result<Vec<SiteRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select * from sites.site
+          where ($1::text is null or provider = $1)
+            and ($2::text is null or status = $2)
+            and ($3::text is null or name like '%' || $3 || '%')
+            and labels @> $4
+            and ($5 or status <> 'deleted')
+            and ($6::timestamptz is null or (create_time, id) < ($6, $7))
+          order by create_time desc, id desc
+          limit $8",
+    )
+    .bind(filter.provider.as_deref())
+    .bind(filter.status.map(SiteStatus::as_str))
+    .bind(filter.search.as_deref())
+    .bind(&filter.labels)
+    .bind(filter.include_deleted)
+    .bind(filter.after.map(|(t, _)| t))
+    .bind(filter.after.map(|(_, id)| id))
+    .bind(filter.limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter().map(site_from).collect()
+}
+
+/// Sets a site's status and the deployment in progress.
+pub async fn set_status(
+    tx: &mut PgConnection,
+    tenant_id: Uuid,
+    id: Uuid,
+    status: SiteStatus,
+    active_deployment_id: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update sites.site set status = $3, active_deployment_id = $4, update_time = now(),
+            delete_time = case when $3 = 'deleted' then now() else delete_time end
+          where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(status.as_str())
+    .bind(active_deployment_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Applies a finished deployment: status, outputs (when it produced any), no
+/// deployment in progress — unless a newer deployment has started meanwhile.
+pub async fn apply_outcome(
+    tx: &mut PgConnection,
+    tenant_id: Uuid,
+    id: Uuid,
+    deployment_id: Uuid,
+    status: SiteStatus,
+    outputs: Option<&serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update sites.site set status = $4, outputs = coalesce($5, outputs), active_deployment_id = null,
+            update_time = $6, delete_time = case when $4 = 'deleted' then $6 else delete_time end
+          where tenant_id = $1 and id = $2 and active_deployment_id = $3",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(deployment_id)
+    .bind(status.as_str())
+    .bind(outputs)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_config(tx: &mut PgConnection, site: &SiteRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update sites.site set size = $3, database_enabled = $4, storage_enabled = $5, runtime = $6, labels = $7,
+            update_time = now() where tenant_id = $1 and id = $2",
+    )
+    .bind(site.tenant_id)
+    .bind(site.id)
+    .bind(&site.size)
+    .bind(site.database_enabled)
+    .bind(site.storage_enabled)
+    .bind(&site.runtime)
+    .bind(&site.labels)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A recorded idempotent change: (operation, site, deployment).
+pub async fn change_by_key(
+    tx: &mut PgConnection,
+    tenant_id: Uuid,
+    key: &str,
+) -> Result<Option<(String, Uuid, Option<Uuid>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select operation, site_id, deployment_id from sites.site_change where tenant_id = $1 and idempotency_key = $2",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    row.map(|r| Ok((r.try_get("operation")?, r.try_get("site_id")?, r.try_get("deployment_id")?))).transpose()
+}
+
+pub async fn record_change(
+    tx: &mut PgConnection,
+    tenant_id: Uuid,
+    key: &str,
+    operation: &str,
+    site_id: Uuid,
+    deployment_id: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into sites.site_change (tenant_id, idempotency_key, operation, site_id, deployment_id)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .bind(operation)
+    .bind(site_id)
+    .bind(deployment_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes sites deleted before `cutoff` (the retention window); returns their ids.
+pub async fn purge_deleted(tx: &mut PgConnection, cutoff: DateTime<Utc>) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("delete from sites.site where status = 'deleted' and delete_time < $1 returning id")
+        .bind(cutoff)
+        .fetch_all(&mut *tx)
+        .await
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the sites service with identity, tenancy and the
+//! provisioner (sandbox executor) running for real.
+
+mod deployments;
+mod sites;
+mod support;
