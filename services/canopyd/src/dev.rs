@@ -96,6 +96,19 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_
         return Err(error.context(format!("writing {}", endpoints_path.display())));
     }
     print_banner(&endpoints, &endpoints_path);
+    if specs.iter().any(|s| s.name == "identity") {
+        match seed_platform_admin(&config).await {
+            Ok(Some((email, password))) => println!(
+                "First platform admin (shown once, stored only hashed): {email} / {password}\n\
+                 Sign in through the gateway with identity's Login and change the password."
+            ),
+            Ok(None) => {}
+            Err(error) => {
+                host.shutdown().await;
+                return Err(error);
+            }
+        }
+    }
 
     shutdown_signal().await;
     eprintln!("canopyd: stopping");
@@ -176,6 +189,16 @@ fn ensure_edge_certificate(config: &mut KitConfig) -> anyhow::Result<()> {
     config.set_section_value(canopy_gateway::WORKLOAD, "tls_cert_file", cert);
     config.set_section_value(canopy_gateway::WORKLOAD, "tls_key_file", key);
     Ok(())
+}
+
+/// The email of the platform admin `canopyd dev` creates on first start.
+const DEV_ADMIN_EMAIL: &str = "admin@canopy.localhost";
+
+/// Creates the first platform admin if there is none; returns its login once.
+async fn seed_platform_admin(config: &KitConfig) -> anyhow::Result<Option<(String, String)>> {
+    let database = canopy_kit::db::Database::connect(&config.database).await?;
+    let password = canopy_identity::ensure_platform_admin(&database, DEV_ADMIN_EMAIL).await?;
+    Ok(password.map(|p| (DEV_ADMIN_EMAIL.to_string(), p)))
 }
 
 /// Generates the dev PKI unless every workload's certificate is present and valid.

@@ -20,10 +20,21 @@ async fn dev_reaches_healthy_on_every_service_and_ctrl_c_leaves_nothing_behind()
     let mut child = canopyd()
         .args(["dev", "--dir"])
         .arg(dir.path())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn canopyd dev");
+    let stdout = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let stdout = stdout.clone();
+        let pipe = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                stdout.lock().unwrap().push_str(&(line + "\n"));
+            }
+        })
+    };
 
     let endpoints_path = dir.path().join("endpoints.json");
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -58,6 +69,28 @@ async fn dev_reaches_healthy_on_every_service_and_ctrl_c_leaves_nothing_behind()
     let metrics = reqwest_metrics(endpoints["ops"].as_str().unwrap()).await;
     assert!(metrics.contains("canopy_rpc_requests_total"), "{metrics}");
 
+    // The first platform admin's login is printed once; sign in with it through the
+    // gateway (TLS, dev edge certificate) and create a sandbox site with the SDK.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let admin_line = loop {
+        if let Some(line) =
+            stdout.lock().unwrap().lines().find(|l| l.starts_with("First platform admin")).map(String::from)
+        {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "no admin login printed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let credentials = admin_line.rsplit(": ").next().unwrap();
+    let (email, password) = credentials.split_once(" / ").unwrap();
+    let gateway = Canopy::builder(format!("https://{}", endpoints["gateway"].as_str().expect("gateway address")))
+        .ca_certificate_pem(read("trust-anchor.crt"))
+        .server_name("localhost")
+        .connect()
+        .await
+        .expect("TLS to the gateway");
+    sandbox_site_through_the_gateway(&gateway, email, password).await;
+
     let postgres_pid = postmaster_pid(&dir.path().join("postgres/data")).expect("private postgres running");
     let redis_port: u16 =
         endpoints["redis"].as_str().unwrap().rsplit(':').next().unwrap().split('/').next().unwrap().parse().unwrap();
@@ -78,6 +111,87 @@ async fn dev_reaches_healthy_on_every_service_and_ctrl_c_leaves_nothing_behind()
     assert!(!alive(postgres_pid), "private postgres still running");
     assert!(std::net::TcpStream::connect(("127.0.0.1", redis_port)).is_err(), "private redis still listening");
     assert!(!endpoints_path.exists(), "endpoints.json describes servers that are gone");
+    reader.join().unwrap();
+    let printed = stdout.lock().unwrap().clone();
+    assert!(printed.contains("/invitation#token="), "the owner invitation is printed in dev: {printed}");
+}
+
+/// Signs in as the admin, creates a customer and a sandbox site for it with the
+/// Rust SDK through the gateway, and follows the deployment to ACTIVE.
+async fn sandbox_site_through_the_gateway(gateway: &Canopy, email: &str, password: &str) {
+    use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceClient;
+    use canopy_sdk::proto::canopy::identity::v1::{LoginRequest, login_response};
+    use canopy_sdk::proto::canopy::sites::v1 as sites;
+    use canopy_sdk::proto::canopy::sites::v1::site_service_client::SiteServiceClient;
+    use canopy_sdk::proto::canopy::tenancy::v1::CreateCustomerRequest;
+    use canopy_sdk::proto::canopy::tenancy::v1::customer_service_client::CustomerServiceClient;
+
+    let login = AuthServiceClient::new(gateway.channel())
+        .login(LoginRequest { email: email.into(), password: password.into() })
+        .await
+        .expect("admin login through the gateway")
+        .into_inner();
+    let Some(login_response::Result::Session(session)) = login.result else { panic!("{login:?}") };
+    let admin = gateway.clone().with_token(&session.access_token);
+    let customer = CustomerServiceClient::with_interceptor(admin.channel(), admin.interceptor())
+        .create_customer(CreateCustomerRequest {
+            idempotency_key: "dev-e2e-customer".into(),
+            name: "Dev Shop".into(),
+            owner_email: "owner@devshop.test".into(),
+            owner_display_name: "Dev Owner".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("create customer")
+        .into_inner()
+        .customer
+        .unwrap();
+    let mut site_client = SiteServiceClient::with_interceptor(admin.channel(), admin.interceptor());
+    let created = site_client
+        .create_site(sites::CreateSiteRequest {
+            idempotency_key: "dev-e2e-site-1".into(),
+            customer_id: customer.id.clone(),
+            name: "dev-shop".into(),
+            provider: canopy_sdk::proto::canopy::common::v1::CloudProvider::Digitalocean as i32,
+            region: "ams3".into(),
+            size: sites::SiteSize::Small as i32,
+            runtime: Some(sites::Runtime { image: "nginx:1.27".into(), port: 80, env: Default::default() }),
+            ..Default::default()
+        })
+        .await
+        .expect("create a sandbox site through the gateway")
+        .into_inner();
+    let site = created.site.unwrap();
+    assert!(site.sandbox, "canopyd dev provisions sandbox sites");
+    let mut events = site_client
+        .watch_deployment(sites::WatchDeploymentRequest { deployment_id: created.deployment.unwrap().id, after_seq: 0 })
+        .await
+        .expect("watch through the gateway")
+        .into_inner();
+    let mut last_status = sites::DeploymentStatus::Unspecified;
+    while let Some(message) = tokio::time::timeout(Duration::from_secs(120), events.message()).await.unwrap().unwrap() {
+        let event = message.event.unwrap();
+        if event.kind() == sites::DeploymentEventKind::Status {
+            last_status = event.status();
+        }
+    }
+    assert_eq!(last_status, sites::DeploymentStatus::Succeeded);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let current = site_client
+            .get_site(sites::GetSiteRequest { site_id: site.id.clone() })
+            .await
+            .unwrap()
+            .into_inner()
+            .site
+            .unwrap();
+        if current.status() == sites::SiteStatus::Active {
+            assert!(current.outputs.unwrap().url.starts_with("https://dev-shop."));
+            break;
+        }
+        assert!(Instant::now() < deadline, "site never became active: {current:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// GET /metrics with a bare HTTP/1.1 request (no HTTP client dependency for one call).
