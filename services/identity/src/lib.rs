@@ -80,6 +80,9 @@ pub(crate) struct Identity {
     pub address_lockout: AddressLockout,
     /// Full names of every Canopy gRPC service (API-key scopes must name these).
     pub known_services: BTreeSet<String>,
+    /// The kit's authenticator; sign-in asks its tenant-access guard whether a
+    /// customer's users may sign in at all.
+    pub auth: Arc<canopy_kit::auth::Authenticator>,
 }
 
 fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
@@ -115,6 +118,7 @@ async fn build(context: ServiceContext) -> anyhow::Result<Routes> {
         keys,
         lockout,
         known_services,
+        auth: context.auth.clone(),
     });
     Ok(Routes::new(AuthServiceServer::new(api::auth::AuthApi::new(identity.clone())))
         .add_service(UserServiceServer::new(api::users::UserApi::new(identity.clone())))

@@ -194,6 +194,15 @@ impl Identity {
             self.record_sign_in_failure(Some(&fresh), address, "account_locked").await?;
             return Err(sign_in_refused());
         }
+        if let Some(tenant) = fresh.tenant_id {
+            // A suspended customer's users sign in only while tenancy allows them
+            // read-only access; a deactivated customer's never. (The password was
+            // right, so saying why reveals nothing the caller does not know.)
+            if let Err(refusal) = self.auth.tenant_access.check(canopy_kit::db::TenantId(tenant), true).await {
+                tx.rollback().await.map_err(db("user"))?;
+                return Err(refusal);
+            }
+        }
         let state = self.lockout.after_success(&fresh.lock_state());
         users::set_lock_state(&mut tx, fresh.id, &state).await.map_err(db("user"))?;
         users::set_last_login(&mut tx, fresh.id, now).await.map_err(db("user"))?;

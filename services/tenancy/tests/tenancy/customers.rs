@@ -256,3 +256,27 @@ async fn every_tenancy_table_passes_the_catalog_audit() {
     let violations = canopy_kit::db::audit_catalog(&pool, "canopy_app", &[]).await.unwrap();
     assert!(violations.is_empty(), "{violations:#?}");
 }
+
+#[tokio::test]
+async fn when_configured_so_a_suspended_customer_s_users_cannot_sign_in_at_all() {
+    let mut world = World::start_configured(|env| {
+        env.config.set_section_value("tenancy", "read_only_when_suspended", serde_json::json!(false));
+    })
+    .await;
+    let (customer, _owner) = world.customer_with_owner("Locked Out", "owner@lockedout.test").await;
+    let password = "correct horse battery staple 42";
+    let admin = world.client("tenancy", &world.admin_token).await;
+    let mut customers = CustomerServiceClient::with_interceptor(admin.channel(), admin.interceptor());
+    customers
+        .suspend_customer(SuspendCustomerRequest { customer_id: customer.id.clone(), reason: "chargeback".into() })
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let refused = world.try_login("owner@lockedout.test", password).await.unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert!(refused.message().contains("chargeback"), "{refused:?}");
+
+    customers.reactivate_customer(ReactivateCustomerRequest { customer_id: customer.id.clone() }).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    world.login("owner@lockedout.test", password).await;
+}

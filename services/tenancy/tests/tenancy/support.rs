@@ -26,7 +26,13 @@ pub struct World {
 
 impl World {
     pub async fn start() -> Self {
+        Self::start_configured(|_| {}).await
+    }
+
+    /// As [`World::start`], with extra configuration applied before services start.
+    pub async fn start_configured(configure: impl FnOnce(&mut TestEnv)) -> Self {
         let mut env = TestEnv::new().await;
+        configure(&mut env);
         let (mail_addr, mail) = smtp_sink().await;
         let (dns_addr, dns) = dns_server().await;
         env.config.set_section_value(
@@ -53,16 +59,23 @@ impl World {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let canopy = self.services.client("identity", "gateway").await;
-        let response = AuthServiceClient::new(canopy.channel())
-            .login(LoginRequest { email: email.into(), password: password.into() })
-            .await
-            .unwrap_or_else(|e| panic!("login {email}: {e:?}"))
-            .into_inner();
+        let response = self.try_login(email, password).await.unwrap_or_else(|e| panic!("login {email}: {e:?}"));
         match response.result {
             Some(login_response::Result::Session(session)) => session.access_token,
             other => panic!("expected a session, got {other:?}"),
         }
+    }
+
+    pub async fn try_login(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<canopy_sdk::proto::canopy::identity::v1::LoginResponse, tonic::Status> {
+        let canopy = self.services.client("identity", "gateway").await;
+        AuthServiceClient::new(canopy.channel())
+            .login(LoginRequest { email: email.into(), password: password.into() })
+            .await
+            .map(tonic::Response::into_inner)
     }
 
     /// Creates a customer and returns it with the token its owner gets after
