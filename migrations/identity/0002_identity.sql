@@ -56,10 +56,8 @@ create index users_newest on users (created_at desc, id desc);
 alter table users enable row level security;
 alter table users force row level security;
 create policy tenant_isolation on users
-    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform')
-    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform');
+    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid)
+    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid);
 
 -- Ten per user while MFA is on; SHA-256 of the normalised 80-bit code.
 create table recovery_code (
@@ -75,10 +73,8 @@ create unique index recovery_code_user_hash on recovery_code (user_id, code_hash
 alter table recovery_code enable row level security;
 alter table recovery_code force row level security;
 create policy tenant_isolation on recovery_code
-    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform')
-    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform');
+    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid)
+    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid);
 
 -- Invitation and password-reset tokens: SHA-256 of the 256-bit token, single use.
 create table password_token (
@@ -98,10 +94,8 @@ create index password_token_user on password_token (user_id);
 alter table password_token enable row level security;
 alter table password_token force row level security;
 create policy tenant_isolation on password_token
-    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform')
-    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform');
+    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid)
+    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid);
 
 -- API keys: SHA-256 of the whole secret (~285 random bits) and its visible prefix.
 create table api_key (
@@ -127,10 +121,8 @@ create index api_key_newest on api_key (created_at desc, id desc);
 alter table api_key enable row level security;
 alter table api_key force row level security;
 create policy tenant_isolation on api_key
-    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform')
-    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform');
+    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid)
+    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid);
 
 -- Security events for the audit service to come. Never a secret in details.
 create table security_event (
@@ -150,10 +142,8 @@ create index security_event_subject on security_event (subject_user_id, occurred
 alter table security_event enable row level security;
 alter table security_event force row level security;
 create policy tenant_isolation on security_event
-    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform')
-    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-           or current_setting('canopy.scope', true) = 'platform');
+    using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid)
+    with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid);
 
 -- Signing keys are the platform's, not a tenant's: no tenant_id, no RLS. The private
 -- key is the Ed25519 seed sealed with AES-256-GCM under the KEK, kid as associated data.

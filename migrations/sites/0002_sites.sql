@@ -47,10 +47,8 @@ begin
         execute format('alter table %I enable row level security', t);
         execute format('alter table %I force row level security', t);
         execute format($p$create policy tenant_isolation on %I
-            using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-                   or current_setting('canopy.scope', true) = 'platform')
-            with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid
-                   or current_setting('canopy.scope', true) = 'platform')$p$, t);
+            using (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid)
+            with check (tenant_id = nullif(current_setting('canopy.tenant_id', true), '')::uuid)$p$, t);
     end loop;
 end
 $$;

@@ -92,8 +92,11 @@ pub struct DatabaseConfig {
     pub app_url: String,
     /// Role that owns every schema and table and runs migrations.
     pub owner_role: String,
-    /// Role the services run as: NOSUPERUSER, NOBYPASSRLS, owns nothing.
+    /// Role the services run as: NOSUPERUSER, NOBYPASSRLS, NOINHERIT, owns nothing.
     pub app_role: String,
+    /// Role a platform-scoped transaction switches to (`SET LOCAL ROLE`): NOLOGIN,
+    /// NOBYPASSRLS, owns nothing; the only role whose policy sees every tenant's rows.
+    pub platform_role: String,
     /// Create the two roles when they are missing (off when a DBA provisions them).
     pub manage_roles: bool,
     /// Connections per service pool.
@@ -109,6 +112,7 @@ impl Default for DatabaseConfig {
             app_url: String::new(),
             owner_role: "canopy_owner".into(),
             app_role: "canopy_app".into(),
+            platform_role: "canopy_platform".into(),
             manage_roles: true,
             max_connections: 10,
             acquire_timeout_secs: 5.0,

@@ -8,10 +8,6 @@ use crate::support::{canopyd, error_line, postmaster_pid, run_to_exit};
 /// A key-encryption key for identity, which refuses to start without one.
 const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
-fn database_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
 fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
 }
@@ -56,8 +52,10 @@ fn an_unreachable_database_is_named() {
     assert!(line.contains("cannot connect to PostgreSQL at 127.0.0.1:1/canopy (database.url)"), "{line}");
 }
 
-#[test]
-fn a_port_in_use_is_named_and_earlier_services_are_stopped() {
+#[tokio::test]
+async fn a_port_in_use_is_named_and_earlier_services_are_stopped() {
+    let fresh = canopy_kit::testing::TestEnv::new().await;
+    let database_url = || fresh.config.database.url.clone();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let line = error_line(&run_to_exit({
         let mut c = canopyd();
@@ -72,8 +70,11 @@ fn a_port_in_use_is_named_and_earlier_services_are_stopped() {
     assert!(line.contains(&format!("service tenancy: cannot listen on {}", taken.local_addr().unwrap())), "{line}");
 }
 
-#[test]
-fn an_expired_or_mismatched_certificate_is_named() {
+#[tokio::test]
+async fn an_expired_or_mismatched_certificate_is_named() {
+    // Start-up stops at the certificate, before the database; a fresh one all the same.
+    let fresh = canopy_kit::testing::TestEnv::new().await;
+    let database_url = || fresh.config.database.url.clone();
     let now = time::OffsetDateTime::now_utc();
     let expired = pki_with(|pki| {
         pki.issue_leaf(

@@ -49,14 +49,20 @@ pub async fn audit_catalog(
         }
     }
 
+    // Objects owned by the app role or any role it can switch to.
     let owned: Vec<(String,)> = sqlx::query_as(
-        "select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-          where c.relowner = (select oid from pg_roles where rolname = $1)
+        "with recursive reachable(oid) as (
+            select oid from pg_roles where rolname = $1
+            union
+            select m.roleid from pg_auth_members m join reachable r on m.member = r.oid
+         )
+         select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where c.relowner in (select oid from reachable)
          union all
-         select nspname from pg_namespace where nspowner = (select oid from pg_roles where rolname = $1)
+         select nspname from pg_namespace where nspowner in (select oid from reachable)
          union all
          select n.nspname || '.' || p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-          where p.proowner = (select oid from pg_roles where rolname = $1)
+          where p.proowner in (select oid from reachable)
          order by 1",
     )
     .bind(app_role)

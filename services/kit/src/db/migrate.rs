@@ -38,7 +38,15 @@ pub async fn migrate_schema(
         restored?;
 
         // Privileges, re-stated on every start so a new table is never forgotten.
+        let platform = roles.platform();
         let grants = [
+            format!("grant usage on schema {schema} to {platform}"),
+            format!("grant select, insert, update, delete on all tables in schema {schema} to {platform}"),
+            format!("grant usage, select on all sequences in schema {schema} to {platform}"),
+            format!(
+                "alter default privileges for role {owner} in schema {schema} grant select, insert, update, delete on tables to {platform}"
+            ),
+            format!("revoke all on {schema}._sqlx_migrations from {platform}"),
             format!("grant usage on schema {schema} to {app}"),
             format!("grant select, insert, update, delete on all tables in schema {schema} to {app}"),
             format!("grant usage, select on all sequences in schema {schema} to {app}"),
@@ -50,6 +58,25 @@ pub async fn migrate_schema(
         ];
         for grant in grants {
             sqlx::query(&grant).execute(&mut *conn).await?;
+        }
+        // Every tenant-owned table gets the platform role's policy. Migrations write
+        // only the tenant policy (`tenant_id = current tenant`), which stays a plain,
+        // indexable predicate because no other policy applies to the app role.
+        let tenant_tables: Vec<String> = sqlx::query_scalar(
+            "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+              where n.nspname = $1 and c.relkind in ('r', 'p')
+                and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
+                and not exists (select 1 from pg_policy p where p.polrelid = c.oid and p.polname = 'platform_scope')",
+        )
+        .bind(schema)
+        .fetch_all(&mut *conn)
+        .await?;
+        for table in tenant_tables {
+            sqlx::query(&format!(
+                "create policy platform_scope on {schema}.{table} to {platform} using (true) with check (true)"
+            ))
+            .execute(&mut *conn)
+            .await?;
         }
         Ok::<_, DbError>(())
     }

@@ -63,7 +63,7 @@ impl Database {
         if config.url.is_empty() {
             return Err(DbError::MissingUrl);
         }
-        let roles = RoleNames::new(&config.owner_role, &config.app_role)?;
+        let roles = RoleNames::new(&config.owner_role, &config.app_role, &config.platform_role)?;
         let owner_options = parse_url("database.url", &config.url)?;
         let acquire = Duration::from_secs_f64(config.acquire_timeout_secs.max(0.1));
         let owner = PgPoolOptions::new()

@@ -111,7 +111,7 @@ async fn after_a_tenant_transaction_the_pooled_connection_is_unscoped_again() {
 
     // A pool of one connection: the next query reuses the tenant transaction's session.
     let pool = PgPoolOptions::new().max_connections(1).connect_with(database.app_options.clone()).await.unwrap();
-    let mut tx = begin_scoped(&pool, Scope::Tenant(tenant)).await.unwrap();
+    let mut tx = begin_scoped(&pool, Scope::Tenant(tenant), &database.roles).await.unwrap();
     let seen: i64 = sqlx::query_scalar("select count(*) from fixture.widget").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(seen, 1);
     tx.commit().await.unwrap();
