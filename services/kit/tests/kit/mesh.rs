@@ -203,3 +203,31 @@ async fn the_credential_lookup_marker_opens_nothing_but_the_credential_service_t
     assert_eq!(error.code(), Code::PermissionDenied, "{error:?}");
     services.shutdown().await;
 }
+
+#[tokio::test]
+async fn plaintext_mode_trusts_the_linkerd_proxy_s_client_identity_header_only() {
+    let mut env = TestEnv::new().await;
+    env.config.mesh.mode = canopy_kit::config::MeshMode::Plaintext;
+    let services = env.spawn(&[spec("identity")]).await;
+    let plain = canopy_sdk::Canopy::connect(format!("http://{}", services.addr("identity"))).await.unwrap();
+    let call = |client_id: Option<&'static str>| {
+        let plain = plain.clone();
+        async move {
+            let mut request = tonic::Request::new(GetSystemInfoRequest {});
+            if let Some(id) = client_id {
+                request.metadata_mut().insert("l5d-client-id", id.parse().unwrap());
+            }
+            plain.system().get_system_info(request).await
+        }
+    };
+    let info =
+        call(Some("canopyctl.canopy.serviceaccount.identity.linkerd.cluster.local")).await.expect("proxy-named caller");
+    assert_eq!(info.into_inner().service, "identity");
+    for client_id in
+        [None, Some("intruder.canopy.serviceaccount.identity.linkerd.cluster.local"), Some("not an identity")]
+    {
+        let error = call(client_id).await.unwrap_err();
+        assert_eq!(error.code(), Code::PermissionDenied, "{client_id:?}: {error:?}");
+    }
+    services.shutdown().await;
+}
