@@ -4,3 +4,4 @@
 mod bad_input;
 mod dev;
 mod support;
+mod worker_kill;
