@@ -101,8 +101,8 @@ pub struct RateLimitConfig {
     /// (counted per client address). Default: `standard` 100/min and 10 deployments
     /// an hour; `premium` 1000/min and 100 deployments an hour.
     pub tiers: BTreeMap<String, TierLimits>,
-    /// Tenant id → tier name. Until tenancy's plans carry a tier, this map is the
-    /// source (see `RateTierSource`).
+    /// Tenant id → tier name, overriding the tier of the tenant's plan in tenancy
+    /// (see `RateTierSource`).
     pub tenant_tiers: BTreeMap<String, String>,
     /// How long to wait for Redis before treating it as unreachable, in milliseconds.
     pub redis_timeout_ms: u64,

@@ -49,7 +49,7 @@ use crate::authn::EdgeAuthLayer;
 pub use crate::config::GatewayConfig;
 use crate::forward::{Forward, UpstreamPool};
 use crate::headers::{SecurityHeadersLayer, cors_layer};
-use crate::ratelimit::{ConfiguredTiers, RateLimitLayer, RateLimiter, RateTierSource};
+use crate::ratelimit::{ConfiguredTiers, RateLimitLayer, RateLimiter, RateTierSource, TenancyTiers};
 use crate::route::RouteLayer;
 
 /// The gateway's workload name in the mesh (its client certificate names it).
@@ -128,7 +128,8 @@ impl<'a> Gateway<'a> {
         self
     }
 
-    /// Where tenants' rate tiers come from (default: `rate_limits.tenant_tiers`).
+    /// Where tenants' rate tiers come from (default: tenancy's plans, with
+    /// `rate_limits.tenant_tiers` taking precedence).
     pub fn tier_source(mut self, source: Arc<dyn RateTierSource>) -> Self {
         self.tier_source = Some(source);
         self
@@ -163,7 +164,13 @@ impl<'a> Gateway<'a> {
             // only reads); the gateway only authenticates.
             tenant_access: TenantAccessGuard::new(Arc::new(|_| async { Ok(None) }.boxed()), Duration::ZERO),
         });
-        let tiers = self.tier_source.unwrap_or_else(|| Arc::new(ConfiguredTiers::from_config(&config.rate_limits)));
+        let tiers = self.tier_source.unwrap_or_else(|| {
+            Arc::new(TenancyTiers::new(
+                mesh.clone(),
+                ConfiguredTiers::from_config(&config.rate_limits),
+                std::time::Duration::from_secs(30),
+            ))
+        });
         let limiter = Arc::new(RateLimiter::new(
             self.rate_limit_cache.unwrap_or_else(|| runtime.cache.clone()),
             config.rate_limits.clone(),

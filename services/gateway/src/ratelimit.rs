@@ -22,16 +22,21 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use canopy_kit::ApiError;
-use canopy_kit::auth::Principal;
+use canopy_kit::auth::{CREDENTIAL_LOOKUP_HEADER, Principal};
 use canopy_kit::cache::Cache;
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::TenantId;
+use canopy_kit::server::MeshClients;
 use canopy_sdk::proto::canopy::options::v1::RateClass;
+use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
+use canopy_sdk::proto::canopy::tenancy::v1::{GetTenantAccessRequest, RateTier};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use http::{Request, Response};
 use tonic::Status;
 use tower::{Layer, Service};
@@ -40,12 +45,12 @@ use uuid::Uuid;
 use crate::config::{Limit, RateLimitConfig, STANDARD_TIER, TierLimits};
 use crate::route::{ClientAddress, RouteTarget, not_served};
 
-/// Which tier a tenant's limits come from. Today a configuration map
-/// ([`ConfiguredTiers`]); later tenancy's plans, behind the same trait (an
-/// implementation keeps its own cache: this is called on every call).
+/// Which tier a tenant's limits come from: tenancy's plans ([`TenancyTiers`], the
+/// default) or a configuration map ([`ConfiguredTiers`]). Called on every counted
+/// call, so an implementation keeps its own cache.
 pub trait RateTierSource: Send + Sync + 'static {
     /// The tier name of `tenant`; `None` means the standard tier.
-    fn tier_of(&self, tenant: TenantId) -> Option<String>;
+    fn tier_of(&self, tenant: TenantId) -> BoxFuture<'_, Option<String>>;
 }
 
 /// Tiers from `services.gateway.rate_limits.tenant_tiers`.
@@ -66,8 +71,70 @@ impl ConfiguredTiers {
 }
 
 impl RateTierSource for ConfiguredTiers {
-    fn tier_of(&self, tenant: TenantId) -> Option<String> {
-        self.by_tenant.get(&tenant.0).cloned()
+    fn tier_of(&self, tenant: TenantId) -> BoxFuture<'_, Option<String>> {
+        let tier = self.by_tenant.get(&tenant.0).cloned();
+        async move { tier }.boxed()
+    }
+}
+
+/// Tiers from the customer's plan in tenancy (`GetTenantAccess.rate_tier`), cached for
+/// `ttl`; a tenant listed in `rate_limits.tenant_tiers` keeps its configured tier.
+/// When tenancy cannot answer, the standard tier applies (and is cached briefly, so
+/// an outage costs one lookup per tenant per period).
+pub struct TenancyTiers {
+    mesh: MeshClients,
+    configured: ConfiguredTiers,
+    ttl: Duration,
+    cache: Mutex<HashMap<TenantId, (Instant, Option<String>)>>,
+}
+
+impl TenancyTiers {
+    pub fn new(mesh: MeshClients, configured: ConfiguredTiers, ttl: Duration) -> Self {
+        Self { mesh, configured, ttl, cache: Mutex::new(HashMap::new()) }
+    }
+
+    async fn ask_tenancy(&self, tenant: TenantId) -> Option<String> {
+        let canopy = self.mesh.connect("tenancy").await.ok()?;
+        let mut request = tonic::Request::new(GetTenantAccessRequest { customer_id: tenant.to_string() });
+        request.metadata_mut().insert(CREDENTIAL_LOOKUP_HEADER, tonic::metadata::MetadataValue::from_static("1"));
+        match QuotaServiceClient::new(canopy.channel()).get_tenant_access(request).await {
+            Ok(response) => match response.into_inner().rate_tier() {
+                RateTier::Premium => Some("premium".to_string()),
+                RateTier::Standard | RateTier::Unspecified => None,
+            },
+            Err(status) => {
+                tracing::debug!(%tenant, error = %status.message(), "rate tier lookup failed; standard tier applies");
+                None
+            }
+        }
+    }
+}
+
+impl RateTierSource for TenancyTiers {
+    fn tier_of(&self, tenant: TenantId) -> BoxFuture<'_, Option<String>> {
+        async move {
+            if let Some(tier) = self.configured.tier_of(tenant).await {
+                return Some(tier);
+            }
+            let cached = self
+                .cache
+                .lock()
+                .expect("tier cache lock poisoned")
+                .get(&tenant)
+                .filter(|(at, _)| at.elapsed() < self.ttl)
+                .map(|(_, tier)| tier.clone());
+            if let Some(tier) = cached {
+                return tier;
+            }
+            let tier = self.ask_tenancy(tenant).await;
+            let mut cache = self.cache.lock().expect("tier cache lock poisoned");
+            if cache.len() > 100_000 {
+                cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
+            }
+            cache.insert(tenant, (Instant::now(), tier.clone()));
+            tier
+        }
+        .boxed()
     }
 }
 
@@ -102,9 +169,12 @@ impl RateLimiter {
         Self { cache, config, tiers, clock, script: redis::Script::new(COUNT_CALL) }
     }
 
-    fn tier_limits(&self, tenant: Option<TenantId>) -> TierLimits {
+    async fn tier_limits(&self, tenant: Option<TenantId>) -> TierLimits {
         let standard = self.config.tiers.get(STANDARD_TIER).copied();
-        let named = tenant.and_then(|tenant| self.tiers.tier_of(tenant));
+        let named = match tenant {
+            Some(tenant) => self.tiers.tier_of(tenant).await,
+            None => None,
+        };
         let limits = match named {
             Some(tier) => self.config.tiers.get(&tier).copied().or_else(|| {
                 tracing::warn!(%tier, "unknown rate tier, using the standard tier");
@@ -117,7 +187,7 @@ impl RateLimiter {
         limits.unwrap_or(TierLimits { standard: Limit::new(100, 60), deployment: Limit::new(10, 3600) })
     }
 
-    fn bucket(&self, class: RateClass, principal: Option<&Principal>, address: IpAddr) -> Option<Bucket> {
+    async fn bucket(&self, class: RateClass, principal: Option<&Principal>, address: IpAddr) -> Option<Bucket> {
         let tenant = principal.and_then(|p| p.tenant);
         let (class, limit) = match class {
             RateClass::None => return None,
@@ -129,8 +199,8 @@ impl RateLimiter {
                     fails_closed: true,
                 });
             }
-            RateClass::Deployment => ("deployment", self.tier_limits(tenant).deployment),
-            RateClass::Standard | RateClass::Unspecified => ("standard", self.tier_limits(tenant).standard),
+            RateClass::Deployment => ("deployment", self.tier_limits(tenant).await.deployment),
+            RateClass::Standard | RateClass::Unspecified => ("standard", self.tier_limits(tenant).await.standard),
         };
         let subject = match (principal, tenant) {
             (_, Some(tenant)) => format!("tenant:{}", tenant.0),
@@ -151,7 +221,7 @@ impl RateLimiter {
         if !self.config.enabled {
             return Ok(());
         }
-        let Some(bucket) = self.bucket(class, principal, address) else {
+        let Some(bucket) = self.bucket(class, principal, address).await else {
             return Ok(());
         };
         let window_ms = bucket.limit.window_secs.saturating_mul(1000).max(1) as i64;

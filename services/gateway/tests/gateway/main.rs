@@ -5,6 +5,7 @@
 mod authentication;
 mod bad_input;
 mod identity_e2e;
+mod plan_tiers;
 mod rate_limits;
 mod routing;
 mod streaming;

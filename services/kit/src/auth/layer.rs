@@ -88,15 +88,17 @@ pub fn authorize(
     Ok(())
 }
 
-/// The only internal methods the gateway may call for itself.
-const CREDENTIAL_SERVICE_PREFIX: &str = "/canopy.identity.v1.CredentialService/";
+/// The only internal methods the gateway may call for itself, to decide on its
+/// callers: verification keys and API keys (identity), and a customer's access state
+/// and rate tier (tenancy). Prefixes of gRPC paths.
+const GATEWAY_OWN_LOOKUPS: &[&str] =
+    &["/canopy.identity.v1.CredentialService/", "/canopy.tenancy.v1.QuotaService/GetTenantAccess"];
 
-/// The gateway calls identity's credential methods for itself, to verify its
-/// callers, and marks those calls with [`CREDENTIAL_LOOKUP_HEADER`]; it strips the
-/// header from every call it forwards. The exemption covers the credential service
-/// alone, so even a forwarding bug could not open any other internal method.
-fn is_gateway_own_credential_lookup(path: &str, caller: Option<&CallerWorkload>, headers: &HeaderMap) -> bool {
-    path.starts_with(CREDENTIAL_SERVICE_PREFIX)
+/// The gateway marks its own lookups with [`CREDENTIAL_LOOKUP_HEADER`] and strips that
+/// header from every call it forwards. The exemption covers the allow-list alone, so
+/// even a forwarding bug could not open any other internal method.
+fn is_gateway_own_lookup(path: &str, caller: Option<&CallerWorkload>, headers: &HeaderMap) -> bool {
+    GATEWAY_OWN_LOOKUPS.iter().any(|prefix| path.starts_with(prefix))
         && caller.is_some_and(|CallerWorkload(identity)| identity.service_account == "gateway")
         && headers.contains_key(CREDENTIAL_LOOKUP_HEADER)
 }
@@ -165,7 +167,7 @@ where
             };
             let caller = request.extensions().get::<CallerWorkload>().cloned();
             if policy.audience() == Audience::Internal
-                && is_gateway_own_credential_lookup(&path, caller.as_ref(), request.headers())
+                && is_gateway_own_lookup(&path, caller.as_ref(), request.headers())
             {
                 return inner.call(request).await;
             }

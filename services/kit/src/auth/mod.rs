@@ -21,9 +21,9 @@ pub use sessions::{SessionRecord, SessionStore};
 pub use tenant_access::{TenantAccess, TenantAccessGuard, TenantAccessLookup, tenancy_access_lookup};
 pub use verifier::{KeySet, KeySource, TokenVerifier, VerificationKeyEntry};
 
-/// Metadata on a workload's own credential lookups (verification keys, API keys),
-/// so a service can tell the gateway's lookups from calls it forwards for clients
-/// (the gateway strips this header from every client request).
+/// Metadata on the gateway's own lookups (verification keys, API keys, a customer's
+/// access state and rate tier), so a service can tell them from calls the gateway
+/// forwards for clients (the gateway strips this header from every client request).
 pub const CREDENTIAL_LOOKUP_HEADER: &str = "canopy-credential-lookup";
 
 /// Why a credential was refused. Callers see only "invalid or expired credentials";
