@@ -7,3 +7,4 @@ mod database;
 mod errors;
 mod mesh;
 mod support;
+mod telemetry;
