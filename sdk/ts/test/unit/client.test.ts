@@ -68,6 +68,35 @@ describe("createCanopyClient", () => {
     assert.equal(unauthenticated, 0);
   });
 
+  it("does not hang when getToken's own refresh through the same client is refused", async () => {
+    const { fetch } = fakeFetch(() => grpcWebError(Code.Unauthenticated, "unauthenticated"));
+    let unauthenticated = 0;
+    // getToken refreshes with RefreshSession through the client it serves.
+    const client: ReturnType<typeof createCanopyClient> = createCanopyClient({
+      baseUrl: "https://edge.test",
+      getToken: async ({ refresh }) => {
+        if (!refresh) return "stale";
+        try {
+          const res = await client.auth.refreshSession({ refreshToken: "spent" });
+          return res.session?.accessToken;
+        } catch {
+          return undefined;
+        }
+      },
+      onUnauthenticated: () => unauthenticated++,
+      fetch,
+    });
+    const outcome = await Promise.race([
+      client.auth.getCurrentUser({}).then(
+        () => "resolved",
+        (e: unknown) => (e instanceof CanopyError ? `rejected ${e.code}` : "rejected"),
+      ),
+      new Promise((resolve) => setTimeout(() => resolve("hung"), 2000)),
+    ]);
+    assert.equal(outcome, `rejected ${Code.Unauthenticated}`);
+    assert.equal(unauthenticated, 1);
+  });
+
   it("gives up after one retry and tells onUnauthenticated", async () => {
     const { fetch, calls } = fakeFetch(() => grpcWebError(Code.Unauthenticated, "unauthenticated"));
     const seen: CanopyError[] = [];

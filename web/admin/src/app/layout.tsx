@@ -1,0 +1,38 @@
+//! The signed-in frame of the admin portal; without a session, sign-in (and back).
+import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Spinner, errorMessage, useCanopy, useSignedIn } from "@canopy/ui";
+
+export function SignedInLayout() {
+  const signedIn = useSignedIn();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const { client, session } = useCanopy();
+  const user = useQuery({ queryKey: ["current-user"], queryFn: async () => (await client.auth.getCurrentUser({})).user!, enabled: signedIn });
+  if (!signedIn) return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  const signOut = async () => {
+    await client.auth.logout({}).catch(() => undefined);
+    session.clear();
+    queryClient.clear();
+    navigate("/sign-in");
+  };
+  return (
+    <div className="cn-shell">
+      <nav className="cn-topbar" aria-label="Main">
+        <Link to="/" className="cn-topbar__brand">
+          Canopy admin
+        </Link>
+        <Link to="/">Customers</Link>
+        <span className="cn-topbar__spacer" />
+        {user.data && <span>{user.data.email}</span>}
+        <Button variant="secondary" onClick={signOut}>
+          Sign out
+        </Button>
+      </nav>
+      <main className="cn-main">
+        {user.isPending ? <Spinner label="Loading your account" /> : user.isError ? <Alert tone="danger">{errorMessage(user.error)}</Alert> : <Outlet />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import { useState } from "react";
+import { useNavigate, useSearchParams } from "react-router";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, TextField, errorMessage, useCanopy } from "@canopy/ui";
+import { customerStatus } from "../../features/customers/customer-status";
+
+const PAGE_SIZE = 20;
+
+export function CustomersRoute() {
+  const { client } = useCanopy();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [search, setSearch] = useState("");
+  const [applied, setApplied] = useState("");
+  // Page tokens of the pages before this one, for "Previous".
+  const [tokens, setTokens] = useState<string[]>([""]);
+  const pageToken = tokens.at(-1) ?? "";
+  const list = useQuery({
+    queryKey: ["customers", applied, pageToken],
+    queryFn: () => client.customers.listCustomers({ search: applied, page: { pageSize: PAGE_SIZE, pageToken } }),
+    placeholderData: keepPreviousData,
+  });
+  const created = params.get("created");
+
+  return (
+    <div className="cn-stack">
+      <div className="cn-row" style={{ justifyContent: "space-between" }}>
+        <h1 style={{ margin: 0 }}>Customers</h1>
+        <Button onClick={() => navigate("/customers/new")}>New customer</Button>
+      </div>
+      {created && <Alert tone="success">{created} was created and its owner was invited by email.</Alert>}
+      <form
+        role="search"
+        className="cn-row"
+        style={{ alignItems: "flex-end" }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied(search.trim());
+          setTokens([""]);
+        }}
+      >
+        <div style={{ flex: 1, minWidth: 200 }}>
+          <TextField label="Search customers" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        </div>
+        <Button type="submit" variant="secondary">
+          Search
+        </Button>
+      </form>
+      <Card>
+        {list.isPending ? (
+          <Spinner label="Loading customers" />
+        ) : list.isError ? (
+          <Alert tone="danger">{errorMessage(list.error)}</Alert>
+        ) : list.data.customers.length === 0 ? (
+          <EmptyState title={applied ? "No customers match" : "No customers yet"} description={applied ? "Try another search." : "Create the first customer and invite its owner."} />
+        ) : (
+          <>
+            <table className="cn-table" aria-label="Customers">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Status</th>
+                  <th>Plan</th>
+                  <th>Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.customers.map((c) => {
+                  const status = customerStatus(c.status);
+                  return (
+                    <tr key={c.id}>
+                      <td>{c.name}</td>
+                      <td>
+                        <StatusBadge label={status.label} tone={status.tone} />
+                      </td>
+                      <td>{c.planId || "—"}</td>
+                      <td>{c.createTime ? new Date(Number(c.createTime.seconds) * 1000).toLocaleDateString() : "—"}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <div className="cn-row" style={{ justifyContent: "space-between", marginTop: "0.75rem" }}>
+              <span>{list.data.page?.totalSize ? `${list.data.page.totalSize} customers` : ""}</span>
+              <div className="cn-row">
+                <Button variant="secondary" disabled={tokens.length <= 1} onClick={() => setTokens((t) => t.slice(0, -1))}>
+                  Previous page
+                </Button>
+                <Button variant="secondary" disabled={!list.data.page?.nextPageToken} onClick={() => setTokens((t) => [...t, list.data.page!.nextPageToken])}>
+                  Next page
+                </Button>
+              </div>
+            </div>
+          </>
+        )}
+      </Card>
+    </div>
+  );
+}

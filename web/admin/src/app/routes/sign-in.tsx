@@ -1,0 +1,28 @@
+import { Navigate, useLocation, useNavigate } from "react-router";
+import { useQueryClient } from "@tanstack/react-query";
+import { Card, SignInForm, nextPath, useCanopy, useSignedIn } from "@canopy/ui";
+
+export function SignInRoute() {
+  const { client, session } = useCanopy();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const signedIn = useSignedIn();
+  const next = nextPath(location.search);
+  if (signedIn) return <Navigate to={next} replace />;
+  return (
+    <main className="cn-centered">
+      <h1 style={{ textAlign: "center" }}>Canopy admin</h1>
+      <Card>
+        <SignInForm
+          client={client}
+          onSignedIn={(tokens) => {
+            queryClient.removeQueries({ queryKey: ["current-user"] });
+            session.set(tokens);
+            navigate(next, { replace: true });
+          }}
+        />
+      </Card>
+    </main>
+  );
+}

@@ -1,0 +1,65 @@
+//! Create a customer with its owner; identity invites the owner by email.
+import { type FormEvent, useState } from "react";
+import { type CanopyClient, CanopyError, Code, type tenancy } from "@canopy/sdk";
+import { Alert, Button, TextField, errorMessage } from "@canopy/ui";
+
+export interface CreateCustomerFormProps {
+  client: Pick<CanopyClient, "customers">;
+  onCreated: (customer: tenancy.Customer) => void;
+}
+
+type Field = "name" | "ownerEmail" | "ownerDisplayName";
+const FIELD_OF: Record<string, Field> = { name: "name", owner_email: "ownerEmail", owner_display_name: "ownerDisplayName" };
+
+export function CreateCustomerForm({ client, onCreated }: CreateCustomerFormProps) {
+  const [values, setValues] = useState<Record<Field, string>>({ name: "", ownerEmail: "", ownerDisplayName: "" });
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [formError, setFormError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  // One key per form: submitting again after a network error does not create a second customer.
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
+
+  const set = (field: Field) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [field]: e.target.value }));
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setErrors({});
+    setFormError(undefined);
+    try {
+      const res = await client.customers.createCustomer({
+        idempotencyKey,
+        name: values.name.trim(),
+        ownerEmail: values.ownerEmail.trim(),
+        ownerDisplayName: values.ownerDisplayName.trim(),
+      });
+      onCreated(res.customer!);
+    } catch (e) {
+      if (e instanceof CanopyError && e.code === Code.InvalidArgument && e.fieldViolations.length > 0) {
+        const next: Partial<Record<Field, string>> = {};
+        for (const v of e.fieldViolations) {
+          const field = FIELD_OF[v.field];
+          if (field) next[field] ??= v.description[0]!.toUpperCase() + v.description.slice(1);
+        }
+        setErrors(next);
+        setFormError("Some fields need attention.");
+      } else {
+        setFormError(errorMessage(e));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="cn-form" onSubmit={submit} aria-label="Create customer" noValidate>
+      {formError && <Alert tone="danger">{formError}</Alert>}
+      <TextField label="Customer name" value={values.name} onChange={set("name")} error={errors.name} required />
+      <TextField label="Owner email" type="email" value={values.ownerEmail} onChange={set("ownerEmail")} error={errors.ownerEmail} required />
+      <TextField label="Owner name" value={values.ownerDisplayName} onChange={set("ownerDisplayName")} error={errors.ownerDisplayName} required />
+      <div className="cn-row">
+        <Button type="submit" busy={busy}>
+          {busy ? "Creating customer…" : "Create customer"}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,22 @@
+import { createBrowserRouter } from "react-router";
+import { SignedInLayout } from "./layout";
+import { DashboardRoute } from "./routes/dashboard";
+import { InvitationRoute } from "./routes/invitation";
+import { NewSiteRoute } from "./routes/new-site";
+import { SignInRoute } from "./routes/sign-in";
+import { SiteDetailRoute } from "./routes/site-detail";
+
+export function createPortalRouter() {
+  return createBrowserRouter([
+    { path: "/sign-in", element: <SignInRoute /> },
+    { path: "/invitation", element: <InvitationRoute /> },
+    {
+      element: <SignedInLayout />,
+      children: [
+        { index: true, element: <DashboardRoute /> },
+        { path: "sites/new", element: <NewSiteRoute /> },
+        { path: "sites/:siteId", element: <SiteDetailRoute /> },
+      ],
+    },
+  ]);
+}

@@ -1,0 +1,64 @@
+import { Link, useNavigate } from "react-router";
+import { useQuery } from "@tanstack/react-query";
+import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, errorMessage } from "@canopy/ui";
+import { isSettling, siteStatus } from "../../features/sites/site-status";
+import { useCanopy } from "@canopy/ui";
+
+export function DashboardRoute() {
+  const { client } = useCanopy();
+  const navigate = useNavigate();
+  const list = useQuery({
+    queryKey: ["sites"],
+    queryFn: () => client.sites.listSites({ page: { pageSize: 50 } }),
+    // Sites being provisioned or deleted change on their own: keep the list current.
+    refetchInterval: (query) => (query.state.data?.sites.some((s) => isSettling(s.status)) ? 3_000 : false),
+  });
+  const newSite = (
+    <Button onClick={() => navigate("/sites/new")}>New site</Button>
+  );
+  return (
+    <div className="cn-stack">
+      <div className="cn-row" style={{ justifyContent: "space-between" }}>
+        <h1 style={{ margin: 0 }}>Your sites</h1>
+        {newSite}
+      </div>
+      <Card>
+        {list.isPending ? (
+          <Spinner label="Loading sites" />
+        ) : list.isError ? (
+          <Alert tone="danger">{errorMessage(list.error)}</Alert>
+        ) : list.data.sites.length === 0 ? (
+          <EmptyState title="No sites yet" description="Create your first site: pick a cloud, a region and a container image." action={newSite} />
+        ) : (
+          <table className="cn-table" aria-label="Sites">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Status</th>
+                <th>Region</th>
+                <th>Address</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.sites.map((site) => {
+                const status = siteStatus(site.status);
+                return (
+                  <tr key={site.id}>
+                    <td>
+                      <Link to={`/sites/${site.id}`}>{site.name}</Link>
+                    </td>
+                    <td>
+                      <StatusBadge label={status.label} tone={status.tone} />
+                    </td>
+                    <td>{site.region}</td>
+                    <td>{site.outputs?.url || "—"}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+import { useNavigate } from "react-router";
+import { useQueryClient } from "@tanstack/react-query";
+import { Card } from "@canopy/ui";
+import { CreateSiteForm } from "../../features/sites/components/create-site-form";
+import { useCanopy } from "@canopy/ui";
+import { useCurrentUser } from "../layout";
+
+export function NewSiteRoute() {
+  const { client } = useCanopy();
+  const user = useCurrentUser();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  return (
+    <div className="cn-stack">
+      <h1>New site</h1>
+      <Card>
+        <CreateSiteForm
+          client={client}
+          customerId={user.data?.tenantId ?? ""}
+          onCreated={({ site, deployment }) => {
+            void queryClient.invalidateQueries({ queryKey: ["sites"] });
+            navigate(`/sites/${site!.id}`, { state: { deploymentId: deployment?.id } });
+          }}
+        />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+import { useState } from "react";
+import { Link, useLocation, useParams } from "react-router";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Card, Spinner, StatusBadge, errorMessage } from "@canopy/ui";
+import { sites } from "@canopy/sdk";
+import { DeploymentProgress } from "../../features/sites/components/deployment-progress";
+import { SiteOutputs } from "../../features/sites/components/site-outputs";
+import { useDeploymentWatch } from "../../features/sites/hooks/use-deployment-watch";
+import { siteStatus } from "../../features/sites/site-status";
+import { useCanopy } from "@canopy/ui";
+
+const KIND: Record<sites.DeploymentKind, string> = {
+  [sites.DeploymentKind.UNSPECIFIED]: "Deployment",
+  [sites.DeploymentKind.CREATE]: "Creating the site",
+  [sites.DeploymentKind.UPDATE]: "Updating the site",
+  [sites.DeploymentKind.REDEPLOY]: "Redeploying",
+  [sites.DeploymentKind.DELETE]: "Deleting the site",
+};
+
+export function SiteDetailRoute() {
+  const { siteId = "" } = useParams();
+  const location = useLocation();
+  const { client } = useCanopy();
+  const queryClient = useQueryClient();
+  const [chosen, setChosen] = useState<string | undefined>((location.state as { deploymentId?: string } | null)?.deploymentId);
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [busy, setBusy] = useState<"redeploy" | "delete">();
+  const [actionError, setActionError] = useState<string>();
+
+  const site = useQuery({ queryKey: ["site", siteId], queryFn: async () => (await client.sites.getSite({ siteId })).site! });
+  const history = useQuery({
+    queryKey: ["deployments", siteId],
+    queryFn: () => client.sites.listDeployments({ siteId, page: { pageSize: 10 } }),
+  });
+  const deployment = history.data?.deployments.find((d) => d.id === chosen) ?? history.data?.deployments[0];
+  const deploymentId = chosen ?? deployment?.id;
+  const watch = useDeploymentWatch(client, deploymentId, () => {
+    void queryClient.invalidateQueries({ queryKey: ["site", siteId] });
+    void queryClient.invalidateQueries({ queryKey: ["deployments", siteId] });
+    void queryClient.invalidateQueries({ queryKey: ["sites"] });
+  });
+
+  const act = async (kind: "redeploy" | "delete") => {
+    setBusy(kind);
+    setActionError(undefined);
+    try {
+      const input = { siteId, idempotencyKey: crypto.randomUUID() };
+      const res = kind === "redeploy" ? await client.sites.redeploySite(input) : await client.sites.deleteSite(input);
+      setConfirmingDelete(false);
+      if (res.deployment) setChosen(res.deployment.id);
+      void queryClient.invalidateQueries({ queryKey: ["site", siteId] });
+      void queryClient.invalidateQueries({ queryKey: ["deployments", siteId] });
+    } catch (e) {
+      setActionError(errorMessage(e));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  if (site.isPending) return <Spinner label="Loading site" />;
+  if (site.isError) return <Alert tone="danger">{errorMessage(site.error)}</Alert>;
+  const s = site.data;
+  const status = siteStatus(s.status);
+  const gone = s.status === sites.SiteStatus.DELETED || s.status === sites.SiteStatus.DELETING;
+  const watched = history.data?.deployments.find((d) => d.id === deploymentId);
+
+  return (
+    <div className="cn-stack">
+      <Link to="/">← All sites</Link>
+      <div className="cn-row">
+        <h1 style={{ margin: 0 }}>{s.name}</h1>
+        <StatusBadge label={status.label} tone={status.tone} />
+        {s.sandbox && <StatusBadge label="Sandbox" tone="neutral" />}
+      </div>
+      {actionError && <Alert tone="danger">{actionError}</Alert>}
+      <Card
+        title="Deployment"
+        actions={
+          !gone && (
+            <>
+              <Button variant="secondary" busy={busy === "redeploy"} onClick={() => act("redeploy")}>
+                Redeploy
+              </Button>
+              <Button variant="danger" onClick={() => setConfirmingDelete(true)} disabled={confirmingDelete}>
+                Delete site
+              </Button>
+            </>
+          )
+        }
+      >
+        {confirmingDelete && (
+          <div className="cn-stack" role="alertdialog" aria-label="Confirm deletion" style={{ marginBottom: "1rem" }}>
+            <Alert tone="danger" title={`Delete ${s.name}?`}>
+              Its servers, database and storage are removed. This cannot be undone.
+            </Alert>
+            <div className="cn-row">
+              <Button variant="danger" busy={busy === "delete"} onClick={() => act("delete")}>
+                Yes, delete {s.name}
+              </Button>
+              <Button variant="secondary" onClick={() => setConfirmingDelete(false)}>
+                Keep the site
+              </Button>
+            </div>
+          </div>
+        )}
+        {deploymentId ? (
+          <DeploymentProgress watch={watch} title={watched ? KIND[watched.kind] : "Deployment"} />
+        ) : history.isPending ? (
+          <Spinner label="Loading deployments" />
+        ) : (
+          <p>No deployments yet.</p>
+        )}
+      </Card>
+      <Card title="Outputs">
+        <SiteOutputs outputs={s.outputs} />
+      </Card>
+      <Card title="Details">
+        <dl className="cn-dl">
+          <dt>Region</dt>
+          <dd>{s.region}</dd>
+          <dt>Image</dt>
+          <dd>{s.runtime ? `${s.runtime.image} (port ${s.runtime.port})` : "—"}</dd>
+        </dl>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+import { useEffect, useRef } from "react";
+import { sites } from "@canopy/sdk";
+import { Alert, Progress, StatusBadge } from "@canopy/ui";
+import type { DeploymentWatch } from "../hooks/use-deployment-watch";
+import { deploymentStatus, isFinished } from "../site-status";
+
+function time(event: sites.DeploymentEvent): string {
+  const seconds = event.time ? Number(event.time.seconds) : 0;
+  return seconds ? new Date(seconds * 1000).toLocaleTimeString() : "";
+}
+
+/** The watched deployment: status, a progress bar while it runs, and its log. */
+export function DeploymentProgress({ watch, title }: { watch: DeploymentWatch; title: string }) {
+  const log = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    log.current?.scrollTo({ top: log.current.scrollHeight });
+  }, [watch.events.length]);
+  const status = deploymentStatus(watch.status);
+  const running = !isFinished(watch.status) && watch.connection !== "finished" && watch.connection !== "failed";
+  const lines = watch.events.filter((e) => e.kind === sites.DeploymentEventKind.LOG);
+  return (
+    <div className="cn-stack" aria-label={title} role="region">
+      <div className="cn-row">
+        <strong>{title}</strong>
+        <StatusBadge label={status.label} tone={status.tone} />
+        {watch.connection === "reconnecting" && <span>Connection lost, reconnecting…</span>}
+      </div>
+      {running && <Progress label="Deployment in progress" />}
+      {watch.error && <Alert tone="danger">{watch.error}</Alert>}
+      <pre className="cn-log" ref={log} aria-label="Deployment log" tabIndex={0}>
+        {lines.length === 0 ? "Waiting for the first log line…" : lines.map((e) => `${time(e)}  ${e.level ? `${e.level.toUpperCase()} ` : ""}${e.message}`).join("\n")}
+      </pre>
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import type { sites } from "@canopy/sdk";
+import { EmptyState } from "@canopy/ui";
+
+export function SiteOutputs({ outputs }: { outputs: sites.SiteOutputs | undefined }) {
+  if (!outputs || (!outputs.url && outputs.publicAddresses.length === 0)) {
+    return <EmptyState title="No outputs yet" description="They appear when the site is running." />;
+  }
+  return (
+    <dl className="cn-dl" aria-label="Site outputs">
+      {outputs.url && (
+        <>
+          <dt>URL</dt>
+          <dd>
+            <a href={outputs.url} target="_blank" rel="noreferrer">
+              {outputs.url}
+            </a>
+          </dd>
+        </>
+      )}
+      {outputs.publicAddresses.length > 0 && (
+        <>
+          <dt>Public addresses</dt>
+          <dd>{outputs.publicAddresses.join(", ")}</dd>
+        </>
+      )}
+      {outputs.databaseEndpoint && (
+        <>
+          <dt>Database</dt>
+          <dd>{outputs.databaseEndpoint}</dd>
+        </>
+      )}
+      {outputs.storageBucket && (
+        <>
+          <dt>Storage bucket</dt>
+          <dd>{outputs.storageBucket}</dd>
+        </>
+      )}
+    </dl>
+  );
+}

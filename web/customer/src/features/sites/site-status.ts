@@ -1,0 +1,56 @@
+//! Site and deployment statuses in words and tones.
+import { common, sites } from "@canopy/sdk";
+import type { StatusTone } from "@canopy/ui";
+
+const SITE: Record<sites.SiteStatus, [string, StatusTone]> = {
+  [sites.SiteStatus.UNSPECIFIED]: ["Unknown", "neutral"],
+  [sites.SiteStatus.PENDING]: ["Pending", "progress"],
+  [sites.SiteStatus.PROVISIONING]: ["Provisioning", "progress"],
+  [sites.SiteStatus.ACTIVE]: ["Active", "success"],
+  [sites.SiteStatus.UPDATING]: ["Updating", "progress"],
+  [sites.SiteStatus.FAILED]: ["Failed", "danger"],
+  [sites.SiteStatus.DELETING]: ["Deleting", "warning"],
+  [sites.SiteStatus.DELETED]: ["Deleted", "neutral"],
+};
+
+export function siteStatus(status: sites.SiteStatus): { label: string; tone: StatusTone } {
+  const [label, tone] = SITE[status] ?? SITE[sites.SiteStatus.UNSPECIFIED];
+  return { label, tone };
+}
+
+const DEPLOYMENT: Record<sites.DeploymentStatus, [string, StatusTone]> = {
+  [sites.DeploymentStatus.UNSPECIFIED]: ["Unknown", "neutral"],
+  [sites.DeploymentStatus.QUEUED]: ["Queued", "progress"],
+  [sites.DeploymentStatus.RUNNING]: ["Running", "progress"],
+  [sites.DeploymentStatus.SUCCEEDED]: ["Succeeded", "success"],
+  [sites.DeploymentStatus.FAILED]: ["Failed", "danger"],
+  [sites.DeploymentStatus.CANCELLED]: ["Cancelled", "warning"],
+};
+
+export function deploymentStatus(status: sites.DeploymentStatus): { label: string; tone: StatusTone } {
+  const [label, tone] = DEPLOYMENT[status] ?? DEPLOYMENT[sites.DeploymentStatus.UNSPECIFIED];
+  return { label, tone };
+}
+
+export function isFinished(status: sites.DeploymentStatus): boolean {
+  return status === sites.DeploymentStatus.SUCCEEDED || status === sites.DeploymentStatus.FAILED || status === sites.DeploymentStatus.CANCELLED;
+}
+
+/** A site whose status will change without the user doing anything. */
+export function isSettling(status: sites.SiteStatus): boolean {
+  return [sites.SiteStatus.PENDING, sites.SiteStatus.PROVISIONING, sites.SiteStatus.UPDATING, sites.SiteStatus.DELETING].includes(status);
+}
+
+export const PROVIDERS: { value: string; label: string }[] = [
+  { value: String(common.CloudProvider.AWS), label: "AWS" },
+  { value: String(common.CloudProvider.AZURE), label: "Azure" },
+  { value: String(common.CloudProvider.GCP), label: "Google Cloud" },
+  { value: String(common.CloudProvider.DIGITALOCEAN), label: "DigitalOcean" },
+  { value: String(common.CloudProvider.AKAMAI), label: "Akamai" },
+];
+
+export const SIZES: { value: string; label: string }[] = [
+  { value: String(sites.SiteSize.SMALL), label: "Small" },
+  { value: String(sites.SiteSize.MEDIUM), label: "Medium" },
+  { value: String(sites.SiteSize.LARGE), label: "Large" },
+];

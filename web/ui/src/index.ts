@@ -1,0 +1,14 @@
+//! `@canopy/ui`: the themeable components both portals are built from, and the
+//! session plumbing they share.
+export { Alert, type AlertProps } from "./components/alert";
+export { Button, type ButtonProps } from "./components/button";
+export { Card, type CardProps } from "./components/card";
+export { EmptyState, type EmptyStateProps } from "./components/empty-state";
+export { Progress, Spinner, type ProgressProps, type SpinnerProps } from "./components/spinner";
+export { StatusBadge, type StatusBadgeProps, type StatusTone } from "./components/status-badge";
+export { SelectField, TextField, type SelectFieldProps, type TextFieldProps } from "./components/text-field";
+export { applyFavicon, applyTheme, themeVariables, type BrandingTheme } from "./theme/branding-theme";
+export { errorMessage } from "./session/error-message";
+export { SessionStore, createPortalClient, type PortalClientOptions, type SessionTokens } from "./session/session-store";
+export { SignInForm, type SignInFormProps } from "./session/sign-in-form";
+export { CanopyContext, nextPath, useCanopy, useSignedIn, type Canopy } from "./session/portal-context";

@@ -1,0 +1,38 @@
+//! Failed calls in words a user understands.
+import { CanopyError, Code, toCanopyError } from "@canopy/sdk";
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return "";
+  const capital = trimmed[0]!.toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** A sentence for `error`, for an `Alert`. */
+export function errorMessage(error: unknown): string {
+  const e: CanopyError = toCanopyError(error);
+  switch (e.code) {
+    case Code.Unavailable:
+    case Code.Unknown:
+      if (!e.rawMessage || /fetch|network|load failed/i.test(e.rawMessage)) {
+        return "Canopy cannot be reached right now. Check your connection and try again.";
+      }
+      return sentence(e.rawMessage);
+    case Code.DeadlineExceeded:
+      return "That took too long. Please try again.";
+    case Code.Unauthenticated:
+      return sentence(e.rawMessage) || "Your session has ended. Please sign in again.";
+    case Code.PermissionDenied:
+      return sentence(e.rawMessage) || "You do not have permission to do that.";
+    case Code.ResourceExhausted: {
+      const wait = e.retryDelayMs ? ` Try again in ${Math.ceil(e.retryDelayMs / 1000)} seconds.` : " Please wait a moment and try again.";
+      return `${sentence(e.rawMessage) || "Too many attempts."}${wait}`;
+    }
+    case Code.InvalidArgument:
+      return e.fieldViolations.length > 0 ? "Some fields need attention." : sentence(e.rawMessage) || "Some fields need attention.";
+    case Code.NotFound:
+      return sentence(e.rawMessage) || "That no longer exists.";
+    default:
+      return sentence(e.rawMessage) || "Something went wrong. Please try again.";
+  }
+}

@@ -1,0 +1,13 @@
+// Component tests for every workspace: jsdom + Testing Library.
+import { defineConfig } from "vitest/config";
+import { sdkSource } from "./vite.shared.ts";
+
+export default defineConfig({
+  resolve: { alias: { "@canopy/sdk": sdkSource } },
+  oxc: { jsx: { runtime: "automatic" } },
+  test: {
+    environment: "jsdom",
+    include: ["{ui,customer,admin}/src/**/*.test.{ts,tsx}"],
+    setupFiles: ["./vitest.setup.ts"],
+  },
+});
