@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/canopy/target}"
+# canopyd dev serves the built portals (web/customer/dist, web/admin/dist).
+(cd web && npm run --silent build >/dev/null)
 exec cargo run --quiet -p canopyd -- dev "$@"

@@ -33,6 +33,8 @@ pub struct DevEndpoints {
     pub pki_dir: PathBuf,
     /// Workload identity names, by service.
     pub identities: std::collections::BTreeMap<String, String>,
+    /// Portal name (`customer`, `admin`) → URL, for the portals that are built.
+    pub portals: std::collections::BTreeMap<String, String>,
 }
 
 /// Runs the dev environment until a shutdown signal.
@@ -68,6 +70,13 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_
     }
 
     let host = Host::start(config.clone(), specs, with_gateway).await?;
+    let portals = match start_portals(&config, host.gateway_addr()).await {
+        Ok(portals) => portals,
+        Err(error) => {
+            host.shutdown().await;
+            return Err(error);
+        }
+    };
     let endpoints = DevEndpoints {
         services: host.endpoints().into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         gateway: host.gateway_addr().map(|a| a.to_string()),
@@ -82,6 +91,7 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_
                 (s.name.to_string(), identity.dns_name())
             })
             .collect(),
+        portals: portals.iter().map(|p| (p.name.to_string(), format!("http://{}", p.addr))).collect(),
     };
     let endpoints_path = dir.join("endpoints.json");
     let written = serde_json::to_string_pretty(&endpoints).map_err(anyhow::Error::from).and_then(|json| {
@@ -112,6 +122,9 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_
 
     shutdown_signal().await;
     eprintln!("canopyd: stopping");
+    for portal in portals {
+        portal.stop();
+    }
     host.shutdown().await;
     let _ = std::fs::remove_file(&endpoints_path);
     if let Some(mut redis) = private_redis.take() {
@@ -191,6 +204,25 @@ fn ensure_edge_certificate(config: &mut KitConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Serves the portals that have been built (`web/<name>/dist`) in front of the gateway.
+async fn start_portals(
+    config: &KitConfig,
+    gateway: Option<std::net::SocketAddr>,
+) -> anyhow::Result<Vec<crate::portals::RunningPortal>> {
+    let Some(gateway) = gateway else { return Ok(Vec::new()) };
+    let repo = std::env::current_dir().context("current directory")?;
+    let anchor_path = config.mesh.pki_dir.join("trust-anchor.crt");
+    let anchor = std::fs::read(&anchor_path).with_context(|| format!("reading {}", anchor_path.display()))?;
+    let mut running = Vec::new();
+    for name in ["customer", "admin"] {
+        match crate::portals::built_portal(&repo, name) {
+            Some(root) => running.push(crate::portals::serve(name, root, gateway, anchor.clone()).await?),
+            None => eprintln!("canopyd: the {name} portal is not built (web/{name}/dist); `bash .ci/dev.sh` builds it"),
+        }
+    }
+    Ok(running)
+}
+
 /// The email of the platform admin `canopyd dev` creates on first start.
 const DEV_ADMIN_EMAIL: &str = "admin@canopy.localhost";
 
@@ -228,6 +260,9 @@ fn print_banner(endpoints: &DevEndpoints, path: &Path) {
             "gateway",
             endpoints.pki_dir.join("trust-anchor.crt").display()
         );
+    }
+    for (portal, url) in &endpoints.portals {
+        println!("  {:<12} {url}  ({portal} portal)", format!("{portal}-web"));
     }
     if let Some(ops) = &endpoints.ops {
         println!("  {:<12} http://{ops}/metrics", "metrics");

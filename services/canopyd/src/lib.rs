@@ -4,4 +4,5 @@
 
 pub mod dev;
 pub mod host;
+pub mod portals;
 pub mod registry;

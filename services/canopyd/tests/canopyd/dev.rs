@@ -90,6 +90,7 @@ async fn dev_reaches_healthy_on_every_service_and_ctrl_c_leaves_nothing_behind()
         .await
         .expect("TLS to the gateway");
     sandbox_site_through_the_gateway(&gateway, email, password).await;
+    portals_are_served_with_a_same_origin_api(&endpoints, email, password).await;
 
     let postgres_pid = postmaster_pid(&dir.path().join("postgres/data")).expect("private postgres running");
     let redis_port: u16 =
@@ -114,6 +115,60 @@ async fn dev_reaches_healthy_on_every_service_and_ctrl_c_leaves_nothing_behind()
     reader.join().unwrap();
     let printed = stdout.lock().unwrap().clone();
     assert!(printed.contains("/invitation#token="), "the owner invitation is printed in dev: {printed}");
+}
+
+/// The built portals are served, `/config.json` points them at their own origin, and
+/// a grpc-web call to that origin reaches identity through the gateway. CI builds the
+/// portals before the Rust tests; a local run without them says it skipped.
+async fn portals_are_served_with_a_same_origin_api(endpoints: &serde_json::Value, email: &str, password: &str) {
+    use prost::Message;
+    let portals = endpoints["portals"].as_object().cloned().unwrap_or_default();
+    if portals.is_empty() {
+        assert!(std::env::var_os("CI").is_none(), "CI builds the portals, so canopyd dev must serve them");
+        eprintln!("portals not built (web/*/dist): skipped the portal checks");
+        return;
+    }
+    assert_eq!(portals.keys().collect::<Vec<_>>(), ["admin", "customer"]);
+    for (name, url) in portals {
+        let url = url.as_str().unwrap();
+        let addr = url.trim_start_matches("http://");
+        let page = http1(addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &[]).await;
+        assert!(String::from_utf8_lossy(&page).to_lowercase().contains("<!doctype html"), "{name}: no page");
+        let deep_link = http1(addr, "GET /sites/123 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &[]).await;
+        assert!(
+            String::from_utf8_lossy(&deep_link).to_lowercase().contains("<!doctype html"),
+            "{name}: no SPA fallback"
+        );
+        let escape = http1(addr, "GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &[]).await;
+        assert!(!String::from_utf8_lossy(&escape).contains("root:"), "{name}: path traversal");
+        let config = http1(addr, "GET /config.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &[]).await;
+        assert!(String::from_utf8_lossy(&config).contains(&format!("\"apiBaseUrl\":\"{url}\"")), "{name}: config");
+
+        let login =
+            canopy_sdk::proto::canopy::identity::v1::LoginRequest { email: email.into(), password: password.into() }
+                .encode_to_vec();
+        let mut frame = vec![0u8];
+        frame.extend_from_slice(&(login.len() as u32).to_be_bytes());
+        frame.extend_from_slice(&login);
+        let head = format!(
+            "POST /canopy.identity.v1.AuthService/Login HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc-web+proto\r\nX-Grpc-Web: 1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            frame.len()
+        );
+        let answer = http1(addr, &head, &frame).await;
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.contains("grpc-status:0"), "{name}: grpc-web login through the portal origin: {text}");
+    }
+}
+
+/// One HTTP/1.1 exchange on a fresh connection; the whole response.
+async fn http1(addr: &str, head: &str, body: &[u8]) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await.unwrap().unwrap();
+    response
 }
 
 /// Signs in as the admin, creates a customer and a sandbox site for it with the
