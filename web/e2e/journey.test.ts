@@ -5,9 +5,14 @@
 // An admin signs in and creates a customer; the owner follows the invitation link
 // canopyd dev prints, sets a password, signs in, creates a sandbox site, watches
 // the deployment reach ACTIVE live, sees the outputs, loses the session and comes
-// back to the same page after signing in again, and deletes the site.
+// back to the same page after signing in again, and deletes the site. Then the owner
+// turns on two-factor authentication on the account page (the test computes the
+// codes from the secret shown, RFC 6238) and signs in again with the code step; the
+// admin opens the customer: status history, usage, the branding editor (a server
+// violation beside an invalid colour, the live preview, save), suspend and reactivate.
 // Screenshots of each main page land in web/e2e/screenshots/.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -21,6 +26,22 @@ import { serveStatic } from "./static-server.ts";
 const webRoot = join(repoRoot, "web");
 const screenshots = join(webRoot, "e2e/screenshots");
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+/** The RFC 6238 code (HMAC-SHA-1, 6 digits, 30 s steps) of a base32 secret at `unixMs`. */
+function totp(secretBase32: string, unixMs: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bits = [...secretBase32.replace(/[\s=]/g, "").toUpperCase()].map((c) => {
+    const value = alphabet.indexOf(c);
+    assert.ok(value >= 0, `not base32: ${c}`);
+    return value.toString(2).padStart(5, "0");
+  });
+  const key = Buffer.from((bits.join("").match(/.{8}/g) ?? []).map((byte) => Number.parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixMs / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
 const OWNER = { email: "owner@journey.test", name: "Journey Owner", password: "Journey-Portal-Passw0rd!" };
 
 describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000 }, () => {
@@ -100,6 +121,15 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
   const context = async (page: Page) => `page ${page.url()}:\n${(await page.locator("body").innerText().catch(() => "")).slice(0, 2000)}\n${canopyd?.tail(20)}\n${envoy?.tail(10)}`;
 
   let invitationToken = "";
+
+  const signInAdmin = async (page: Page) => {
+    await page.goto(`${adminUrl}/`);
+    await page.waitForURL(/\/sign-in\?next=/);
+    await page.getByLabel("Email").fill(admin.email);
+    await page.getByLabel("Password").fill(admin.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Customers", exact: true }).waitFor();
+  };
 
   it("admin signs in and creates a customer with its owner", async () => {
     const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
@@ -222,6 +252,108 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
       await page.getByText("No sites yet").waitFor();
     } catch (error) {
       await shot(page, "failure-customer").catch(() => undefined);
+      throw new Error(`${(error as Error).message}\n${await context(page)}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("the owner turns on two-factor authentication and signs in with a code", async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(`${customerUrl}/sign-in`);
+      await page.getByLabel("Email").fill(OWNER.email);
+      await page.getByLabel("Password").fill(OWNER.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
+      await page.getByRole("link", { name: OWNER.name }).click();
+      await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+      await shot(page, "customer-account");
+
+      await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+      const qr = page.getByRole("img", { name: "QR code for your authenticator app" });
+      await qr.waitFor();
+      assert.match((await qr.getAttribute("src")) ?? "", /^data:image\/png;base64,/, "the otpauth URI is drawn as a QR code");
+      const secret = (await page.getByTestId("mfa-secret").innerText()).replace(/\s/g, "");
+      assert.match(secret, /^[A-Z2-7]{16,}$/, "the secret is shown in base32 for manual entry");
+      await shot(page, "customer-mfa-setup");
+      const confirmedAt = Date.now();
+      await page.getByLabel("Authentication code").fill(totp(secret, confirmedAt));
+      await page.getByRole("button", { name: "Turn on two-factor authentication" }).click();
+      const codes = page.getByRole("list", { name: "Your recovery codes" });
+      await codes.waitFor();
+      assert.equal(await codes.getByRole("listitem").count(), 10, "ten recovery codes");
+      await shot(page, "customer-mfa-recovery-codes");
+      await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
+      await page.getByText("On", { exact: true }).waitFor();
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForURL(/\/sign-in/);
+      await page.getByLabel("Email").fill(OWNER.email);
+      await page.getByLabel("Password").fill(OWNER.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const code = page.getByLabel("Authentication code");
+      await code.waitFor();
+      await shot(page, "customer-sign-in-mfa");
+      // A code is good once: use the next step's (accepted for clock drift), never the one just confirmed.
+      await code.fill(totp(secret, Math.max(Date.now(), confirmedAt) + 30_000));
+      await page.getByRole("button", { name: "Verify" }).click();
+      // Signed out from the account page, signed in back to it: MFA shows as on.
+      await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+      await page.getByText("On", { exact: true }).waitFor();
+      await page.getByRole("link", { name: "Sites", exact: true }).click();
+      await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
+    } catch (error) {
+      await shot(page, "failure-customer-mfa").catch(() => undefined);
+      throw new Error(`${(error as Error).message}\n${await context(page)}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("admin opens the customer: history, usage, branding with a live preview, suspend and reactivate", async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await signInAdmin(page);
+      await page.getByRole("table", { name: "Customers" }).getByRole("link", { name: "Journey Shop" }).click();
+      await page.getByRole("heading", { name: "Journey Shop", exact: true }).waitFor();
+      await page.getByRole("progressbar", { name: "Sites" }).or(page.getByText(/Sites: /)).first().waitFor();
+
+      // An invalid colour: the server's violation beside the field; then a valid one, previewed live.
+      const primary = page.getByLabel("Primary colour");
+      await primary.fill("#12345g");
+      await page.getByRole("button", { name: "Save branding" }).click();
+      await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
+      assert.equal(await primary.getAttribute("aria-invalid"), "true", "the colour violation is beside the colour");
+      await shot(page, "admin-branding-violation");
+      await page.getByLabel("Product name").fill("Journey Cloud");
+      await primary.fill("#0b5d1e");
+      await page.getByLabel("Font").selectOption("serif");
+      await page.getByLabel("Shadow").selectOption("strong");
+      const preview = page.getByTestId("branding-preview");
+      await preview.getByText("Journey Cloud").waitFor();
+      const previewPrimary = await preview.evaluate((el) => getComputedStyle(el).getPropertyValue("--canopy-primary").trim());
+      assert.equal(previewPrimary, "#0b5d1e", "the preview is themed before saving");
+      const buttonBg = await preview.getByRole("button", { name: "Create site" }).evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.equal(buttonBg, "rgb(11, 93, 30)", "the preview's buttons take the new primary colour");
+      await page.getByRole("button", { name: "Save branding" }).click();
+      await page.getByText("Branding saved.").waitFor();
+      await shot(page, "admin-customer-detail");
+
+      // Suspend with a reason (confirmed), see it in the history, reactivate.
+      await page.getByRole("button", { name: "Suspend", exact: true }).click();
+      await page.getByLabel("Reason").fill("journey check");
+      await shot(page, "admin-suspend-confirm");
+      await page.getByRole("button", { name: "Yes, suspend Journey Shop" }).click();
+      await page.getByText("Reason: journey check").waitFor();
+      await page.getByRole("table", { name: "Status history" }).getByText("journey check").waitFor();
+      await page.getByRole("button", { name: "Reactivate" }).click();
+      await page.getByRole("button", { name: "Yes, reactivate Journey Shop" }).click();
+      await page.getByRole("button", { name: "Suspend", exact: true }).waitFor();
+      await page.getByRole("table", { name: "Status history" }).getByText("Suspended → Active").waitFor();
+      await shot(page, "admin-customer-reactivated");
+    } catch (error) {
+      await shot(page, "failure-admin-detail").catch(() => undefined);
       throw new Error(`${(error as Error).message}\n${await context(page)}`);
     } finally {
       await page.close();

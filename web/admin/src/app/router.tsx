@@ -1,5 +1,6 @@
 import { createBrowserRouter } from "react-router";
 import { SignedInLayout } from "./layout";
+import { CustomerDetailRoute } from "./routes/customer-detail";
 import { CustomersRoute } from "./routes/customers";
 import { NewCustomerRoute } from "./routes/new-customer";
 import { SignInRoute } from "./routes/sign-in";
@@ -12,6 +13,7 @@ export function createPortalRouter() {
       children: [
         { index: true, element: <CustomersRoute /> },
         { path: "customers/new", element: <NewCustomerRoute /> },
+        { path: "customers/:customerId", element: <CustomerDetailRoute /> },
       ],
     },
   ]);

@@ -48,7 +48,7 @@ export function SignedInLayout() {
         </Link>
         <Link to="/">Sites</Link>
         <span className="cn-topbar__spacer" />
-        {user.data && <span>{user.data.displayName || user.data.email}</span>}
+        <Link to="/account">{user.data ? user.data.displayName || user.data.email : "Account"}</Link>
         <Button variant="secondary" onClick={signOut}>
           Sign out
         </Button>

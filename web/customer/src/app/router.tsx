@@ -1,5 +1,6 @@
 import { createBrowserRouter } from "react-router";
 import { SignedInLayout } from "./layout";
+import { AccountRoute } from "./routes/account";
 import { DashboardRoute } from "./routes/dashboard";
 import { InvitationRoute } from "./routes/invitation";
 import { NewSiteRoute } from "./routes/new-site";
@@ -16,6 +17,7 @@ export function createPortalRouter() {
         { index: true, element: <DashboardRoute /> },
         { path: "sites/new", element: <NewSiteRoute /> },
         { path: "sites/:siteId", element: <SiteDetailRoute /> },
+        { path: "account", element: <AccountRoute /> },
       ],
     },
   ]);

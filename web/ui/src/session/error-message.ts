@@ -36,3 +36,27 @@ export function errorMessage(error: unknown): string {
       return sentence(e.rawMessage) || "Something went wrong. Please try again.";
   }
 }
+
+/** Server field violations placed beside form fields. */
+export interface FieldErrors<K extends string> {
+  /** One message per form field (the first violation naming it). */
+  fields: Partial<Record<K, string>>;
+  /** Violations no form field shows, as "field: description". */
+  unplaced: string[];
+}
+
+/**
+ * The field violations of an INVALID_ARGUMENT `error`, mapped to form fields with
+ * `fieldOf` (server field path → form field; a path not listed tries its prefix
+ * before `[` or `.`, e.g. `theme_variables[radius]`). Undefined for other errors.
+ */
+export function fieldErrors<K extends string>(error: unknown, fieldOf: Record<string, K>): FieldErrors<K> | undefined {
+  if (!(error instanceof CanopyError) || error.code !== Code.InvalidArgument || error.fieldViolations.length === 0) return undefined;
+  const result: FieldErrors<K> = { fields: {}, unplaced: [] };
+  for (const v of error.fieldViolations) {
+    const field = fieldOf[v.field] ?? fieldOf[v.field.split(/[[.]/)[0]!];
+    if (field) result.fields[field] ??= v.description ? v.description[0]!.toUpperCase() + v.description.slice(1) : v.description;
+    else result.unplaced.push(`${v.field}: ${v.description}`);
+  }
+  return result;
+}

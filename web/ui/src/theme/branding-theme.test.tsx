@@ -38,6 +38,27 @@ describe("theming from branding", () => {
     expect(vars).toEqual({ "--canopy-secondary": "#112233" });
   });
 
+  it("maps tenancy's allow-listed theme variables to CSS and drops anything off the list", () => {
+    const vars = themeVariables({
+      ...branding,
+      themeVariables: { "font-family": "serif", density: "compact", shadow: "soft", "header-style": "transparent" },
+    });
+    expect(vars["--canopy-font"]).toBe('Georgia, "Times New Roman", serif');
+    expect(vars["--canopy-density"]).toBe("0.8");
+    expect(vars["--canopy-shadow"]).toMatch(/^0 1px 3px/);
+    expect(vars["--canopy-header-bg"]).toBe("transparent");
+    const odd = themeVariables({ ...branding, themeVariables: { "font-family": "comic; x", density: "toString", shadow: "url(x)", "header-style": "constructor" } });
+    expect(Object.keys(odd).filter((k) => /font|density|shadow|header/.test(k))).toEqual([]);
+  });
+
+  it("themes a preview element without touching the page title", () => {
+    const root = document.createElement("div");
+    document.title = "Canopy admin";
+    applyTheme(branding, root);
+    expect(root.style.getPropertyValue("--canopy-primary")).toBe("#ff5500");
+    expect(document.title).toBe("Canopy admin");
+  });
+
   it("replaces the previous customer's theme instead of mixing it in", () => {
     applyTheme(branding);
     applyTheme({ ...branding, primaryColor: "#000000", themeVariables: {} });

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { useNavigate, useSearchParams } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, TextField, errorMessage, useCanopy } from "@canopy/ui";
 import { customerStatus } from "../../features/customers/customer-status";
@@ -69,7 +69,9 @@ export function CustomersRoute() {
                   const status = customerStatus(c.status);
                   return (
                     <tr key={c.id}>
-                      <td>{c.name}</td>
+                      <td>
+                        <Link to={`/customers/${c.id}`}>{c.name}</Link>
+                      </td>
                       <td>
                         <StatusBadge label={status.label} tone={status.tone} />
                       </td>

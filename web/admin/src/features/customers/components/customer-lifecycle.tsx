@@ -1,0 +1,162 @@
+//! A customer's status, its history (ListCustomerStatusChanges, newest first), and
+//! the lifecycle actions: suspend (with a reason), reactivate, deactivate — each
+//! confirmed before it is sent.
+import { type FormEvent, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { type CanopyClient, tenancy } from "@canopy/sdk";
+import { Alert, Button, Spinner, StatusBadge, TextField, errorMessage, fieldErrors } from "@canopy/ui";
+import { customerStatus } from "../customer-status";
+
+export interface CustomerLifecycleProps {
+  client: Pick<CanopyClient, "customers">;
+  customer: tenancy.Customer;
+  /** The status changed: refetch the customer (and its history). */
+  onChanged: (customer: tenancy.Customer | undefined) => void;
+}
+
+type Action = "suspend" | "reactivate" | "deactivate";
+
+function when(time: { seconds: bigint } | undefined): string {
+  return time ? new Date(Number(time.seconds) * 1000).toLocaleString() : "—";
+}
+
+export function StatusHistory({ client, customerId }: { client: Pick<CanopyClient, "customers">; customerId: string }) {
+  const history = useQuery({
+    queryKey: ["customer-status-changes", customerId],
+    queryFn: () => client.customers.listCustomerStatusChanges({ customerId, page: { pageSize: 20 } }),
+  });
+  if (history.isPending) return <Spinner label="Loading status history" />;
+  if (history.isError) return <Alert tone="danger">{errorMessage(history.error)}</Alert>;
+  if (history.data.changes.length === 0) return <p>No status changes yet.</p>;
+  return (
+    <table className="cn-table" aria-label="Status history">
+      <thead>
+        <tr>
+          <th>When</th>
+          <th>Change</th>
+          <th>Reason</th>
+          <th>By</th>
+        </tr>
+      </thead>
+      <tbody>
+        {history.data.changes.map((c, i) => (
+          <tr key={`${i}-${c.changeTime?.seconds ?? ""}`}>
+            <td>{when(c.changeTime)}</td>
+            <td>
+              {customerStatus(c.fromStatus).label} → {customerStatus(c.toStatus).label}
+            </td>
+            <td>{c.reason || "—"}</td>
+            <td>{c.changedBy || "—"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const CONFIRM: Record<Action, { title: (name: string) => string; body: string; button: (name: string) => string; reason: boolean }> = {
+  suspend: {
+    title: (n) => `Suspend ${n}?`,
+    body: "Every change the customer tries fails until you reactivate it; its sites keep running.",
+    button: (n) => `Yes, suspend ${n}`,
+    reason: true,
+  },
+  reactivate: {
+    title: (n) => `Reactivate ${n}?`,
+    body: "The suspension ends and the customer can make changes again.",
+    button: (n) => `Yes, reactivate ${n}`,
+    reason: false,
+  },
+  deactivate: {
+    title: (n) => `Deactivate ${n}?`,
+    body: "The customer is closed: its users can no longer sign in. Its data is kept.",
+    button: (n) => `Yes, deactivate ${n}`,
+    reason: true,
+  },
+};
+
+export function CustomerLifecycle({ client, customer, onChanged }: CustomerLifecycleProps) {
+  const [action, setAction] = useState<Action>();
+  const [reason, setReason] = useState("");
+  const [reasonError, setReasonError] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const status = customerStatus(customer.status);
+  const S = tenancy.CustomerStatus;
+
+  const open = (next: Action) => {
+    setAction(next);
+    setReason("");
+    setReasonError(undefined);
+    setError(undefined);
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!action) return;
+    setBusy(true);
+    setError(undefined);
+    setReasonError(undefined);
+    try {
+      const customerId = customer.id;
+      const res =
+        action === "suspend"
+          ? await client.customers.suspendCustomer({ customerId, reason: reason.trim() })
+          : action === "reactivate"
+            ? await client.customers.reactivateCustomer({ customerId })
+            : await client.customers.deactivateCustomer({ customerId, reason: reason.trim() });
+      setAction(undefined);
+      onChanged(res.customer);
+    } catch (e) {
+      const placed = fieldErrors(e, { reason: "reason" } as Record<string, "reason">);
+      if (placed?.fields.reason) setReasonError(placed.fields.reason);
+      else setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const confirm = action && CONFIRM[action];
+  return (
+    <div className="cn-stack">
+      <div className="cn-row">
+        <StatusBadge label={status.label} tone={status.tone} />
+        {customer.statusReason && <span>Reason: {customer.statusReason}</span>}
+      </div>
+      {error && !confirm && <Alert tone="danger">{error}</Alert>}
+      {confirm ? (
+        <form className="cn-form" role="alertdialog" aria-label={confirm.title(customer.name)} onSubmit={submit} noValidate>
+          <Alert tone={action === "reactivate" ? "info" : "danger"} title={confirm.title(customer.name)}>
+            {confirm.body}
+          </Alert>
+          {error && <Alert tone="danger">{error}</Alert>}
+          {confirm.reason && (
+            <TextField label="Reason" required value={reason} error={reasonError} hint="Recorded in the status history." onChange={(e) => setReason(e.target.value)} />
+          )}
+          <div className="cn-row">
+            <Button type="submit" variant={action === "reactivate" ? "primary" : "danger"} busy={busy}>
+              {confirm.button(customer.name)}
+            </Button>
+            <Button variant="secondary" onClick={() => setAction(undefined)}>
+              Cancel
+            </Button>
+          </div>
+        </form>
+      ) : (
+        <div className="cn-row">
+          {customer.status === S.ACTIVE && (
+            <Button variant="secondary" onClick={() => open("suspend")}>
+              Suspend
+            </Button>
+          )}
+          {customer.status === S.SUSPENDED && <Button onClick={() => open("reactivate")}>Reactivate</Button>}
+          {customer.status !== S.DEACTIVATED && (
+            <Button variant="danger" onClick={() => open("deactivate")}>
+              Deactivate
+            </Button>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+//! A customer's usage against its effective limits (PlanService.GetUsage, called
+//! over the SDK client's transport: the SDK has no plans client yet).
+import { useQuery } from "@tanstack/react-query";
+import { type CanopyClient, tenancy } from "@canopy/sdk";
+import { Alert, Progress, Spinner, errorMessage } from "@canopy/ui";
+
+export interface UsageProps {
+  client: Pick<CanopyClient, "transport">;
+  customerId: string;
+}
+
+export async function getUsage(client: Pick<CanopyClient, "transport">, customerId: string): Promise<tenancy.GetUsageResponse> {
+  const res = await client.transport.unary(tenancy.PlanService.method.getUsage, undefined, undefined, undefined, { customerId });
+  return res.message;
+}
+
+function Meter({ label, used, limit }: { label: string; used: number; limit: number }) {
+  return (
+    <div className="cn-stack" style={{ gap: "0.25rem" }}>
+      <span>
+        {label}: <strong>{used}</strong> {limit > 0 ? `of ${limit}` : "(no limit)"}
+      </span>
+      {limit > 0 && <Progress label={label} value={Math.min(100, Math.round((used / limit) * 100))} />}
+    </div>
+  );
+}
+
+export function Usage({ client, customerId }: UsageProps) {
+  const usage = useQuery({ queryKey: ["usage", customerId], queryFn: () => getUsage(client, customerId) });
+  if (usage.isPending) return <Spinner label="Loading usage" />;
+  if (usage.isError) return <Alert tone="danger">{errorMessage(usage.error)}</Alert>;
+  const limits = usage.data.effectiveLimits;
+  return (
+    <div className="cn-stack">
+      <Meter label="Sites" used={usage.data.sitesUsed} limit={limits?.maxSites ?? 0} />
+      <Meter label="Deployments this month" used={usage.data.deploymentsThisMonth} limit={limits?.maxDeploymentsPerMonth ?? 0} />
+    </div>
+  );
+}

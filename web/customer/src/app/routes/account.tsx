@@ -1,0 +1,32 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { Card, useCanopy } from "@canopy/ui";
+import { useCurrentUser } from "../layout";
+import { ChangePasswordForm } from "../../features/account/components/change-password-form";
+import { MfaCard } from "../../features/account/components/mfa-card";
+
+export function AccountRoute() {
+  const { client } = useCanopy();
+  const queryClient = useQueryClient();
+  const user = useCurrentUser();
+  return (
+    <div className="cn-stack">
+      <h1>Your account</h1>
+      {user.data && (
+        <Card title="Profile">
+          <dl className="cn-dl">
+            <dt>Name</dt>
+            <dd>{user.data.displayName || "—"}</dd>
+            <dt>Email</dt>
+            <dd>{user.data.email}</dd>
+          </dl>
+        </Card>
+      )}
+      <Card title="Password">
+        <ChangePasswordForm client={client} />
+      </Card>
+      <Card title="Two-factor authentication">
+        <MfaCard client={client} mfaEnabled={user.data?.mfaEnabled ?? false} onChanged={() => void queryClient.invalidateQueries({ queryKey: ["current-user"] })} />
+      </Card>
+    </div>
+  );
+}

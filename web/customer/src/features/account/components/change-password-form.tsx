@@ -1,0 +1,79 @@
+//! Change password: the current one and a new one; server violations (the password
+//! policy, a wrong current password) beside the field they concern.
+import { type FormEvent, useState } from "react";
+import { type CanopyClient, CanopyError, Code } from "@canopy/sdk";
+import { Alert, Button, TextField, errorMessage, fieldErrors } from "@canopy/ui";
+
+export interface ChangePasswordFormProps {
+  client: Pick<CanopyClient, "auth">;
+}
+
+type Field = "currentPassword" | "newPassword";
+const FIELD_OF: Record<string, Field> = { current_password: "currentPassword", new_password: "newPassword" };
+
+export function ChangePasswordForm({ client }: ChangePasswordFormProps) {
+  const [currentPassword, setCurrentPassword] = useState("");
+  const [newPassword, setNewPassword] = useState("");
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [formError, setFormError] = useState<string>();
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setErrors({});
+    setFormError(undefined);
+    setDone(false);
+    try {
+      await client.auth.changePassword({ currentPassword, newPassword });
+      setCurrentPassword("");
+      setNewPassword("");
+      setDone(true);
+    } catch (e) {
+      const placed = fieldErrors(e, FIELD_OF);
+      if (placed) {
+        setErrors(placed.fields);
+        setFormError(["Some fields need attention.", ...placed.unplaced].join(" "));
+      } else if (e instanceof CanopyError && e.code === Code.PermissionDenied) {
+        // A wrong current password is refused PERMISSION_DENIED: show it beside that field.
+        setErrors({ currentPassword: "The current password is incorrect." });
+      } else {
+        setFormError(errorMessage(e));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} className="cn-form" aria-label="Change password" noValidate>
+      {done && <Alert tone="success">Your password was changed.</Alert>}
+      {formError && <Alert tone="danger">{formError}</Alert>}
+      <TextField
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        required
+        value={currentPassword}
+        error={errors.currentPassword}
+        onChange={(e) => setCurrentPassword(e.target.value)}
+      />
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        required
+        hint="At least 12 characters; a passphrase of unrelated words works well."
+        value={newPassword}
+        error={errors.newPassword}
+        onChange={(e) => setNewPassword(e.target.value)}
+      />
+      <div>
+        <Button type="submit" busy={busy}>
+          Change password
+        </Button>
+      </div>
+    </form>
+  );
+}
