@@ -60,8 +60,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = canopy_kit::middleware::take_ready(&mut self.inner);
         let authenticator = self.authenticator.clone();
         Box::pin(async move {
             // RouteLayer runs first; without its target nothing may pass.

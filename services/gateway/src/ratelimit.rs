@@ -316,8 +316,7 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = canopy_kit::middleware::take_ready(&mut self.inner);
         let limiter = self.limiter.clone();
         Box::pin(async move {
             let (Some(target), Some(ClientAddress(address))) =

@@ -50,7 +50,10 @@ pub fn owning_service(grpc_service: &str) -> Option<&str> {
     (is_version && is_domain && is_service).then_some(domain)
 }
 
-/// The answer for anything the edge does not serve.
+/// The answer for anything the edge does not serve: unknown methods, non-Canopy
+/// services and INTERNAL methods alike. UNIMPLEMENTED is what any gRPC server answers
+/// for a method it does not have, so an internal method is indistinguishable from a
+/// nonexistent one. (Not a placeholder: no routed method ever gets this.)
 pub fn not_served() -> Status {
     Status::unimplemented("unknown method")
 }
@@ -157,9 +160,7 @@ where
         let address = self.layer.client_address(&request).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         request.extensions_mut().insert(ClientAddress(address));
         request.extensions_mut().insert(target);
-        // The clone that was polled ready goes into the future (tower's pattern).
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = canopy_kit::middleware::take_ready(&mut self.inner);
         Box::pin(inner.call(request))
     }
 }

@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 pub mod local;
 pub mod mesh;
+pub mod middleware;
 pub mod paging;
 pub mod server;
 pub mod system;

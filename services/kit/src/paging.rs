@@ -50,6 +50,17 @@ impl PageCursor {
     }
 }
 
+/// Finishes a page fetched with `limit + 1` rows: trims it to `limit` and returns the
+/// token of the next page, empty when these were the last rows.
+pub fn finish_page<T>(rows: &mut Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> PageCursor) -> String {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    if rows.len() <= limit {
+        return String::new();
+    }
+    rows.truncate(limit);
+    rows.last().map(|row| cursor_of(row).encode()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +78,17 @@ mod tests {
         assert!(page_size(-1).is_err());
         assert_eq!(page_size(0).unwrap(), DEFAULT_PAGE_SIZE);
         assert_eq!(page_size(10_000).unwrap(), MAX_PAGE_SIZE);
+    }
+
+    #[test]
+    fn a_page_with_an_extra_row_gets_a_next_token_and_loses_the_extra_row() {
+        let at = |n: i64| PageCursor { time: DateTime::from_timestamp(n, 0).unwrap(), id: Uuid::nil() };
+        let mut rows = vec![1, 2, 3];
+        let token = finish_page(&mut rows, 2, |n| at(*n));
+        assert_eq!(rows, [1, 2]);
+        assert_eq!(PageCursor::decode(&token).unwrap(), Some(at(2)));
+        let mut last = vec![1, 2];
+        assert_eq!(finish_page(&mut last, 2, |n| at(*n)), "");
+        assert_eq!(last, [1, 2]);
     }
 }

@@ -207,8 +207,7 @@ where
         let parent = TraceContextPropagator::new().extract(&TraceparentExtractor(&context.traceparent));
         let _ = span.set_parent(parent);
         request.extensions_mut().insert(context);
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::middleware::take_ready(&mut self.inner);
         let service = self.service;
         let started = Instant::now();
         Box::pin(

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use canopy_kit::auth::Principal;
 use canopy_kit::db::{Scope, TenantId};
-use canopy_kit::paging::{PageCursor, page_size};
+use canopy_kit::paging::{PageCursor, finish_page, page_size};
 use canopy_kit::{ApiError, FieldViolation};
 use canopy_provisioner::queue::{self, DeploymentKind, DeploymentRow, DeploymentStatus, EnqueueError, NewDeployment};
 use canopy_sdk::proto::canopy::common::v1::{CloudProvider as PbProvider, PageResponse};
@@ -676,12 +676,7 @@ impl SiteService for SitesApi {
         };
         let mut tx = self.0.database.begin(principal.scope_for(customer)?).await.map_err(db)?;
         let mut rows = store::list_sites(&mut tx, &filter).await.map_err(db)?;
-        let next = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| PageCursor { time: r.create_time, id: r.id }.encode()).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = finish_page(&mut rows, limit, |r| PageCursor { time: r.create_time, id: r.id });
         Ok(Response::new(pb::ListSitesResponse {
             sites: rows.iter().map(site_to_proto).collect(),
             page: Some(PageResponse { next_page_token: next, total_size: -1 }),
@@ -776,12 +771,7 @@ impl SiteService for SitesApi {
             queue::list_deployments(&mut tx, site.tenant_id, site_id, cursor.map(|c| (c.time, c.id)), limit + 1)
                 .await
                 .map_err(db)?;
-        let next = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| PageCursor { time: r.create_time, id: r.id }.encode()).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = finish_page(&mut rows, limit, |r| PageCursor { time: r.create_time, id: r.id });
         Ok(Response::new(pb::ListDeploymentsResponse {
             deployments: rows.iter().map(deployment_to_proto).collect(),
             page: Some(PageResponse { next_page_token: next, total_size: -1 }),

@@ -1,20 +1,6 @@
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
 import "@canopy/ui/styles.css";
-import { createApp } from "./app/app";
-import { loadConfig } from "./config/env";
+import { mountPortal } from "@canopy/ui";
 
-const root = createRoot(document.getElementById("root")!);
-loadConfig().then(
-  (config) => {
-    const App = createApp(config);
-    root.render(
-      <StrictMode>
-        <App />
-      </StrictMode>,
-    );
-  },
-  (error: unknown) => {
-    root.render(<p role="alert">This portal is not configured: {String(error)}</p>);
-  },
-);
+import { createApp } from "./app/app";
+
+mountPortal(createApp, import.meta.env.VITE_API_BASE_URL);

@@ -12,3 +12,5 @@ export { errorMessage, fieldErrors, type FieldErrors } from "./session/error-mes
 export { SessionStore, createPortalClient, type PortalClientOptions, type SessionTokens } from "./session/session-store";
 export { SignInForm, type SignInFormProps } from "./session/sign-in-form";
 export { CanopyContext, nextPath, useCanopy, useSignedIn, type Canopy } from "./session/portal-context";
+export { loadConfig, type PortalConfig } from "./config/portal-config";
+export { mountPortal } from "./config/mount-portal";

@@ -146,8 +146,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::middleware::take_ready(&mut self.inner);
         let layer = self.layer.clone();
         Box::pin(async move {
             let path = request.uri().path().to_string();

@@ -93,10 +93,7 @@ where
         match decision {
             Ok(caller) => {
                 request.extensions_mut().insert(CallerWorkload(caller));
-                // The clone that was polled ready goes into the future; the fresh
-                // clone stays behind (tower's documented pattern).
-                let clone = self.inner.clone();
-                let mut inner = std::mem::replace(&mut self.inner, clone);
+                let mut inner = crate::middleware::take_ready(&mut self.inner);
                 Box::pin(inner.call(request))
             }
             Err(reason) => {

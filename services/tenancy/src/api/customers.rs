@@ -10,7 +10,7 @@ use std::sync::Arc;
 use canopy_kit::ApiError;
 use canopy_kit::FieldViolation;
 use canopy_kit::db::{Scope, TenantId};
-use canopy_kit::paging::{PageCursor, page_size};
+use canopy_kit::paging::{PageCursor, finish_page, page_size};
 use canopy_sdk::proto::canopy::identity::v1 as identity;
 use canopy_sdk::proto::canopy::identity::v1::user_service_client::UserServiceClient;
 use canopy_sdk::proto::canopy::options::v1::Role;
@@ -309,12 +309,7 @@ impl CustomerService for CustomersApi {
         let mut tx = self.0.database.begin(Scope::Platform).await.map_err(db)?;
         let mut rows = store::list_customers(&mut tx, &filter).await.map_err(db)?;
         let total = store::count_customers(&mut tx).await.map_err(db)?;
-        let next = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| PageCursor { time: r.create_time, id: r.tenant_id }.encode()).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = finish_page(&mut rows, limit, |r| PageCursor { time: r.create_time, id: r.tenant_id });
         Ok(Response::new(pb::ListCustomersResponse {
             customers: rows.iter().map(customer_to_proto).collect(),
             page: Some(canopy_sdk::proto::canopy::common::v1::PageResponse {
@@ -421,12 +416,7 @@ impl CustomerService for CustomersApi {
             .ok_or(ApiError::NotFound { resource: "customer" })?;
         let mut rows =
             store::status_changes(&mut tx, tenant_id, cursor.map(|c| (c.time, c.id)), limit + 1).await.map_err(db)?;
-        let next = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| PageCursor { time: r.change_time, id: r.id }.encode()).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = finish_page(&mut rows, limit, |r| PageCursor { time: r.change_time, id: r.id });
         let status = |s: &str| {
             CustomerStatus::parse(s).map(super::status_to_proto).unwrap_or(pb::CustomerStatus::Unspecified) as i32
         };

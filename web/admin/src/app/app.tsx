@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider } from "react-router";
 import { CanopyContext, SessionStore, createPortalClient } from "@canopy/ui";
-import type { PortalConfig } from "../config/env";
+import type { PortalConfig } from "@canopy/ui";
 import { createPortalRouter } from "./router";
 
 /** Everything the admin portal needs, wired once at start-up. */

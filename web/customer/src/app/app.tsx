@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider } from "react-router";
 import { SessionStore, createPortalClient } from "@canopy/ui";
-import type { PortalConfig } from "../config/env";
+import type { PortalConfig } from "@canopy/ui";
 import { BrandingProvider } from "../features/branding/branding-provider";
 import { CanopyContext } from "@canopy/ui";
 import { createPortalRouter } from "./router";
