@@ -1,13 +1,16 @@
 // Vite settings both portals share: React through Vite's own JSX transform (no
-// plugin needed), and `@canopy/sdk` compiled from its TypeScript source so the
-// portals never depend on a stale `sdk/ts/dist`.
+// plugin needed), Tailwind (its theme lives in `ui/src/styles.css`), and
+// `@canopy/sdk` compiled from its TypeScript source so the portals never depend on
+// a stale `sdk/ts/dist`.
 import { fileURLToPath } from "node:url";
+import tailwindcss from "@tailwindcss/vite";
 import type { UserConfig } from "vite";
 
 export const sdkSource = fileURLToPath(new URL("../sdk/ts/src/index.ts", import.meta.url));
 
 export function portalConfig(port: number): UserConfig {
   return {
+    plugins: [tailwindcss()],
     resolve: { alias: { "@canopy/sdk": sdkSource } },
     oxc: { jsx: { runtime: "automatic" } },
     server: { port, fs: { allow: [fileURLToPath(new URL("..", import.meta.url))] } },

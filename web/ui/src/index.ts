@@ -1,11 +1,14 @@
 //! `@canopy/ui`: the themeable components both portals are built from, and the
 //! session plumbing they share.
 export { Alert, type AlertProps } from "./components/alert";
+export { AppShell, CenteredPage, NavSpacer, type AppShellProps } from "./components/app-shell";
 export { Button, type ButtonProps } from "./components/button";
 export { Card, type CardProps } from "./components/card";
+export { DescriptionList, type DescriptionListProps } from "./components/description-list";
 export { EmptyState, type EmptyStateProps } from "./components/empty-state";
 export { Progress, Spinner, type ProgressProps, type SpinnerProps } from "./components/spinner";
 export { StatusBadge, type StatusBadgeProps, type StatusTone } from "./components/status-badge";
+export { Table, type TableProps } from "./components/table";
 export { SelectField, TextField, type SelectFieldProps, type TextFieldProps } from "./components/text-field";
 export { FONT_FAMILIES, applyFavicon, applyTheme, themeVariables, type BrandingTheme } from "./theme/branding-theme";
 export { errorMessage, fieldErrors, type FieldErrors } from "./session/error-message";

@@ -1,7 +1,7 @@
 //! The signed-in frame of the admin portal; without a session, sign-in (and back).
-import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
+import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Spinner, errorMessage, useCanopy, useSignedIn } from "@canopy/ui";
+import { Alert, AppShell, Button, NavSpacer, Spinner, errorMessage, useCanopy, useSignedIn } from "@canopy/ui";
 
 export function SignedInLayout() {
   const signedIn = useSignedIn();
@@ -18,21 +18,22 @@ export function SignedInLayout() {
     navigate("/sign-in");
   };
   return (
-    <div className="cn-shell">
-      <nav className="cn-topbar" aria-label="Main">
-        <Link to="/" className="cn-topbar__brand">
-          Canopy admin
-        </Link>
-        <Link to="/">Customers</Link>
-        <span className="cn-topbar__spacer" />
-        {user.data && <span>{user.data.email}</span>}
-        <Button variant="secondary" onClick={signOut}>
-          Sign out
-        </Button>
-      </nav>
-      <main className="cn-main">
-        {user.isPending ? <Spinner label="Loading your account" /> : user.isError ? <Alert tone="danger">{errorMessage(user.error)}</Alert> : <Outlet />}
-      </main>
-    </div>
+    <AppShell
+      nav={
+        <>
+          <Link to="/" className="text-lg font-semibold">
+            Canopy admin
+          </Link>
+          <NavLink to="/">Customers</NavLink>
+          <NavSpacer />
+          {user.data && <span>{user.data.email}</span>}
+          <Button variant="secondary" onClick={signOut}>
+            Sign out
+          </Button>
+        </>
+      }
+    >
+      {user.isPending ? <Spinner label="Loading your account" /> : user.isError ? <Alert tone="danger">{errorMessage(user.error)}</Alert> : <Outlet />}
+    </AppShell>
   );
 }

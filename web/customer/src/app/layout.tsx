@@ -1,16 +1,16 @@
 //! The signed-in frame: the branded top bar, and the guard that sends anyone
 //! without a session to sign-in (and back here afterwards).
-import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
+import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Spinner, errorMessage } from "@canopy/ui";
+import { Alert, AppShell, Button, NavSpacer, Spinner, errorMessage } from "@canopy/ui";
 import { useBranding } from "../features/branding/branding-provider";
 import { useCanopy, useSignedIn } from "@canopy/ui";
 
 export function BrandMark() {
   const branding = useBranding();
   return (
-    <span className="cn-topbar__brand">
-      {branding.logoUrl && <img src={branding.logoUrl} alt="" />}
+    <span className="flex items-center gap-2 text-lg font-semibold">
+      {branding.logoUrl && <img src={branding.logoUrl} alt="" className="h-7 w-auto" />}
       <span>{branding.productName}</span>
     </span>
   );
@@ -41,27 +41,24 @@ export function SignedInLayout() {
     navigate("/sign-in");
   };
   return (
-    <div className="cn-shell">
-      <nav className="cn-topbar" aria-label="Main">
-        <Link to="/">
-          <BrandMark />
-        </Link>
-        <Link to="/">Sites</Link>
-        <span className="cn-topbar__spacer" />
-        <Link to="/account">{user.data ? user.data.displayName || user.data.email : "Account"}</Link>
-        <Button variant="secondary" onClick={signOut}>
-          Sign out
-        </Button>
-      </nav>
-      <main className="cn-main">
-        {user.isPending ? (
-          <Spinner label="Loading your account" />
-        ) : user.isError ? (
-          <Alert tone="danger">{errorMessage(user.error)}</Alert>
-        ) : (
-          <Outlet />
-        )}
-      </main>
-    </div>
+    <AppShell
+      nav={
+        <>
+          <Link to="/">
+            <BrandMark />
+          </Link>
+          <NavLink to="/" end>
+            Sites
+          </NavLink>
+          <NavSpacer />
+          <NavLink to="/account">{user.data ? user.data.displayName || user.data.email : "Account"}</NavLink>
+          <Button variant="secondary" onClick={signOut}>
+            Sign out
+          </Button>
+        </>
+      }
+    >
+      {user.isPending ? <Spinner label="Loading your account" /> : user.isError ? <Alert tone="danger">{errorMessage(user.error)}</Alert> : <Outlet />}
+    </AppShell>
   );
 }

@@ -7,12 +7,18 @@ export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   busy?: boolean;
 }
 
+const VARIANT: Record<NonNullable<ButtonProps["variant"]>, string> = {
+  primary: "bg-primary text-on-primary",
+  secondary: "bg-surface text-ink border-line",
+  danger: "bg-danger text-white",
+};
+
 export function Button({ variant = "primary", busy = false, disabled, children, className, ...rest }: ButtonProps) {
   return (
     <button
       type="button"
       {...rest}
-      className={`cn-button cn-button--${variant} ${className ?? ""}`.trim()}
+      className={`inline-flex min-h-control cursor-pointer items-center justify-center gap-2 rounded-brand border border-transparent px-4 py-control-y font-semibold focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:cursor-not-allowed disabled:opacity-60 ${VARIANT[variant]} ${className ?? ""}`.trim()}
       disabled={disabled || busy}
       aria-busy={busy || undefined}
     >

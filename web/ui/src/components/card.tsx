@@ -7,11 +7,11 @@ export interface CardProps extends Omit<HTMLAttributes<HTMLElement>, "title"> {
 
 export function Card({ title, actions, children, className, ...rest }: CardProps) {
   return (
-    <section {...rest} className={`cn-card ${className ?? ""}`.trim()}>
+    <section {...rest} className={`rounded-brand border border-line bg-surface px-5 py-card-y shadow-brand ${className ?? ""}`.trim()}>
       {(title || actions) && (
-        <header className="cn-card__header">
-          {title && <h2 className="cn-card__title">{title}</h2>}
-          {actions && <div className="cn-card__actions">{actions}</div>}
+        <header className="mb-3 flex flex-wrap items-center justify-between gap-3">
+          {title && <h2 className="m-0 text-lg font-semibold">{title}</h2>}
+          {actions && <div className="flex flex-wrap gap-2">{actions}</div>}
         </header>
       )}
       {children}

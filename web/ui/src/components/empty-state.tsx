@@ -8,9 +8,9 @@ export interface EmptyStateProps {
 
 export function EmptyState({ title, description, action }: EmptyStateProps) {
   return (
-    <div className="cn-empty">
-      <h3 className="cn-empty__title">{title}</h3>
-      {description && <p className="cn-empty__description">{description}</p>}
+    <div className="px-4 py-8 text-center text-muted">
+      <h3 className="m-0 mb-2 font-semibold text-ink">{title}</h3>
+      {description && <p className="mb-4">{description}</p>}
       {action}
     </div>
   );

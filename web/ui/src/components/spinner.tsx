@@ -4,9 +4,19 @@ export interface SpinnerProps {
   size?: "small" | "normal";
 }
 
+const SIZE: Record<NonNullable<SpinnerProps["size"]>, string> = {
+  small: "size-3.5 border-2 border-t-current",
+  normal: "size-6 border-3 border-t-primary",
+};
+
 export function Spinner({ label = "Loading", size = "normal" }: SpinnerProps) {
   return (
-    <span className={`cn-spinner cn-spinner--${size}`} role={label ? "status" : undefined} aria-label={label || undefined} aria-hidden={label ? undefined : true} />
+    <span
+      className={`inline-block animate-spin rounded-full border-line ${SIZE[size]}`}
+      role={label ? "status" : undefined}
+      aria-label={label || undefined}
+      aria-hidden={label ? undefined : true}
+    />
   );
 }
 
@@ -18,8 +28,11 @@ export interface ProgressProps {
 
 export function Progress({ label, value }: ProgressProps) {
   return (
-    <div className="cn-progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={value}>
-      <div className={`cn-progress__bar ${value === undefined ? "cn-progress__bar--indeterminate" : ""}`} style={value === undefined ? undefined : { width: `${value}%` }} />
+    <div className="h-2 overflow-hidden rounded-full bg-line" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={value}>
+      <div
+        className={`h-full bg-primary transition-[width] duration-300 ${value === undefined ? "w-2/5 animate-slide" : ""}`}
+        style={value === undefined ? undefined : { width: `${value}%` }}
+      />
     </div>
   );
 }

@@ -9,20 +9,24 @@ interface FieldFrameProps {
   children: ReactNode;
 }
 
+/** Inputs and selects share one look; an invalid control gets the danger border. */
+const CONTROL =
+  "min-h-control w-full rounded-brand border border-line bg-surface px-3 py-control-y text-inherit focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-accent aria-invalid:border-danger disabled:opacity-60";
+
 function FieldFrame({ id, label, hint, error, children }: FieldFrameProps) {
   return (
-    <div className={`cn-field ${error ? "cn-field--invalid" : ""}`.trim()}>
-      <label htmlFor={id} className="cn-field__label">
+    <div className="flex flex-col gap-1" data-invalid={error ? true : undefined}>
+      <label htmlFor={id} className="text-[0.95rem] font-semibold">
         {label}
       </label>
       {children}
       {hint && !error && (
-        <p id={`${id}-hint`} className="cn-field__hint">
+        <p id={`${id}-hint`} className="m-0 text-sm text-muted">
           {hint}
         </p>
       )}
       {error && (
-        <p id={`${id}-error`} className="cn-field__error" role="alert">
+        <p id={`${id}-error`} className="m-0 text-sm text-danger" role="alert">
           {error}
         </p>
       )}
@@ -44,7 +48,7 @@ export function TextField({ label, hint, error, ...input }: TextFieldProps) {
       <input
         {...input}
         id={id}
-        className="cn-input"
+        className={CONTROL}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
       />
@@ -69,7 +73,7 @@ export function SelectField({ label, hint, error, options, placeholder, ...selec
       <select
         {...select}
         id={id}
-        className="cn-input"
+        className={CONTROL}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
       >

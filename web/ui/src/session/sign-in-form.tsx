@@ -57,7 +57,7 @@ export function SignInForm({ client, onSignedIn }: SignInFormProps) {
 
   if (challenge) {
     return (
-      <form onSubmit={verify} className="cn-form" aria-label="Two-factor verification">
+      <form onSubmit={verify} className="flex flex-col gap-4" aria-label="Two-factor verification">
         <p>Enter the 6-digit code from your authenticator app.</p>
         {error && <Alert tone="danger">{error}</Alert>}
         <TextField label="Authentication code" inputMode="numeric" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} />
@@ -68,7 +68,7 @@ export function SignInForm({ client, onSignedIn }: SignInFormProps) {
     );
   }
   return (
-    <form onSubmit={signIn} className="cn-form" aria-label="Sign in">
+    <form onSubmit={signIn} className="flex flex-col gap-4" aria-label="Sign in">
       {error && <Alert tone="danger">{error}</Alert>}
       <TextField label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
       <TextField label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />

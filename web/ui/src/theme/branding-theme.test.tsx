@@ -73,7 +73,7 @@ describe("theming from branding", () => {
     applyTheme(branding, root);
     render(<Button>Save</Button>, { container: root });
     const button = screen.getByRole("button", { name: "Save" });
-    expect(button).toHaveClass("cn-button--primary");
+    expect(button).toHaveClass("bg-primary"); // bg-primary is var(--canopy-primary): tailwind-theme.test.tsx
     expect(getComputedStyle(button.parentElement!).getPropertyValue("--canopy-primary")).toBe("#ff5500");
     root.remove();
   });

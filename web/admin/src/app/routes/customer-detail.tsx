@@ -1,6 +1,6 @@
 import { Link, useParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Card, Spinner, errorMessage, useCanopy } from "@canopy/ui";
+import { Alert, Card, Spinner, errorMessage, useCanopy, DescriptionList } from "@canopy/ui";
 import { BrandingEditor } from "../../features/customers/components/branding-editor";
 import { CustomerLifecycle, StatusHistory } from "../../features/customers/components/customer-lifecycle";
 import { Usage } from "../../features/customers/components/usage-card";
@@ -19,11 +19,11 @@ export function CustomerDetailRoute() {
   if (customer.isError) return <Alert tone="danger">{errorMessage(customer.error)}</Alert>;
   const c = customer.data;
   return (
-    <div className="cn-stack">
+    <div className="flex flex-col gap-4">
       <Link to="/">← All customers</Link>
-      <h1 style={{ margin: 0 }}>{c.name}</h1>
+      <h1 className="m-0">{c.name}</h1>
       <Card title="Status">
-        <div className="cn-stack">
+        <div className="flex flex-col gap-4">
           <CustomerLifecycle
             client={client}
             customer={c}
@@ -34,19 +34,19 @@ export function CustomerDetailRoute() {
               void queryClient.invalidateQueries({ queryKey: ["customers"] });
             }}
           />
-          <h3 style={{ margin: 0 }}>History</h3>
+          <h3 className="m-0 font-semibold">History</h3>
           <StatusHistory client={client} customerId={customerId} />
         </div>
       </Card>
       <Card title="Details">
-        <dl className="cn-dl">
+        <DescriptionList>
           <dt>Id</dt>
           <dd>{c.id}</dd>
           <dt>Plan</dt>
           <dd>{c.planId || "—"}</dd>
           <dt>Created</dt>
           <dd>{c.createTime ? new Date(Number(c.createTime.seconds) * 1000).toLocaleString() : "—"}</dd>
-        </dl>
+        </DescriptionList>
       </Card>
       <Card title="Usage">
         <Usage client={client} customerId={customerId} />

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, TextField, errorMessage, useCanopy } from "@canopy/ui";
+import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, TextField, errorMessage, useCanopy, Table } from "@canopy/ui";
 import { customerStatus } from "../../features/customers/customer-status";
 
 const PAGE_SIZE = 20;
@@ -23,23 +23,22 @@ export function CustomersRoute() {
   const created = params.get("created");
 
   return (
-    <div className="cn-stack">
-      <div className="cn-row" style={{ justifyContent: "space-between" }}>
-        <h1 style={{ margin: 0 }}>Customers</h1>
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center gap-3 justify-between">
+        <h1 className="m-0">Customers</h1>
         <Button onClick={() => navigate("/customers/new")}>New customer</Button>
       </div>
       {created && <Alert tone="success">{created} was created and its owner was invited by email.</Alert>}
       <form
         role="search"
-        className="cn-row"
-        style={{ alignItems: "flex-end" }}
+        className="flex flex-wrap items-end gap-3"
         onSubmit={(e) => {
           e.preventDefault();
           setApplied(search.trim());
           setTokens([""]);
         }}
       >
-        <div style={{ flex: 1, minWidth: 200 }}>
+        <div className="min-w-50 flex-1">
           <TextField label="Search customers" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
         <Button type="submit" variant="secondary">
@@ -55,7 +54,7 @@ export function CustomersRoute() {
           <EmptyState title={applied ? "No customers match" : "No customers yet"} description={applied ? "Try another search." : "Create the first customer and invite its owner."} />
         ) : (
           <>
-            <table className="cn-table" aria-label="Customers">
+            <Table aria-label="Customers">
               <thead>
                 <tr>
                   <th>Name</th>
@@ -81,10 +80,10 @@ export function CustomersRoute() {
                   );
                 })}
               </tbody>
-            </table>
-            <div className="cn-row" style={{ justifyContent: "space-between", marginTop: "0.75rem" }}>
+            </Table>
+            <div className="mt-3 flex flex-wrap items-center gap-3 justify-between">
               <span>{list.data.page?.totalSize ? `${list.data.page.totalSize} customers` : ""}</span>
-              <div className="cn-row">
+              <div className="flex flex-wrap items-center gap-3">
                 <Button variant="secondary" disabled={tokens.length <= 1} onClick={() => setTokens((t) => t.slice(0, -1))}>
                   Previous page
                 </Button>

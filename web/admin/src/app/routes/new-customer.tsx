@@ -8,7 +8,7 @@ export function NewCustomerRoute() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   return (
-    <div className="cn-stack">
+    <div className="flex flex-col gap-4">
       <h1>New customer</h1>
       <Card>
         <CreateCustomerForm

@@ -1,6 +1,6 @@
 import { Navigate, useLocation, useNavigate } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
-import { Card, SignInForm, nextPath, useCanopy, useSignedIn } from "@canopy/ui";
+import { Card, CenteredPage, SignInForm, nextPath, useCanopy, useSignedIn } from "@canopy/ui";
 
 export function SignInRoute() {
   const { client, session } = useCanopy();
@@ -11,8 +11,8 @@ export function SignInRoute() {
   const next = nextPath(location.search);
   if (signedIn) return <Navigate to={next} replace />;
   return (
-    <main className="cn-centered">
-      <h1 style={{ textAlign: "center" }}>Canopy admin</h1>
+    <CenteredPage>
+      <h1 className="text-center">Canopy admin</h1>
       <Card>
         <SignInForm
           client={client}
@@ -23,6 +23,6 @@ export function SignInRoute() {
           }}
         />
       </Card>
-    </main>
+    </CenteredPage>
   );
 }

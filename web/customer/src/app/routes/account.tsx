@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { Card, useCanopy } from "@canopy/ui";
+import { Card, useCanopy, DescriptionList } from "@canopy/ui";
 import { useCurrentUser } from "../layout";
 import { ChangePasswordForm } from "../../features/account/components/change-password-form";
 import { MfaCard } from "../../features/account/components/mfa-card";
@@ -9,16 +9,16 @@ export function AccountRoute() {
   const queryClient = useQueryClient();
   const user = useCurrentUser();
   return (
-    <div className="cn-stack">
+    <div className="flex flex-col gap-4">
       <h1>Your account</h1>
       {user.data && (
         <Card title="Profile">
-          <dl className="cn-dl">
+          <DescriptionList>
             <dt>Name</dt>
             <dd>{user.data.displayName || "—"}</dd>
             <dt>Email</dt>
             <dd>{user.data.email}</dd>
-          </dl>
+          </DescriptionList>
         </Card>
       )}
       <Card title="Password">

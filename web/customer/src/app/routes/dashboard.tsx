@@ -1,6 +1,6 @@
 import { Link, useNavigate } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, errorMessage } from "@canopy/ui";
+import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, errorMessage, Table } from "@canopy/ui";
 import { isSettling, siteStatus } from "../../features/sites/site-status";
 import { useCanopy } from "@canopy/ui";
 
@@ -17,9 +17,9 @@ export function DashboardRoute() {
     <Button onClick={() => navigate("/sites/new")}>New site</Button>
   );
   return (
-    <div className="cn-stack">
-      <div className="cn-row" style={{ justifyContent: "space-between" }}>
-        <h1 style={{ margin: 0 }}>Your sites</h1>
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center gap-3 justify-between">
+        <h1 className="m-0">Your sites</h1>
         {newSite}
       </div>
       <Card>
@@ -30,7 +30,7 @@ export function DashboardRoute() {
         ) : list.data.sites.length === 0 ? (
           <EmptyState title="No sites yet" description="Create your first site: pick a cloud, a region and a container image." action={newSite} />
         ) : (
-          <table className="cn-table" aria-label="Sites">
+          <Table aria-label="Sites">
             <thead>
               <tr>
                 <th>Name</th>
@@ -56,7 +56,7 @@ export function DashboardRoute() {
                 );
               })}
             </tbody>
-          </table>
+          </Table>
         )}
       </Card>
     </div>

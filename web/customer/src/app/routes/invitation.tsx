@@ -3,7 +3,7 @@
 //! SetPasswordWithToken.
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
-import { Alert, Button, Card, TextField, errorMessage } from "@canopy/ui";
+import { Alert, Button, Card, CenteredPage, TextField, errorMessage } from "@canopy/ui";
 import { CanopyError } from "@canopy/sdk";
 import { useBranding } from "../../features/branding/branding-provider";
 import { useCanopy } from "@canopy/ui";
@@ -40,18 +40,18 @@ export function InvitationRoute() {
   };
 
   return (
-    <main className="cn-centered">
+    <CenteredPage>
       <h1>Welcome to {branding.productName}</h1>
       <Card>
         {done ? (
-          <div className="cn-stack">
+          <div className="flex flex-col gap-4">
             <Alert tone="success">Your password is set.</Alert>
             <Link to="/sign-in">Continue to sign in</Link>
           </div>
         ) : !token ? (
           <Alert tone="danger">This invitation link is incomplete. Open the link from your invitation email again.</Alert>
         ) : (
-          <form className="cn-form" onSubmit={submit} aria-label="Set your password">
+          <form className="flex flex-col gap-4" onSubmit={submit} aria-label="Set your password">
             <p>Choose a password to finish setting up your account.</p>
             {errors.form && <Alert tone="danger">{errors.form}</Alert>}
             <TextField label="New password" type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={errors.password} />
@@ -62,6 +62,6 @@ export function InvitationRoute() {
           </form>
         )}
       </Card>
-    </main>
+    </CenteredPage>
   );
 }

@@ -11,7 +11,7 @@ export function NewSiteRoute() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   return (
-    <div className="cn-stack">
+    <div className="flex flex-col gap-4">
       <h1>New site</h1>
       <Card>
         <CreateSiteForm

@@ -1,6 +1,6 @@
 import { Navigate, useLocation, useNavigate } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
-import { Card, SignInForm } from "@canopy/ui";
+import { Card, CenteredPage, SignInForm } from "@canopy/ui";
 import { useBranding } from "../../features/branding/branding-provider";
 import { nextPath, useCanopy, useSignedIn } from "@canopy/ui";
 
@@ -14,9 +14,9 @@ export function SignInRoute() {
   const next = nextPath(location.search);
   if (signedIn) return <Navigate to={next} replace />;
   return (
-    <main className="cn-centered">
-      <div style={{ textAlign: "center", marginBottom: "1.5rem" }}>
-        {branding.logoUrl && <img src={branding.logoUrl} alt={`${branding.productName} logo`} style={{ maxHeight: 64 }} />}
+    <CenteredPage>
+      <div className="mb-6 text-center">
+        {branding.logoUrl && <img src={branding.logoUrl} alt={`${branding.productName} logo`} className="mx-auto mb-2 max-h-16" />}
         <h1>Sign in to {branding.productName}</h1>
       </div>
       <Card>
@@ -30,10 +30,10 @@ export function SignInRoute() {
         />
       </Card>
       {branding.supportEmail && (
-        <p style={{ textAlign: "center" }}>
+        <p className="mt-4 text-center">
           Need help? <a href={`mailto:${branding.supportEmail}`}>{branding.supportEmail}</a>
         </p>
       )}
-    </main>
+    </CenteredPage>
   );
 }

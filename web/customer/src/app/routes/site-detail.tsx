@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Spinner, StatusBadge, errorMessage } from "@canopy/ui";
+import { Alert, Button, Card, Spinner, StatusBadge, errorMessage, DescriptionList } from "@canopy/ui";
 import { sites } from "@canopy/sdk";
 import { DeploymentProgress } from "../../features/sites/components/deployment-progress";
 import { SiteOutputs } from "../../features/sites/components/site-outputs";
@@ -65,10 +65,10 @@ export function SiteDetailRoute() {
   const watched = history.data?.deployments.find((d) => d.id === deploymentId);
 
   return (
-    <div className="cn-stack">
+    <div className="flex flex-col gap-4">
       <Link to="/">← All sites</Link>
-      <div className="cn-row">
-        <h1 style={{ margin: 0 }}>{s.name}</h1>
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="m-0">{s.name}</h1>
         <StatusBadge label={status.label} tone={status.tone} />
         {s.sandbox && <StatusBadge label="Sandbox" tone="neutral" />}
       </div>
@@ -89,11 +89,11 @@ export function SiteDetailRoute() {
         }
       >
         {confirmingDelete && (
-          <div className="cn-stack" role="alertdialog" aria-label="Confirm deletion" style={{ marginBottom: "1rem" }}>
+          <div className="mb-4 flex flex-col gap-4" role="alertdialog" aria-label="Confirm deletion">
             <Alert tone="danger" title={`Delete ${s.name}?`}>
               Its servers, database and storage are removed. This cannot be undone.
             </Alert>
-            <div className="cn-row">
+            <div className="flex flex-wrap items-center gap-3">
               <Button variant="danger" busy={busy === "delete"} onClick={() => act("delete")}>
                 Yes, delete {s.name}
               </Button>
@@ -115,12 +115,12 @@ export function SiteDetailRoute() {
         <SiteOutputs outputs={s.outputs} />
       </Card>
       <Card title="Details">
-        <dl className="cn-dl">
+        <DescriptionList>
           <dt>Region</dt>
           <dd>{s.region}</dd>
           <dt>Image</dt>
           <dd>{s.runtime ? `${s.runtime.image} (port ${s.runtime.port})` : "—"}</dd>
-        </dl>
+        </DescriptionList>
       </Card>
     </div>
   );

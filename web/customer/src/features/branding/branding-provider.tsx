@@ -4,7 +4,7 @@
 import { createContext, type ReactNode, useContext, useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
-import { Spinner, applyFavicon, applyTheme } from "@canopy/ui";
+import { CenteredPage, Spinner, applyFavicon, applyTheme } from "@canopy/ui";
 import { useCanopy } from "@canopy/ui";
 
 export interface PortalBranding {
@@ -56,9 +56,11 @@ export function BrandingProvider({ children, domain = window.location.hostname }
 
   if (query.isPending) {
     return (
-      <div className="cn-centered" style={{ textAlign: "center" }}>
-        <Spinner label="Loading" />
-      </div>
+      <CenteredPage>
+        <div className="text-center">
+          <Spinner label="Loading" />
+        </div>
+      </CenteredPage>
     );
   }
   // Unbranded (the defaults) rather than no portal when branding cannot be loaded.

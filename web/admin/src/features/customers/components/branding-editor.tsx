@@ -94,18 +94,18 @@ export function BrandingPreview({ theme }: { theme: BrandingTheme }) {
     if (root.current) applyTheme(theme, root.current);
   }, [theme]);
   return (
-    <div ref={root} className="cn-preview" data-testid="branding-preview" aria-label="Preview" role="region">
-      <div className="cn-topbar">
-        <span className="cn-topbar__brand">{theme.productName || "Canopy"}</span>
+    <div ref={root} className="overflow-hidden rounded-brand border border-dashed border-line bg-canvas font-sans text-ink" data-testid="branding-preview" aria-label="Preview" role="region">
+      <div className="flex flex-wrap items-center gap-4 bg-header px-4 py-3 text-on-header">
+        <span className="text-lg font-semibold">{theme.productName || "Canopy"}</span>
         <span>Sites</span>
-        <span className="cn-topbar__spacer" />
+        <span className="flex-1" />
         <span>owner@example.com</span>
       </div>
-      <div className="cn-preview__body">
+      <div className="flex flex-col gap-3 p-4">
         <Card title="shop" actions={<StatusBadge label="Active" tone="success" />}>
-          <div className="cn-stack">
+          <div className="flex flex-col gap-4">
             <TextField label="Site name (preview)" defaultValue="shop" readOnly tabIndex={-1} />
-            <div className="cn-row">
+            <div className="flex flex-wrap items-center gap-3">
               <Button tabIndex={-1}>Create site</Button>
               <Button tabIndex={-1} variant="secondary">
                 Redeploy
@@ -123,11 +123,11 @@ export function BrandingPreview({ theme }: { theme: BrandingTheme }) {
 
 function ColourField({ label, value, error, onChange }: { label: string; value: string; error?: string; onChange: (v: string) => void }) {
   return (
-    <div className="cn-row" style={{ alignItems: "flex-end", flexWrap: "nowrap" }}>
-      <div style={{ flex: 1 }}>
+    <div className="flex items-end gap-3">
+      <div className="flex-1">
         <TextField label={label} value={value} error={error} placeholder="#rrggbb" spellCheck={false} onChange={(e) => onChange(e.target.value)} />
       </div>
-      <span aria-hidden style={{ width: 40, height: 40, flex: "none", borderRadius: "var(--canopy-radius)", border: "1px solid var(--canopy-border)", background: /^#[0-9a-f]{6}$/i.test(value) ? value : "transparent" }} />
+      <span aria-hidden className="size-10 flex-none rounded-brand border border-line" style={{ background: /^#[0-9a-f]{6}$/i.test(value) ? value : "transparent" }} />
     </div>
   );
 }
@@ -179,8 +179,8 @@ export function BrandingEditor({ client, branding, onSaved }: BrandingEditorProp
   );
 
   return (
-    <div className="cn-branding-editor" style={{ display: "grid", gap: "1.25rem", gridTemplateColumns: "repeat(auto-fit, minmax(280px, 1fr))" }}>
-      <form className="cn-form" aria-label="Branding" onSubmit={submit} noValidate>
+    <div className="grid grid-cols-[repeat(auto-fit,minmax(280px,1fr))] gap-5">
+      <form className="flex flex-col gap-4" aria-label="Branding" onSubmit={submit} noValidate>
         {saved && <Alert tone="success">Branding saved.</Alert>}
         {formError && <Alert tone="danger">{formError}</Alert>}
         <TextField label="Product name" value={draft.productName} error={errors.productName} onChange={(e) => set("productName")(e.target.value)} />
@@ -194,7 +194,7 @@ export function BrandingEditor({ client, branding, onSaved }: BrandingEditorProp
         {choose("density", "Density", options(["comfortable", "compact"]))}
         {choose("shadow", "Shadow", options(["none", "soft", "strong"]))}
         {choose("headerStyle", "Header style", options(["solid", "transparent"]))}
-        <div className="cn-row">
+        <div className="flex flex-wrap items-center gap-3">
           <Button type="submit" busy={busy}>
             Save branding
           </Button>
@@ -210,10 +210,10 @@ export function BrandingEditor({ client, branding, onSaved }: BrandingEditorProp
           </Button>
         </div>
       </form>
-      <div className="cn-stack">
+      <div className="flex flex-col gap-4">
         <strong>Live preview</strong>
         <BrandingPreview theme={theme} />
-        <p className="cn-field__hint">Unsaved. Values the portal cannot use (an invalid colour, say) fall back to the defaults here.</p>
+        <p className="m-0 text-sm text-muted">Unsaved. Values the portal cannot use (an invalid colour, say) fall back to the defaults here.</p>
       </div>
     </div>
   );

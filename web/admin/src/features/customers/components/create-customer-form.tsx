@@ -50,12 +50,12 @@ export function CreateCustomerForm({ client, onCreated }: CreateCustomerFormProp
     }
   };
   return (
-    <form className="cn-form" onSubmit={submit} aria-label="Create customer" noValidate>
+    <form className="flex flex-col gap-4" onSubmit={submit} aria-label="Create customer" noValidate>
       {formError && <Alert tone="danger">{formError}</Alert>}
       <TextField label="Customer name" value={values.name} onChange={set("name")} error={errors.name} required />
       <TextField label="Owner email" type="email" value={values.ownerEmail} onChange={set("ownerEmail")} error={errors.ownerEmail} required />
       <TextField label="Owner name" value={values.ownerDisplayName} onChange={set("ownerDisplayName")} error={errors.ownerDisplayName} required />
-      <div className="cn-row">
+      <div className="flex flex-wrap items-center gap-3">
         <Button type="submit" busy={busy}>
           {busy ? "Creating customer…" : "Create customer"}
         </Button>

@@ -4,7 +4,7 @@
 import { type FormEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
-import { Alert, Button, Spinner, StatusBadge, TextField, errorMessage, fieldErrors } from "@canopy/ui";
+import { Alert, Button, Spinner, StatusBadge, TextField, errorMessage, fieldErrors, Table } from "@canopy/ui";
 import { customerStatus } from "../customer-status";
 
 export interface CustomerLifecycleProps {
@@ -29,7 +29,7 @@ export function StatusHistory({ client, customerId }: { client: Pick<CanopyClien
   if (history.isError) return <Alert tone="danger">{errorMessage(history.error)}</Alert>;
   if (history.data.changes.length === 0) return <p>No status changes yet.</p>;
   return (
-    <table className="cn-table" aria-label="Status history">
+    <Table aria-label="Status history">
       <thead>
         <tr>
           <th>When</th>
@@ -50,7 +50,7 @@ export function StatusHistory({ client, customerId }: { client: Pick<CanopyClien
           </tr>
         ))}
       </tbody>
-    </table>
+    </Table>
   );
 }
 
@@ -118,14 +118,14 @@ export function CustomerLifecycle({ client, customer, onChanged }: CustomerLifec
 
   const confirm = action && CONFIRM[action];
   return (
-    <div className="cn-stack">
-      <div className="cn-row">
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center gap-3">
         <StatusBadge label={status.label} tone={status.tone} />
         {customer.statusReason && <span>Reason: {customer.statusReason}</span>}
       </div>
       {error && !confirm && <Alert tone="danger">{error}</Alert>}
       {confirm ? (
-        <form className="cn-form" role="alertdialog" aria-label={confirm.title(customer.name)} onSubmit={submit} noValidate>
+        <form className="flex flex-col gap-4" role="alertdialog" aria-label={confirm.title(customer.name)} onSubmit={submit} noValidate>
           <Alert tone={action === "reactivate" ? "info" : "danger"} title={confirm.title(customer.name)}>
             {confirm.body}
           </Alert>
@@ -133,7 +133,7 @@ export function CustomerLifecycle({ client, customer, onChanged }: CustomerLifec
           {confirm.reason && (
             <TextField label="Reason" required value={reason} error={reasonError} hint="Recorded in the status history." onChange={(e) => setReason(e.target.value)} />
           )}
-          <div className="cn-row">
+          <div className="flex flex-wrap items-center gap-3">
             <Button type="submit" variant={action === "reactivate" ? "primary" : "danger"} busy={busy}>
               {confirm.button(customer.name)}
             </Button>
@@ -143,7 +143,7 @@ export function CustomerLifecycle({ client, customer, onChanged }: CustomerLifec
           </div>
         </form>
       ) : (
-        <div className="cn-row">
+        <div className="flex flex-wrap items-center gap-3">
           {customer.status === S.ACTIVE && (
             <Button variant="secondary" onClick={() => open("suspend")}>
               Suspend

@@ -16,7 +16,7 @@ export async function getUsage(client: Pick<CanopyClient, "transport">, customer
 
 function Meter({ label, used, limit }: { label: string; used: number; limit: number }) {
   return (
-    <div className="cn-stack" style={{ gap: "0.25rem" }}>
+    <div className="flex flex-col gap-1">
       <span>
         {label}: <strong>{used}</strong> {limit > 0 ? `of ${limit}` : "(no limit)"}
       </span>
@@ -31,7 +31,7 @@ export function Usage({ client, customerId }: UsageProps) {
   if (usage.isError) return <Alert tone="danger">{errorMessage(usage.error)}</Alert>;
   const limits = usage.data.effectiveLimits;
   return (
-    <div className="cn-stack">
+    <div className="flex flex-col gap-4">
       <Meter label="Sites" used={usage.data.sitesUsed} limit={limits?.maxSites ?? 0} />
       <Meter label="Deployments this month" used={usage.data.deploymentsThisMonth} limit={limits?.maxDeploymentsPerMonth ?? 0} />
     </div>

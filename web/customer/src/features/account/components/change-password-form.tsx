@@ -47,7 +47,7 @@ export function ChangePasswordForm({ client }: ChangePasswordFormProps) {
   };
 
   return (
-    <form onSubmit={submit} className="cn-form" aria-label="Change password" noValidate>
+    <form onSubmit={submit} className="flex flex-col gap-4" aria-label="Change password" noValidate>
       {done && <Alert tone="success">Your password was changed.</Alert>}
       {formError && <Alert tone="danger">{formError}</Alert>}
       <TextField

@@ -35,7 +35,7 @@ function QrCode({ uri }: { uri: string }) {
     };
   }, [uri]);
   if (failed) return <Alert tone="danger">The QR code could not be drawn; enter the secret by hand.</Alert>;
-  return src ? <img className="cn-qr" src={src} alt="QR code for your authenticator app" /> : <span className="cn-qr" aria-hidden />;
+  return src ? <img className="size-50 rounded-brand border border-line bg-white [image-rendering:pixelated]" src={src} alt="QR code for your authenticator app" /> : <span className="block size-50 rounded-brand border border-line bg-white" aria-hidden />;
 }
 
 type CodeField = "totpCode" | "password";
@@ -101,11 +101,11 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
 
   if (recoveryCodes) {
     return (
-      <div className="cn-stack" aria-label="Recovery codes" role="region">
+      <div className="flex flex-col gap-4" aria-label="Recovery codes" role="region">
         <Alert tone="success" title="Two-factor authentication is on">
           Save these recovery codes somewhere safe. Each signs you in once if you lose your authenticator. They are shown only now.
         </Alert>
-        <ol className="cn-codes" aria-label="Your recovery codes">
+        <ol className="m-0 grid list-none grid-cols-[repeat(2,max-content)] gap-x-6 gap-y-1 p-0 font-mono" aria-label="Your recovery codes">
           {recoveryCodes.map((c) => (
             <li key={c}>{c}</li>
           ))}
@@ -119,12 +119,12 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
 
   if (setup) {
     return (
-      <form onSubmit={confirm} className="cn-form" aria-label="Set up two-factor authentication">
+      <form onSubmit={confirm} className="flex flex-col gap-4" aria-label="Set up two-factor authentication">
         <p>Scan this code with your authenticator app, or enter the secret by hand, then type the 6-digit code it shows.</p>
         <QrCode uri={setup.uri} />
         <p>
           Secret:{" "}
-          <code className="cn-code" data-testid="mfa-secret" data-secret={setup.secret}>
+          <code className="rounded bg-canvas px-1.5 py-0.5 font-mono break-all" data-testid="mfa-secret" data-secret={setup.secret}>
             {grouped(setup.secret)}
           </code>
         </p>
@@ -138,7 +138,7 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
           error={errors.totpCode}
           onChange={(e) => setCode(e.target.value)}
         />
-        <div className="cn-row">
+        <div className="flex flex-wrap items-center gap-3">
           <Button type="submit" busy={busy}>
             Turn on two-factor authentication
           </Button>
@@ -152,7 +152,7 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
 
   if (mfaEnabled && disabling) {
     return (
-      <form onSubmit={disable} className="cn-form" aria-label="Turn off two-factor authentication">
+      <form onSubmit={disable} className="flex flex-col gap-4" aria-label="Turn off two-factor authentication">
         <p>Confirm with your password and a current code from your authenticator.</p>
         {formError && <Alert tone="danger">{formError}</Alert>}
         <TextField
@@ -173,7 +173,7 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
           error={errors.totpCode}
           onChange={(e) => setCode(e.target.value)}
         />
-        <div className="cn-row">
+        <div className="flex flex-wrap items-center gap-3">
           <Button type="submit" variant="danger" busy={busy}>
             Turn off two-factor authentication
           </Button>
@@ -186,8 +186,8 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
   }
 
   return (
-    <div className="cn-stack">
-      <div className="cn-row">
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center gap-3">
         <span>Two-factor authentication</span>
         <StatusBadge label={mfaEnabled ? "On" : "Off"} tone={mfaEnabled ? "success" : "neutral"} />
       </div>

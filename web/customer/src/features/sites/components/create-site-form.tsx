@@ -90,7 +90,7 @@ export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteForm
   };
 
   return (
-    <form className="cn-form" onSubmit={submit} aria-label="Create site" noValidate>
+    <form className="flex flex-col gap-4" onSubmit={submit} aria-label="Create site" noValidate>
       {formError && <Alert tone="danger">{formError}</Alert>}
       <TextField label="Site name" hint="Lower-case letters, digits and hyphens." value={name} onChange={(e) => setName(e.target.value)} error={errors.name} required />
       <SelectField
@@ -118,7 +118,7 @@ export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteForm
       <SelectField label="Size" options={SIZES} value={size} onChange={(e) => setSize(e.target.value)} error={errors.size} />
       <TextField label="Container image" value={image} onChange={(e) => setImage(e.target.value)} error={errors.image} required />
       <TextField label="Port" inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} error={errors.port} required />
-      <div className="cn-row">
+      <div className="flex flex-wrap items-center gap-3">
         <Button type="submit" busy={busy}>
           {busy ? "Creating site…" : "Create site"}
         </Button>

@@ -19,15 +19,15 @@ export function DeploymentProgress({ watch, title }: { watch: DeploymentWatch; t
   const running = !isFinished(watch.status) && watch.connection !== "finished" && watch.connection !== "failed";
   const lines = watch.events.filter((e) => e.kind === sites.DeploymentEventKind.LOG);
   return (
-    <div className="cn-stack" aria-label={title} role="region">
-      <div className="cn-row">
+    <div className="flex flex-col gap-4" aria-label={title} role="region">
+      <div className="flex flex-wrap items-center gap-3">
         <strong>{title}</strong>
         <StatusBadge label={status.label} tone={status.tone} />
         {watch.connection === "reconnecting" && <span>Connection lost, reconnecting…</span>}
       </div>
       {running && <Progress label="Deployment in progress" />}
       {watch.error && <Alert tone="danger">{watch.error}</Alert>}
-      <pre className="cn-log" ref={log} aria-label="Deployment log" tabIndex={0}>
+      <pre className="m-0 max-h-90 overflow-auto rounded-brand bg-log p-3 font-mono text-sm break-words whitespace-pre-wrap text-on-log" ref={log} aria-label="Deployment log" tabIndex={0}>
         {lines.length === 0 ? "Waiting for the first log line…" : lines.map((e) => `${time(e)}  ${e.level ? `${e.level.toUpperCase()} ` : ""}${e.message}`).join("\n")}
       </pre>
     </div>

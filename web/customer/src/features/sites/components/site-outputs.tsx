@@ -1,12 +1,12 @@
 import type { sites } from "@canopy/sdk";
-import { EmptyState } from "@canopy/ui";
+import { EmptyState, DescriptionList } from "@canopy/ui";
 
 export function SiteOutputs({ outputs }: { outputs: sites.SiteOutputs | undefined }) {
   if (!outputs || (!outputs.url && outputs.publicAddresses.length === 0)) {
     return <EmptyState title="No outputs yet" description="They appear when the site is running." />;
   }
   return (
-    <dl className="cn-dl" aria-label="Site outputs">
+    <DescriptionList aria-label="Site outputs">
       {outputs.url && (
         <>
           <dt>URL</dt>
@@ -35,6 +35,6 @@ export function SiteOutputs({ outputs }: { outputs: sites.SiteOutputs | undefine
           <dd>{outputs.storageBucket}</dd>
         </>
       )}
-    </dl>
+    </DescriptionList>
   );
 }
