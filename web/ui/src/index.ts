@@ -17,3 +17,5 @@ export { SignInForm, type SignInFormProps } from "./session/sign-in-form";
 export { CanopyContext, nextPath, useCanopy, useSignedIn, type Canopy } from "./session/portal-context";
 export { loadConfig, type PortalConfig } from "./config/portal-config";
 export { mountPortal } from "./config/mount-portal";
+export { Pager, type PagerProps } from "./paging/pager";
+export { usePageTokens, type PageTokens } from "./paging/use-page-tokens";

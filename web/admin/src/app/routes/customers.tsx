@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, TextField, errorMessage, useCanopy, Table } from "@canopy/ui";
+import { Alert, Button, Card, EmptyState, Pager, Spinner, StatusBadge, TextField, errorMessage, useCanopy, usePageTokens, Table } from "@canopy/ui";
 import { customerStatus } from "../../features/customers/customer-status";
 
 const PAGE_SIZE = 20;
@@ -12,9 +12,8 @@ export function CustomersRoute() {
   const [params] = useSearchParams();
   const [search, setSearch] = useState("");
   const [applied, setApplied] = useState("");
-  // Page tokens of the pages before this one, for "Previous".
-  const [tokens, setTokens] = useState<string[]>([""]);
-  const pageToken = tokens.at(-1) ?? "";
+  const pages = usePageTokens(applied);
+  const pageToken = pages.pageToken;
   const list = useQuery({
     queryKey: ["customers", applied, pageToken],
     queryFn: () => client.customers.listCustomers({ search: applied, page: { pageSize: PAGE_SIZE, pageToken } }),
@@ -35,7 +34,6 @@ export function CustomersRoute() {
         onSubmit={(e) => {
           e.preventDefault();
           setApplied(search.trim());
-          setTokens([""]);
         }}
       >
         <div className="min-w-50 flex-1">
@@ -81,17 +79,7 @@ export function CustomersRoute() {
                 })}
               </tbody>
             </Table>
-            <div className="mt-3 flex flex-wrap items-center gap-3 justify-between">
-              <span>{list.data.page?.totalSize ? `${list.data.page.totalSize} customers` : ""}</span>
-              <div className="flex flex-wrap items-center gap-3">
-                <Button variant="secondary" disabled={tokens.length <= 1} onClick={() => setTokens((t) => t.slice(0, -1))}>
-                  Previous page
-                </Button>
-                <Button variant="secondary" disabled={!list.data.page?.nextPageToken} onClick={() => setTokens((t) => [...t, list.data.page!.nextPageToken])}>
-                  Next page
-                </Button>
-              </div>
-            </div>
+            <Pager pages={pages} page={list.data.page} noun={["customer", "customers"]} loading={list.isPlaceholderData} />
           </>
         )}
       </Card>
