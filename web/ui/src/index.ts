@@ -9,6 +9,18 @@ export { EmptyState, type EmptyStateProps } from "./components/empty-state";
 export { Progress, Spinner, type ProgressProps, type SpinnerProps } from "./components/spinner";
 export { StatusBadge, type StatusBadgeProps, type StatusTone } from "./components/status-badge";
 export { Table, type TableProps } from "./components/table";
+export {
+  PROVIDERS,
+  SIZES,
+  deploymentKind,
+  deploymentStatus,
+  isFinished,
+  isSettling,
+  siteStatus,
+} from "./sites/site-status";
+export { appendEvents, useDeploymentWatch, type DeploymentWatch, type WatchConnection } from "./sites/use-deployment-watch";
+export { DeploymentProgress, type DeploymentProgressProps } from "./sites/deployment-progress";
+export { SiteOutputs } from "./sites/site-outputs";
 export { SelectField, TextField, type SelectFieldProps, type TextFieldProps } from "./components/text-field";
 export { FONT_FAMILIES, applyFavicon, applyTheme, themeVariables, type BrandingTheme } from "./theme/branding-theme";
 export { errorMessage, fieldErrors, type FieldErrors } from "./session/error-message";

@@ -1,8 +1,6 @@
 import { Link, useNavigate } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, errorMessage, Table } from "@canopy/ui";
-import { isSettling, siteStatus } from "../../features/sites/site-status";
-import { useCanopy } from "@canopy/ui";
+import { Alert, Button, Card, EmptyState, Spinner, StatusBadge, Table, errorMessage, isSettling, siteStatus, useCanopy } from "@canopy/ui";
 
 export function DashboardRoute() {
   const { client } = useCanopy();

@@ -1,21 +1,22 @@
 import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Card, Spinner, StatusBadge, errorMessage, DescriptionList } from "@canopy/ui";
+import {
+  Alert,
+  Button,
+  Card,
+  DeploymentProgress,
+  DescriptionList,
+  SiteOutputs,
+  Spinner,
+  StatusBadge,
+  deploymentKind,
+  errorMessage,
+  siteStatus,
+  useCanopy,
+  useDeploymentWatch,
+} from "@canopy/ui";
 import { sites } from "@canopy/sdk";
-import { DeploymentProgress } from "../../features/sites/components/deployment-progress";
-import { SiteOutputs } from "../../features/sites/components/site-outputs";
-import { useDeploymentWatch } from "../../features/sites/hooks/use-deployment-watch";
-import { siteStatus } from "../../features/sites/site-status";
-import { useCanopy } from "@canopy/ui";
-
-const KIND: Record<sites.DeploymentKind, string> = {
-  [sites.DeploymentKind.UNSPECIFIED]: "Deployment",
-  [sites.DeploymentKind.CREATE]: "Creating the site",
-  [sites.DeploymentKind.UPDATE]: "Updating the site",
-  [sites.DeploymentKind.REDEPLOY]: "Redeploying",
-  [sites.DeploymentKind.DELETE]: "Deleting the site",
-};
 
 export function SiteDetailRoute() {
   const { siteId = "" } = useParams();
@@ -104,7 +105,7 @@ export function SiteDetailRoute() {
           </div>
         )}
         {deploymentId ? (
-          <DeploymentProgress watch={watch} title={watched ? KIND[watched.kind] : "Deployment"} />
+          <DeploymentProgress watch={watch} title={deploymentKind(watched?.kind ?? sites.DeploymentKind.UNSPECIFIED)} />
         ) : history.isPending ? (
           <Spinner label="Loading deployments" />
         ) : (

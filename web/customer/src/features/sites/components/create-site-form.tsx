@@ -3,8 +3,7 @@
 import { type FormEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, CanopyError, Code, sites } from "@canopy/sdk";
-import { Alert, Button, SelectField, TextField, errorMessage } from "@canopy/ui";
-import { PROVIDERS, SIZES } from "../site-status";
+import { Alert, Button, PROVIDERS, SIZES, SelectField, TextField, errorMessage } from "@canopy/ui";
 
 export interface CreateSiteFormProps {
   client: Pick<CanopyClient, "sites">;

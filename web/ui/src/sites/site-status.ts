@@ -1,6 +1,7 @@
-//! Site and deployment statuses in words and tones.
+//! Site and deployment statuses in words and tones, what a deployment does in
+//! words, and the provider and size choices of a site.
 import { common, sites } from "@canopy/sdk";
-import type { StatusTone } from "@canopy/ui";
+import type { StatusTone } from "../components/status-badge";
 
 const SITE: Record<sites.SiteStatus, [string, StatusTone]> = {
   [sites.SiteStatus.UNSPECIFIED]: ["Unknown", "neutral"],
@@ -39,6 +40,19 @@ export function isFinished(status: sites.DeploymentStatus): boolean {
 /** A site whose status will change without the user doing anything. */
 export function isSettling(status: sites.SiteStatus): boolean {
   return [sites.SiteStatus.PENDING, sites.SiteStatus.PROVISIONING, sites.SiteStatus.UPDATING, sites.SiteStatus.DELETING].includes(status);
+}
+
+const KIND: Record<sites.DeploymentKind, string> = {
+  [sites.DeploymentKind.UNSPECIFIED]: "Deployment",
+  [sites.DeploymentKind.CREATE]: "Creating the site",
+  [sites.DeploymentKind.UPDATE]: "Updating the site",
+  [sites.DeploymentKind.REDEPLOY]: "Redeploying",
+  [sites.DeploymentKind.DELETE]: "Deleting the site",
+};
+
+/** What a deployment does, in words ("Creating the site"). */
+export function deploymentKind(kind: sites.DeploymentKind): string {
+  return KIND[kind] ?? KIND[sites.DeploymentKind.UNSPECIFIED];
 }
 
 export const PROVIDERS: { value: string; label: string }[] = [

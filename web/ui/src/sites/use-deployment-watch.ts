@@ -3,7 +3,7 @@
 //! event seen, so no log line is lost or shown twice.
 import { useEffect, useRef, useState } from "react";
 import { type CanopyClient, Code, sites, toCanopyError } from "@canopy/sdk";
-import { errorMessage } from "@canopy/ui";
+import { errorMessage } from "../session/error-message";
 
 export type WatchConnection = "connecting" | "live" | "reconnecting" | "finished" | "failed";
 

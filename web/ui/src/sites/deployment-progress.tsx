@@ -1,19 +1,28 @@
 import { useEffect, useRef } from "react";
 import { sites } from "@canopy/sdk";
-import { Alert, Progress, StatusBadge } from "@canopy/ui";
-import type { DeploymentWatch } from "../hooks/use-deployment-watch";
-import { deploymentStatus, isFinished } from "../site-status";
+import { Alert } from "../components/alert";
+import { Progress } from "../components/spinner";
+import { StatusBadge } from "../components/status-badge";
+import { deploymentStatus, isFinished } from "./site-status";
+import type { DeploymentWatch } from "./use-deployment-watch";
 
 function time(event: sites.DeploymentEvent): string {
   const seconds = event.time ? Number(event.time.seconds) : 0;
   return seconds ? new Date(seconds * 1000).toLocaleTimeString() : "";
 }
 
+export interface DeploymentProgressProps {
+  /** From `useDeploymentWatch`. */
+  watch: DeploymentWatch;
+  /** The region's accessible name and heading, e.g. `deploymentKind(d.kind)`. */
+  title: string;
+}
+
 /** The watched deployment: status, a progress bar while it runs, and its log. */
-export function DeploymentProgress({ watch, title }: { watch: DeploymentWatch; title: string }) {
+export function DeploymentProgress({ watch, title }: DeploymentProgressProps) {
   const log = useRef<HTMLPreElement>(null);
   useEffect(() => {
-    log.current?.scrollTo({ top: log.current.scrollHeight });
+    log.current?.scrollTo?.({ top: log.current.scrollHeight });
   }, [watch.events.length]);
   const status = deploymentStatus(watch.status);
   const running = !isFinished(watch.status) && watch.connection !== "finished" && watch.connection !== "failed";

@@ -1,6 +1,8 @@
 import type { sites } from "@canopy/sdk";
-import { EmptyState, DescriptionList } from "@canopy/ui";
+import { DescriptionList } from "../components/description-list";
+import { EmptyState } from "../components/empty-state";
 
+/** What provisioning produced (URL, addresses, database, bucket), or that there is nothing yet. */
 export function SiteOutputs({ outputs }: { outputs: sites.SiteOutputs | undefined }) {
   if (!outputs || (!outputs.url && outputs.publicAddresses.length === 0)) {
     return <EmptyState title="No outputs yet" description="They appear when the site is running." />;
