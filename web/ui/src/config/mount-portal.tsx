@@ -17,7 +17,12 @@ export function mountPortal(createApp: (config: PortalConfig) => ComponentType, 
       );
     },
     (error: unknown) => {
-      root.render(<p role="alert">This portal is not configured: {String(error)}</p>);
+      root.render(
+        <p role="alert" className="m-8">
+          This portal is not configured: {error instanceof Error ? error.message : String(error)}. Its operator sets <code>apiBaseUrl</code> (where
+          grpc-web is served) in <code>/config.json</code>.
+        </p>,
+      );
     },
   );
 }

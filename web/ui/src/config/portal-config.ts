@@ -7,10 +7,20 @@ import { z } from "zod";
 const PortalConfig = z.object({ apiBaseUrl: z.url({ protocol: /^https?$/ }) });
 export type PortalConfig = z.infer<typeof PortalConfig>;
 
+/** A configuration that cannot be used, said in words an operator can act on. */
+export class PortalConfigError extends Error {}
+
+function parse(value: unknown, source: string): PortalConfig {
+  const result = PortalConfig.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "the file"}: ${issue.code === "invalid_type" ? "missing" : "not an http(s) URL"}`);
+  throw new PortalConfigError(`${source} — ${problems.join("; ")}`);
+}
+
 export async function loadConfig(buildTimeBaseUrl: string | undefined): Promise<PortalConfig> {
   const res = await fetch("/config.json", { cache: "no-store" }).catch(() => undefined);
   if (res?.ok && (res.headers.get("content-type") ?? "").includes("json")) {
-    return PortalConfig.parse(await res.json());
+    return parse(await res.json().catch(() => undefined), "/config.json");
   }
-  return PortalConfig.parse({ apiBaseUrl: buildTimeBaseUrl });
+  return parse({ apiBaseUrl: buildTimeBaseUrl }, "no /config.json and VITE_API_BASE_URL");
 }
