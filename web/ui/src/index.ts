@@ -24,6 +24,7 @@ export { SiteOutputs } from "./sites/site-outputs";
 export { SelectField, TextField, type SelectFieldProps, type TextFieldProps } from "./components/text-field";
 export { FONT_FAMILIES, applyFavicon, applyTheme, themeVariables, type BrandingTheme } from "./theme/branding-theme";
 export { errorMessage, fieldErrors, type FieldErrors } from "./session/error-message";
+export { useFormAction, type FormAction } from "./session/use-form-action";
 export { SessionStore, createPortalClient, type PortalClientOptions, type SessionTokens } from "./session/session-store";
 export { SignInForm, type SignInFormProps } from "./session/sign-in-form";
 export { CanopyContext, nextPath, useCanopy, useSignedIn, type Canopy } from "./session/portal-context";

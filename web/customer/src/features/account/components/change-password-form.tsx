@@ -2,7 +2,7 @@
 //! policy, a wrong current password) beside the field they concern.
 import { type FormEvent, useState } from "react";
 import { type CanopyClient, CanopyError, Code } from "@canopy/sdk";
-import { Alert, Button, TextField, errorMessage, fieldErrors } from "@canopy/ui";
+import { Alert, Button, TextField, useFormAction } from "@canopy/ui";
 
 export interface ChangePasswordFormProps {
   client: Pick<CanopyClient, "auth">;
@@ -14,36 +14,22 @@ const FIELD_OF: Record<string, Field> = { current_password: "currentPassword", n
 export function ChangePasswordForm({ client }: ChangePasswordFormProps) {
   const [currentPassword, setCurrentPassword] = useState("");
   const [newPassword, setNewPassword] = useState("");
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
-  const [formError, setFormError] = useState<string>();
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, formError, run } = useFormAction(FIELD_OF);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
     setDone(false);
-    try {
-      await client.auth.changePassword({ currentPassword, newPassword });
-      setCurrentPassword("");
-      setNewPassword("");
-      setDone(true);
-    } catch (e) {
-      const placed = fieldErrors(e, FIELD_OF);
-      if (placed) {
-        setErrors(placed.fields);
-        setFormError(["Some fields need attention.", ...placed.unplaced].join(" "));
-      } else if (e instanceof CanopyError && e.code === Code.PermissionDenied) {
-        // A wrong current password is refused PERMISSION_DENIED: show it beside that field.
-        setErrors({ currentPassword: "The current password is incorrect." });
-      } else {
-        setFormError(errorMessage(e));
-      }
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      async () => {
+        await client.auth.changePassword({ currentPassword, newPassword });
+        setCurrentPassword("");
+        setNewPassword("");
+        setDone(true);
+      },
+      // A wrong current password is refused PERMISSION_DENIED: show it beside that field.
+      (e) => (e instanceof CanopyError && e.code === Code.PermissionDenied ? { currentPassword: "The current password is incorrect." } : undefined),
+    );
   };
 
   return (

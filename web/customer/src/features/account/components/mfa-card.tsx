@@ -4,7 +4,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import QRCode from "qrcode";
 import type { CanopyClient } from "@canopy/sdk";
-import { Alert, Button, StatusBadge, TextField, errorMessage, fieldErrors } from "@canopy/ui";
+import { Alert, Button, StatusBadge, TextField, useFormAction } from "@canopy/ui";
 
 export interface MfaCardProps {
   client: Pick<CanopyClient, "auth">;
@@ -39,6 +39,7 @@ function QrCode({ uri }: { uri: string }) {
 }
 
 type CodeField = "totpCode" | "password";
+const CODE_FIELDS: Record<string, CodeField> = { totp_code: "totpCode", password: "password" };
 
 export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
   const [setup, setSetup] = useState<{ uri: string; secret: string }>();
@@ -46,27 +47,13 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
   const [disabling, setDisabling] = useState(false);
   const [code, setCode] = useState("");
   const [password, setPassword] = useState("");
-  const [errors, setErrors] = useState<Partial<Record<CodeField, string>>>({});
-  const [formError, setFormError] = useState<string>();
   const [notice, setNotice] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const form = useFormAction(CODE_FIELDS);
+  const { busy, errors, formError } = form;
 
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
+  const run = (action: () => Promise<void>) => {
     setNotice(undefined);
-    try {
-      await action();
-    } catch (e) {
-      const placed = fieldErrors(e, { totp_code: "totpCode", password: "password" } as Record<string, CodeField>);
-      if (placed) {
-        setErrors(placed.fields);
-        if (placed.unplaced.length) setFormError(placed.unplaced.join(" "));
-      } else setFormError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    return form.run(action);
   };
 
   const begin = () =>

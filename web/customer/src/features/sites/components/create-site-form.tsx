@@ -2,8 +2,8 @@
 //! Server field violations are shown beside the field they name.
 import { type FormEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { type CanopyClient, CanopyError, Code, sites } from "@canopy/sdk";
-import { Alert, Button, PROVIDERS, SIZES, SelectField, TextField, errorMessage } from "@canopy/ui";
+import { type CanopyClient, sites } from "@canopy/sdk";
+import { Alert, Button, PROVIDERS, SIZES, SelectField, TextField, errorMessage, useFormAction } from "@canopy/ui";
 
 export interface CreateSiteFormProps {
   client: Pick<CanopyClient, "sites">;
@@ -11,8 +11,10 @@ export interface CreateSiteFormProps {
   onCreated: (created: sites.CreateSiteResponse) => void;
 }
 
+type Field = "name" | "provider" | "region" | "size" | "image" | "port";
+
 /** Server field paths → the form field that shows them. */
-const FIELD_OF: Record<string, keyof FormErrors> = {
+const FIELD_OF: Record<string, Field> = {
   name: "name",
   provider: "provider",
   region: "region",
@@ -22,19 +24,6 @@ const FIELD_OF: Record<string, keyof FormErrors> = {
   "runtime.port": "port",
 };
 
-interface FormErrors {
-  name?: string;
-  provider?: string;
-  region?: string;
-  size?: string;
-  image?: string;
-  port?: string;
-}
-
-function sentence(text: string): string {
-  return text ? text[0]!.toUpperCase() + text.slice(1) : text;
-}
-
 export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteFormProps) {
   const [name, setName] = useState("");
   const [provider, setProvider] = useState("");
@@ -42,9 +31,7 @@ export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteForm
   const [size, setSize] = useState(String(sites.SiteSize.SMALL));
   const [image, setImage] = useState("nginx:1.27");
   const [port, setPort] = useState("80");
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, formError, run } = useFormAction(FIELD_OF);
 
   const regions = useQuery({
     queryKey: ["regions", provider],
@@ -53,12 +40,9 @@ export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteForm
     staleTime: 10 * 60_000,
   });
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
+    void run(async () => {
       const created = await client.sites.createSite({
         idempotencyKey: crypto.randomUUID(),
         customerId,
@@ -69,23 +53,7 @@ export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteForm
         runtime: { image: image.trim(), port: Number.parseInt(port, 10) || 0 },
       });
       onCreated(created);
-    } catch (e) {
-      if (e instanceof CanopyError && e.code === Code.InvalidArgument && e.fieldViolations.length > 0) {
-        const next: FormErrors = {};
-        const unplaced: string[] = [];
-        for (const v of e.fieldViolations) {
-          const field = FIELD_OF[v.field];
-          if (field) next[field] ??= sentence(v.description);
-          else unplaced.push(`${v.field}: ${v.description}`);
-        }
-        setErrors(next);
-        setFormError(unplaced.length > 0 ? `Please check: ${unplaced.join("; ")}` : "Some fields need attention.");
-      } else {
-        setFormError(errorMessage(e));
-      }
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
