@@ -21,6 +21,9 @@ export {
 export { appendEvents, useDeploymentWatch, type DeploymentWatch, type WatchConnection } from "./sites/use-deployment-watch";
 export { DeploymentProgress, type DeploymentProgressProps } from "./sites/deployment-progress";
 export { SiteOutputs } from "./sites/site-outputs";
+export { durationInWords, formatDateTime, timeInWords, toDate, type Timestamp } from "./sites/time-in-words";
+export { API_KEYS_QUERY_KEY, ApiKeyManager, type ApiKeyManagerProps } from "./api-keys/api-key-manager";
+export { ROLE, grantableRoles, roleLabel, type Role } from "./api-keys/roles";
 export { SelectField, TextField, type SelectFieldProps, type TextFieldProps } from "./components/text-field";
 export { FONT_FAMILIES, applyFavicon, applyTheme, themeVariables, type BrandingTheme } from "./theme/branding-theme";
 export { errorMessage, fieldErrors, type FieldErrors } from "./session/error-message";

@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { Card, useCanopy, DescriptionList } from "@canopy/ui";
+import { ApiKeyManager, Card, DescriptionList, ROLE, grantableRoles, roleLabel, useCanopy } from "@canopy/ui";
 import { useCurrentUser } from "../layout";
 import { ChangePasswordForm } from "../../features/account/components/change-password-form";
 import { MfaCard } from "../../features/account/components/mfa-card";
@@ -18,6 +18,8 @@ export function AccountRoute() {
             <dd>{user.data.displayName || "—"}</dd>
             <dt>Email</dt>
             <dd>{user.data.email}</dd>
+            <dt>Role</dt>
+            <dd>{roleLabel(user.data.role)}</dd>
           </DescriptionList>
         </Card>
       )}
@@ -27,6 +29,15 @@ export function AccountRoute() {
       <Card title="Two-factor authentication">
         <MfaCard client={client} mfaEnabled={user.data?.mfaEnabled ?? false} onChanged={() => void queryClient.invalidateQueries({ queryKey: ["current-user"] })} />
       </Card>
+      {user.data && (
+        <Card title="API keys">
+          {user.data.role === ROLE.owner ? (
+            <ApiKeyManager client={client} grantableRoles={grantableRoles(user.data.role, true)} />
+          ) : (
+            <p className="m-0">Only the account's owners can see and create API keys. Ask an owner if a script or a CI job needs one.</p>
+          )}
+        </Card>
+      )}
     </div>
   );
 }
