@@ -1,7 +1,9 @@
 //! The signed-in frame of the admin portal; without a session, sign-in (and back).
 import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { Alert, AppShell, Button, NavSpacer, Spinner, errorMessage, useCanopy, useSignedIn } from "@canopy/ui";
+import { useCurrentUser } from "../hooks/use-current-user";
+import { roleLabel } from "../lib/roles";
 
 export function SignedInLayout() {
   const signedIn = useSignedIn();
@@ -9,7 +11,7 @@ export function SignedInLayout() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const { client, session } = useCanopy();
-  const user = useQuery({ queryKey: ["current-user"], queryFn: async () => (await client.auth.getCurrentUser({})).user!, enabled: signedIn });
+  const user = useCurrentUser();
   if (!signedIn) return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   const signOut = async () => {
     await client.auth.logout({}).catch(() => undefined);
@@ -24,9 +26,17 @@ export function SignedInLayout() {
           <Link to="/" className="text-lg font-semibold">
             Canopy admin
           </Link>
-          <NavLink to="/">Customers</NavLink>
+          <NavLink to="/" end>
+            Customers
+          </NavLink>
+          <NavLink to="/sites">Sites</NavLink>
+          <NavLink to="/users">Users</NavLink>
           <NavSpacer />
-          {user.data && <span>{user.data.email}</span>}
+          {user.data && (
+            <span>
+              {user.data.email} <span className="text-sm">({roleLabel(user.data.role)})</span>
+            </span>
+          )}
           <Button variant="secondary" onClick={signOut}>
             Sign out
           </Button>

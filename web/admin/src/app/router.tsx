@@ -3,17 +3,25 @@ import { SignedInLayout } from "./layout";
 import { CustomerDetailRoute } from "./routes/customer-detail";
 import { CustomersRoute } from "./routes/customers";
 import { NewCustomerRoute } from "./routes/new-customer";
+import { NewUserRoute } from "./routes/new-user";
+import { SetPasswordRoute } from "./routes/set-password";
 import { SignInRoute } from "./routes/sign-in";
+import { SitesRoute } from "./routes/sites";
+import { UsersRoute } from "./routes/users";
 
 export function createPortalRouter() {
   return createBrowserRouter([
     { path: "/sign-in", element: <SignInRoute /> },
+    { path: "/set-password", element: <SetPasswordRoute /> },
     {
       element: <SignedInLayout />,
       children: [
         { index: true, element: <CustomersRoute /> },
         { path: "customers/new", element: <NewCustomerRoute /> },
         { path: "customers/:customerId", element: <CustomerDetailRoute /> },
+        { path: "sites", element: <SitesRoute /> },
+        { path: "users", element: <UsersRoute /> },
+        { path: "users/new", element: <NewUserRoute /> },
       ],
     },
   ]);

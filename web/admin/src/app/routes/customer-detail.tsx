@@ -1,19 +1,20 @@
 import { Link, useParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Card, Spinner, errorMessage, useCanopy, DescriptionList } from "@canopy/ui";
-import { BrandingEditor } from "../../features/customers/components/branding-editor";
+import { Alert, Card, DescriptionList, Spinner, errorMessage, useCanopy } from "@canopy/ui";
+import { CustomerBranding } from "../../features/customers/components/customer-branding";
 import { CustomerLifecycle, StatusHistory } from "../../features/customers/components/customer-lifecycle";
 import { Usage } from "../../features/customers/components/usage-card";
+import { CustomerSites } from "../../features/sites/components/customer-sites";
+import { CustomerUsers } from "../../features/users/components/customer-users";
+import { useIsPlatformAdmin } from "../../hooks/use-current-user";
+import { formatDateTime } from "../../lib/time";
 
 export function CustomerDetailRoute() {
   const { customerId = "" } = useParams();
   const { client } = useCanopy();
   const queryClient = useQueryClient();
+  const admin = useIsPlatformAdmin();
   const customer = useQuery({ queryKey: ["customer", customerId], queryFn: async () => (await client.customers.getCustomer({ customerId })).customer! });
-  const branding = useQuery({
-    queryKey: ["customer-branding", customerId],
-    queryFn: async () => (await client.branding.getCustomerBranding({ customerId })).branding!,
-  });
 
   if (customer.isPending) return <Spinner label="Loading customer" />;
   if (customer.isError) return <Alert tone="danger">{errorMessage(customer.error)}</Alert>;
@@ -27,6 +28,7 @@ export function CustomerDetailRoute() {
           <CustomerLifecycle
             client={client}
             customer={c}
+            canChange={admin}
             onChanged={(updated) => {
               if (updated) queryClient.setQueryData(["customer", customerId], updated);
               void queryClient.invalidateQueries({ queryKey: ["customer", customerId] });
@@ -45,25 +47,20 @@ export function CustomerDetailRoute() {
           <dt>Plan</dt>
           <dd>{c.planId || "—"}</dd>
           <dt>Created</dt>
-          <dd>{c.createTime ? new Date(Number(c.createTime.seconds) * 1000).toLocaleString() : "—"}</dd>
+          <dd>{formatDateTime(c.createTime)}</dd>
         </DescriptionList>
       </Card>
       <Card title="Usage">
         <Usage client={client} customerId={customerId} />
       </Card>
+      <Card title="Sites">
+        <CustomerSites client={client} customerId={customerId} />
+      </Card>
+      <Card title="Users">
+        <CustomerUsers client={client} customerId={customerId} />
+      </Card>
       <Card title="Branding">
-        {branding.isPending ? (
-          <Spinner label="Loading branding" />
-        ) : branding.isError ? (
-          <Alert tone="danger">{errorMessage(branding.error)}</Alert>
-        ) : (
-          <BrandingEditor
-            key={customerId}
-            client={client}
-            branding={branding.data}
-            onSaved={(b) => queryClient.setQueryData(["customer-branding", customerId], b)}
-          />
-        )}
+        <CustomerBranding client={client} customerId={customerId} canChange={admin} />
       </Card>
     </div>
   );

@@ -13,14 +13,17 @@ import {
   StatusBadge,
   TextField,
   applyTheme,
-  errorMessage,
-  fieldErrors,
+  useFormAction,
 } from "@canopy/ui";
 
 export interface BrandingEditorProps {
   client: Pick<CanopyClient, "branding">;
   branding: tenancy.Branding;
   onSaved: (branding: tenancy.Branding) => void;
+  /** The stored logo (a data URL), shown in the preview's header. */
+  logoUrl?: string;
+  /** Shows the branding without letting it change (platform operators). */
+  readOnly?: boolean;
 }
 
 interface Draft {
@@ -88,7 +91,7 @@ function themeOf(d: Draft): BrandingTheme {
 }
 
 /** The customer portal in miniature, themed with `theme` on its own root (the admin portal keeps its look). */
-export function BrandingPreview({ theme }: { theme: BrandingTheme }) {
+export function BrandingPreview({ theme, logoUrl }: { theme: BrandingTheme; logoUrl?: string }) {
   const root = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (root.current) applyTheme(theme, root.current);
@@ -96,7 +99,10 @@ export function BrandingPreview({ theme }: { theme: BrandingTheme }) {
   return (
     <div ref={root} className="overflow-hidden rounded-brand border border-dashed border-line bg-canvas font-sans text-ink" data-testid="branding-preview" aria-label="Preview" role="region">
       <div className="flex flex-wrap items-center gap-4 bg-header px-4 py-3 text-on-header">
-        <span className="text-lg font-semibold">{theme.productName || "Canopy"}</span>
+        <span className="flex items-center gap-2 text-lg font-semibold">
+          {logoUrl && <img src={logoUrl} alt="Logo" className="h-7 w-auto" />}
+          <span>{theme.productName || "Canopy"}</span>
+        </span>
         <span>Sites</span>
         <span className="flex-1" />
         <span>owner@example.com</span>
@@ -132,25 +138,20 @@ function ColourField({ label, value, error, onChange }: { label: string; value: 
   );
 }
 
-export function BrandingEditor({ client, branding, onSaved }: BrandingEditorProps) {
+export function BrandingEditor({ client, branding, onSaved, logoUrl, readOnly = false }: BrandingEditorProps) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(branding));
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
-  const [formError, setFormError] = useState<string>();
+  const { busy, errors, formError, run } = useFormAction(FIELD_OF);
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
   const set = (field: Field) => (value: string) => {
     setSaved(false);
     setDraft((d) => ({ ...d, [field]: value }));
   };
   const theme = themeOf(draft);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
     setSaved(false);
-    try {
+    void run(async () => {
       const res = await client.branding.updateBranding({
         customerId: branding.customerId,
         productName: draft.productName.trim(),
@@ -163,15 +164,7 @@ export function BrandingEditor({ client, branding, onSaved }: BrandingEditorProp
       });
       setSaved(true);
       if (res.branding) onSaved(res.branding);
-    } catch (e) {
-      const placed = fieldErrors(e, FIELD_OF);
-      if (placed) {
-        setErrors(placed.fields);
-        setFormError(["Some fields need attention.", ...placed.unplaced].join(" "));
-      } else setFormError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const choose = (field: Field, label: string, values: { value: string; label: string }[]) => (
@@ -183,36 +176,33 @@ export function BrandingEditor({ client, branding, onSaved }: BrandingEditorProp
       <form className="flex flex-col gap-4" aria-label="Branding" onSubmit={submit} noValidate>
         {saved && <Alert tone="success">Branding saved.</Alert>}
         {formError && <Alert tone="danger">{formError}</Alert>}
-        <TextField label="Product name" value={draft.productName} error={errors.productName} onChange={(e) => set("productName")(e.target.value)} />
-        <ColourField label="Primary colour" value={draft.primaryColor} error={errors.primaryColor} onChange={set("primaryColor")} />
-        <ColourField label="Secondary colour" value={draft.secondaryColor} error={errors.secondaryColor} onChange={set("secondaryColor")} />
-        <ColourField label="Accent colour" value={draft.accentColor} error={errors.accentColor} onChange={set("accentColor")} />
-        <TextField label="Support email" type="email" value={draft.supportEmail} error={errors.supportEmail} onChange={(e) => set("supportEmail")(e.target.value)} />
-        <TextField label="Mail sender name" value={draft.mailSenderName} error={errors.mailSenderName} onChange={(e) => set("mailSenderName")(e.target.value)} />
-        <TextField label="Corner radius" value={draft.radius} error={errors.radius} placeholder="8px" hint="0 to 24px, e.g. 6px; empty for the default." onChange={(e) => set("radius")(e.target.value)} />
-        {choose("fontFamily", "Font", FONT_OPTIONS)}
-        {choose("density", "Density", options(["comfortable", "compact"]))}
-        {choose("shadow", "Shadow", options(["none", "soft", "strong"]))}
-        {choose("headerStyle", "Header style", options(["solid", "transparent"]))}
-        <div className="flex flex-wrap items-center gap-3">
-          <Button type="submit" busy={busy}>
-            Save branding
-          </Button>
-          <Button
-            variant="secondary"
-            onClick={() => {
-              setDraft(draftOf(branding));
-              setErrors({});
-              setFormError(undefined);
-            }}
-          >
-            Reset
-          </Button>
-        </div>
+        <fieldset className="m-0 flex flex-col gap-4 border-0 p-0" disabled={readOnly}>
+          <TextField label="Product name" value={draft.productName} error={errors.productName} onChange={(e) => set("productName")(e.target.value)} />
+          <ColourField label="Primary colour" value={draft.primaryColor} error={errors.primaryColor} onChange={set("primaryColor")} />
+          <ColourField label="Secondary colour" value={draft.secondaryColor} error={errors.secondaryColor} onChange={set("secondaryColor")} />
+          <ColourField label="Accent colour" value={draft.accentColor} error={errors.accentColor} onChange={set("accentColor")} />
+          <TextField label="Support email" type="email" value={draft.supportEmail} error={errors.supportEmail} onChange={(e) => set("supportEmail")(e.target.value)} />
+          <TextField label="Mail sender name" value={draft.mailSenderName} error={errors.mailSenderName} onChange={(e) => set("mailSenderName")(e.target.value)} />
+          <TextField label="Corner radius" value={draft.radius} error={errors.radius} placeholder="8px" hint="0 to 24px, e.g. 6px; empty for the default." onChange={(e) => set("radius")(e.target.value)} />
+          {choose("fontFamily", "Font", FONT_OPTIONS)}
+          {choose("density", "Density", options(["comfortable", "compact"]))}
+          {choose("shadow", "Shadow", options(["none", "soft", "strong"]))}
+          {choose("headerStyle", "Header style", options(["solid", "transparent"]))}
+        </fieldset>
+        {!readOnly && (
+          <div className="flex flex-wrap items-center gap-3">
+            <Button type="submit" busy={busy}>
+              Save branding
+            </Button>
+            <Button variant="secondary" onClick={() => void run(async () => setDraft(draftOf(branding)))}>
+              Reset
+            </Button>
+          </div>
+        )}
       </form>
       <div className="flex flex-col gap-4">
         <strong>Live preview</strong>
-        <BrandingPreview theme={theme} />
+        <BrandingPreview theme={theme} logoUrl={logoUrl} />
         <p className="m-0 text-sm text-muted">Unsaved. Values the portal cannot use (an invalid colour, say) fall back to the defaults here.</p>
       </div>
     </div>

@@ -1,7 +1,7 @@
 //! Create a customer with its owner; identity invites the owner by email.
 import { type FormEvent, useState } from "react";
-import { type CanopyClient, CanopyError, Code, type tenancy } from "@canopy/sdk";
-import { Alert, Button, TextField, errorMessage } from "@canopy/ui";
+import type { CanopyClient, tenancy } from "@canopy/sdk";
+import { Alert, Button, TextField, useFormAction } from "@canopy/ui";
 
 export interface CreateCustomerFormProps {
   client: Pick<CanopyClient, "customers">;
@@ -13,19 +13,14 @@ const FIELD_OF: Record<string, Field> = { name: "name", owner_email: "ownerEmail
 
 export function CreateCustomerForm({ client, onCreated }: CreateCustomerFormProps) {
   const [values, setValues] = useState<Record<Field, string>>({ name: "", ownerEmail: "", ownerDisplayName: "" });
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, formError, run } = useFormAction(FIELD_OF);
   // One key per form: submitting again after a network error does not create a second customer.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
 
   const set = (field: Field) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [field]: e.target.value }));
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
+    void run(async () => {
       const res = await client.customers.createCustomer({
         idempotencyKey,
         name: values.name.trim(),
@@ -33,21 +28,7 @@ export function CreateCustomerForm({ client, onCreated }: CreateCustomerFormProp
         ownerDisplayName: values.ownerDisplayName.trim(),
       });
       onCreated(res.customer!);
-    } catch (e) {
-      if (e instanceof CanopyError && e.code === Code.InvalidArgument && e.fieldViolations.length > 0) {
-        const next: Partial<Record<Field, string>> = {};
-        for (const v of e.fieldViolations) {
-          const field = FIELD_OF[v.field];
-          if (field) next[field] ??= v.description[0]!.toUpperCase() + v.description.slice(1);
-        }
-        setErrors(next);
-        setFormError("Some fields need attention.");
-      } else {
-        setFormError(errorMessage(e));
-      }
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="flex flex-col gap-4" onSubmit={submit} aria-label="Create customer" noValidate>

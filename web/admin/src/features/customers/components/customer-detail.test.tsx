@@ -86,13 +86,16 @@ describe("StatusHistory", () => {
         changes: [
           { fromStatus: S.SUSPENDED, toStatus: S.ACTIVE, reason: "paid", changedBy: "user:a", changeTime: { seconds: 1_700_000_100n } },
           { fromStatus: S.ACTIVE, toStatus: S.SUSPENDED, reason: "unpaid invoice", changedBy: "user:a", changeTime: { seconds: 1_700_000_000n } },
+          { fromStatus: S.CREATING, toStatus: S.ACTIVE, changedBy: "user:a", changeTime: { seconds: 1_699_999_990n } },
+          // Creation has no status before it.
+          { fromStatus: S.UNSPECIFIED, toStatus: S.CREATING, changedBy: "user:a", changeTime: { seconds: 1_699_999_980n } },
         ],
       }),
     );
     withQuery(<StatusHistory client={customersClient({ listCustomerStatusChanges })} customerId="c-1" />);
     const table = await screen.findByRole("table", { name: "Status history" });
     const rows = within(table).getAllByRole("row").slice(1);
-    expect(rows.map((r) => within(r).getAllByRole("cell")[1]!.textContent)).toEqual(["Suspended → Active", "Active → Suspended"]);
+    expect(rows.map((r) => within(r).getAllByRole("cell")[1]!.textContent)).toEqual(["Suspended → Active", "Active → Suspended", "Creating → Active", "Created"]);
     expect(within(rows[1]!).getByText("unpaid invoice")).toBeInTheDocument();
     expect(listCustomerStatusChanges).toHaveBeenCalledWith({ customerId: "c-1", page: { pageSize: 20 } });
   });

@@ -1,10 +1,12 @@
 //! A customer's status, its history (ListCustomerStatusChanges, newest first), and
 //! the lifecycle actions: suspend (with a reason), reactivate, deactivate — each
 //! confirmed before it is sent.
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
 import { Alert, Button, Spinner, StatusBadge, TextField, errorMessage, fieldErrors, Table } from "@canopy/ui";
+import { ConfirmPanel } from "../../../components/confirm-panel";
+import { formatDateTime } from "../../../lib/time";
 import { customerStatus } from "../customer-status";
 
 export interface CustomerLifecycleProps {
@@ -12,12 +14,16 @@ export interface CustomerLifecycleProps {
   customer: tenancy.Customer;
   /** The status changed: refetch the customer (and its history). */
   onChanged: (customer: tenancy.Customer | undefined) => void;
+  /** Platform admins change the status; operators only see it. */
+  canChange?: boolean;
 }
 
 type Action = "suspend" | "reactivate" | "deactivate";
 
-function when(time: { seconds: bigint } | undefined): string {
-  return time ? new Date(Number(time.seconds) * 1000).toLocaleString() : "—";
+/** One history row's change; the first has no status before it (creation). */
+function changeLabel(change: tenancy.CustomerStatusChange): string {
+  if (change.fromStatus === tenancy.CustomerStatus.UNSPECIFIED) return "Created";
+  return `${customerStatus(change.fromStatus).label} → ${customerStatus(change.toStatus).label}`;
 }
 
 export function StatusHistory({ client, customerId }: { client: Pick<CanopyClient, "customers">; customerId: string }) {
@@ -41,10 +47,8 @@ export function StatusHistory({ client, customerId }: { client: Pick<CanopyClien
       <tbody>
         {history.data.changes.map((c, i) => (
           <tr key={`${i}-${c.changeTime?.seconds ?? ""}`}>
-            <td>{when(c.changeTime)}</td>
-            <td>
-              {customerStatus(c.fromStatus).label} → {customerStatus(c.toStatus).label}
-            </td>
+            <td>{formatDateTime(c.changeTime)}</td>
+            <td>{changeLabel(c)}</td>
             <td>{c.reason || "—"}</td>
             <td>{c.changedBy || "—"}</td>
           </tr>
@@ -75,7 +79,7 @@ const CONFIRM: Record<Action, { title: (name: string) => string; body: string; b
   },
 };
 
-export function CustomerLifecycle({ client, customer, onChanged }: CustomerLifecycleProps) {
+export function CustomerLifecycle({ client, customer, onChanged, canChange = true }: CustomerLifecycleProps) {
   const [action, setAction] = useState<Action>();
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string>();
@@ -91,8 +95,7 @@ export function CustomerLifecycle({ client, customer, onChanged }: CustomerLifec
     setError(undefined);
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     if (!action) return;
     setBusy(true);
     setError(undefined);
@@ -124,24 +127,21 @@ export function CustomerLifecycle({ client, customer, onChanged }: CustomerLifec
         {customer.statusReason && <span>Reason: {customer.statusReason}</span>}
       </div>
       {error && !confirm && <Alert tone="danger">{error}</Alert>}
-      {confirm ? (
-        <form className="flex flex-col gap-4" role="alertdialog" aria-label={confirm.title(customer.name)} onSubmit={submit} noValidate>
-          <Alert tone={action === "reactivate" ? "info" : "danger"} title={confirm.title(customer.name)}>
-            {confirm.body}
-          </Alert>
-          {error && <Alert tone="danger">{error}</Alert>}
+      {!canChange ? null : confirm ? (
+        <ConfirmPanel
+          title={confirm.title(customer.name)}
+          body={confirm.body}
+          confirmLabel={confirm.button(customer.name)}
+          tone={action === "reactivate" ? "info" : "danger"}
+          busy={busy}
+          error={error}
+          onConfirm={submit}
+          onCancel={() => setAction(undefined)}
+        >
           {confirm.reason && (
             <TextField label="Reason" required value={reason} error={reasonError} hint="Recorded in the status history." onChange={(e) => setReason(e.target.value)} />
           )}
-          <div className="flex flex-wrap items-center gap-3">
-            <Button type="submit" variant={action === "reactivate" ? "primary" : "danger"} busy={busy}>
-              {confirm.button(customer.name)}
-            </Button>
-            <Button variant="secondary" onClick={() => setAction(undefined)}>
-              Cancel
-            </Button>
-          </div>
-        </form>
+        </ConfirmPanel>
       ) : (
         <div className="flex flex-wrap items-center gap-3">
           {customer.status === S.ACTIVE && (
