@@ -21,6 +21,8 @@ export {
 export { appendEvents, useDeploymentWatch, type DeploymentWatch, type WatchConnection } from "./sites/use-deployment-watch";
 export { DeploymentProgress, type DeploymentProgressProps } from "./sites/deployment-progress";
 export { SiteOutputs } from "./sites/site-outputs";
+export { DeploymentHistory, deploymentsQueryKey, type DeploymentHistoryProps } from "./sites/deployment-history";
+export { CancelDeployment, isCancellable, type CancelDeploymentProps } from "./sites/cancel-deployment";
 export { durationInWords, formatDateTime, timeInWords, toDate, type Timestamp } from "./sites/time-in-words";
 export { API_KEYS_QUERY_KEY, ApiKeyManager, type ApiKeyManagerProps } from "./api-keys/api-key-manager";
 export { ROLE, grantableRoles, roleLabel, type Role } from "./api-keys/roles";

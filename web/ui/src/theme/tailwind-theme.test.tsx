@@ -6,14 +6,22 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "@tailwindcss/node";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import { create, identity, sites } from "@canopy/sdk";
+import { ApiKeyManager } from "../api-keys/api-key-manager";
+import { NewApiKeySecret } from "../api-keys/new-api-key-secret";
+import { ROLE } from "../api-keys/roles";
 import { Alert } from "../components/alert";
 import { AppShell } from "../components/app-shell";
 import { Button } from "../components/button";
 import { Card } from "../components/card";
 import { Table } from "../components/table";
 import { TextField } from "../components/text-field";
+import { CancelDeployment } from "../sites/cancel-deployment";
+import { DeploymentHistory } from "../sites/deployment-history";
+import { DeploymentProgress } from "../sites/deployment-progress";
 
 const stylesheet = join(dirname(fileURLToPath(import.meta.url)), "../styles.css");
 
@@ -26,6 +34,13 @@ async function cssOf(cls: string): Promise<string> {
 }
 
 const classesOf = (element: Element) => [...element.classList];
+
+async function unknownClassesIn(root: Element): Promise<string[]> {
+  const classes = new Set([...root.querySelectorAll("[class]")].flatMap(classesOf));
+  const unknown: string[] = [];
+  for (const cls of classes) if ((await cssOf(cls)).trim() === "") unknown.push(cls);
+  return unknown;
+}
 
 describe("the Tailwind theme", () => {
   it("maps the brand tokens onto the variables branding sets", async () => {
@@ -60,9 +75,30 @@ describe("the Tailwind theme", () => {
     );
     const classes = new Set([...document.body.querySelectorAll("[class]")].flatMap(classesOf));
     expect(classes.size).toBeGreaterThan(40);
-    const unknown: string[] = [];
-    for (const cls of classes) if ((await cssOf(cls)).trim() === "") unknown.push(cls);
-    expect(unknown).toEqual([]);
+    expect(await unknownClassesIn(document.body)).toEqual([]);
+  });
+
+  it("generates CSS for every class of the shared deployment and API key pieces", async () => {
+    // Lists come from a query cache filled beforehand, so the tables render at once.
+    const queryClient = new QueryClient();
+    const deployment = create(sites.DeploymentSchema, { id: "d-1", status: sites.DeploymentStatus.FAILED, error: "boom", cancelRequested: true, startTime: { seconds: 1n } });
+    queryClient.setQueryData(["deployments", "s-1", "history", 10, ""], create(sites.ListDeploymentsResponseSchema, { deployments: [deployment] }));
+    queryClient.setQueryData(["api-keys", "", false, ""], create(identity.ListApiKeysResponseSchema, { apiKeys: [{ id: "k-1", name: "ci", prefix: "cnp_x" }] }));
+    const never = () => new Promise<never>(() => undefined);
+    const client = { sites: { listDeployments: never, watchDeployment: never }, apiKeys: { listApiKeys: never } } as never;
+    const watch = { events: [], status: sites.DeploymentStatus.RUNNING, connection: "reconnecting" as const, error: "lost" };
+    render(
+      <QueryClientProvider client={queryClient}>
+        <DeploymentHistory client={client} siteId="s-1" />
+        <DeploymentProgress watch={watch} title="Deploying" />
+        <CancelDeployment client={client} deploymentId="d-1" status={sites.DeploymentStatus.RUNNING} cancelRequested />
+        <ApiKeyManager client={client} grantableRoles={[ROLE.owner]} />
+        <NewApiKeySecret name="ci" secret="cnp_x_y" onDismiss={() => undefined} />
+      </QueryClientProvider>,
+    );
+    expect(screen.getByRole("table", { name: "Deployment history" })).toBeInTheDocument();
+    expect(screen.getByRole("table", { name: "API keys" })).toBeInTheDocument();
+    expect(await unknownClassesIn(document.body)).toEqual([]);
   });
 
   it("styles the primary button with the brand colour and radius", () => {

@@ -4,14 +4,18 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   Alert,
   Button,
+  CancelDeployment,
   Card,
+  DeploymentHistory,
   DeploymentProgress,
   DescriptionList,
   SiteOutputs,
   Spinner,
   StatusBadge,
   deploymentKind,
+  deploymentsQueryKey,
   errorMessage,
+  isCancellable,
   siteStatus,
   useCanopy,
   useDeploymentWatch,
@@ -29,15 +33,16 @@ export function SiteDetailRoute() {
   const [actionError, setActionError] = useState<string>();
 
   const site = useQuery({ queryKey: ["site", siteId], queryFn: async () => (await client.sites.getSite({ siteId })).site! });
+  // The newest deployments: the one to watch unless another was just started.
   const history = useQuery({
-    queryKey: ["deployments", siteId],
+    queryKey: [...deploymentsQueryKey(siteId), "newest"],
     queryFn: () => client.sites.listDeployments({ siteId, page: { pageSize: 10 } }),
   });
   const deployment = history.data?.deployments.find((d) => d.id === chosen) ?? history.data?.deployments[0];
   const deploymentId = chosen ?? deployment?.id;
   const watch = useDeploymentWatch(client, deploymentId, () => {
     void queryClient.invalidateQueries({ queryKey: ["site", siteId] });
-    void queryClient.invalidateQueries({ queryKey: ["deployments", siteId] });
+    void queryClient.invalidateQueries({ queryKey: deploymentsQueryKey(siteId) });
     void queryClient.invalidateQueries({ queryKey: ["sites"] });
   });
 
@@ -50,7 +55,7 @@ export function SiteDetailRoute() {
       setConfirmingDelete(false);
       if (res.deployment) setChosen(res.deployment.id);
       void queryClient.invalidateQueries({ queryKey: ["site", siteId] });
-      void queryClient.invalidateQueries({ queryKey: ["deployments", siteId] });
+      void queryClient.invalidateQueries({ queryKey: deploymentsQueryKey(siteId) });
     } catch (e) {
       setActionError(errorMessage(e));
     } finally {
@@ -64,6 +69,8 @@ export function SiteDetailRoute() {
   const status = siteStatus(s.status);
   const gone = s.status === sites.SiteStatus.DELETED || s.status === sites.SiteStatus.DELETING;
   const watched = history.data?.deployments.find((d) => d.id === deploymentId);
+  // The stream's status is the freshest; before its first event, the listed one.
+  const liveStatus = watch.status !== sites.DeploymentStatus.UNSPECIFIED ? watch.status : (watched?.status ?? sites.DeploymentStatus.UNSPECIFIED);
 
   return (
     <div className="flex flex-col gap-4">
@@ -104,6 +111,17 @@ export function SiteDetailRoute() {
             </div>
           </div>
         )}
+        {deploymentId && isCancellable(liveStatus) && (
+          <div className="mb-4">
+            <CancelDeployment
+              client={client}
+              deploymentId={deploymentId}
+              status={liveStatus}
+              cancelRequested={watched?.cancelRequested}
+              onRequested={() => void queryClient.invalidateQueries({ queryKey: deploymentsQueryKey(siteId) })}
+            />
+          </div>
+        )}
         {deploymentId ? (
           <DeploymentProgress watch={watch} title={deploymentKind(watched?.kind ?? sites.DeploymentKind.UNSPECIFIED)} />
         ) : history.isPending ? (
@@ -122,6 +140,9 @@ export function SiteDetailRoute() {
           <dt>Image</dt>
           <dd>{s.runtime ? `${s.runtime.image} (port ${s.runtime.port})` : "—"}</dd>
         </DescriptionList>
+      </Card>
+      <Card title="Deployment history">
+        <DeploymentHistory client={client} siteId={siteId} />
       </Card>
     </div>
   );

@@ -1,0 +1,138 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { describe, expect, it, vi } from "vitest";
+import { type CanopyClient, Code, create, sites } from "@canopy/sdk";
+import { CanopyContext, SessionStore } from "@canopy/ui";
+import { canopyError } from "@canopy/ui/testing";
+import { SiteDetailRoute } from "./site-detail";
+
+const S = sites.DeploymentStatus;
+
+/** A WatchDeployment stream the test drives: `push` sends an event, `end` finishes the stream. */
+function controlledStream() {
+  const queue: sites.WatchDeploymentResponse[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let seq = 0n;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  return {
+    push(init: { kind: sites.DeploymentEventKind; status?: sites.DeploymentStatus; message?: string }) {
+      queue.push(create(sites.WatchDeploymentResponseSchema, { event: { seq: ++seq, ...init } }));
+      notify();
+    },
+    end() {
+      ended = true;
+      notify();
+    },
+    async *watch() {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+  };
+}
+
+function renderSite(sitesApi: Partial<Record<keyof CanopyClient["sites"], unknown>>) {
+  const runningDeployment = create(sites.DeploymentSchema, { id: "d-7", siteId: "s-1", kind: sites.DeploymentKind.REDEPLOY, status: S.RUNNING, attempt: 1 });
+  const client = {
+    sites: {
+      getSite: vi.fn(async () => create(sites.GetSiteResponseSchema, { site: { id: "s-1", name: "shop", status: sites.SiteStatus.UPDATING, region: "ams3" } })),
+      listDeployments: vi.fn(async () => create(sites.ListDeploymentsResponseSchema, { deployments: [runningDeployment] })),
+      ...sitesApi,
+    },
+  } as unknown as CanopyClient;
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={queryClient}>
+      <CanopyContext.Provider value={{ client, session: new SessionStore("test", window.sessionStorage) }}>
+        <MemoryRouter initialEntries={["/sites/s-1"]}>
+          <Routes>
+            <Route path="/sites/:siteId" element={<SiteDetailRoute />} />
+          </Routes>
+        </MemoryRouter>
+      </CanopyContext.Provider>
+    </QueryClientProvider>,
+  );
+}
+
+describe("cancelling a deployment on the site page", () => {
+  it("asks first, sends CancelDeployment, says Cancelling… until the stream reports CANCELLED", async () => {
+    const user = userEvent.setup();
+    const stream = controlledStream();
+    const cancelDeployment = vi.fn(async () => create(sites.CancelDeploymentResponseSchema, { deployment: { id: "d-7", status: S.RUNNING, cancelRequested: true } }));
+    renderSite({ watchDeployment: vi.fn(() => stream.watch()), cancelDeployment });
+    stream.push({ kind: sites.DeploymentEventKind.STATUS, status: S.RUNNING });
+    const progress = await screen.findByRole("region", { name: "Redeploying" });
+    await within(progress).findByText("Running");
+
+    await user.click(screen.getByRole("button", { name: "Cancel deployment" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Cancel the deployment?" });
+    expect(cancelDeployment).not.toHaveBeenCalled();
+    await user.click(within(dialog).getByRole("button", { name: "Yes, cancel the deployment" }));
+
+    expect(await screen.findByText("Cancelling…")).toBeInTheDocument();
+    expect(cancelDeployment).toHaveBeenCalledWith({ deploymentId: "d-7" });
+    expect(screen.queryByRole("button", { name: "Cancel deployment" })).not.toBeInTheDocument();
+
+    // Still running: the worker has not stopped Terraform yet.
+    stream.push({ kind: sites.DeploymentEventKind.LOG, message: "interrupt received, stopping" });
+    await within(progress).findByText(/interrupt received/);
+    expect(screen.getByText("Cancelling…")).toBeInTheDocument();
+
+    stream.push({ kind: sites.DeploymentEventKind.STATUS, status: S.CANCELLED });
+    await within(progress).findByText("Cancelled");
+    expect(screen.queryByText("Cancelling…")).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Cancel deployment" })).not.toBeInTheDocument();
+    // Redeploy and delete stay.
+    expect(screen.getByRole("button", { name: "Redeploy" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Delete site" })).toBeInTheDocument();
+    stream.end();
+  });
+
+  it("keeps it running when the user changes their mind", async () => {
+    const user = userEvent.setup();
+    const stream = controlledStream();
+    const cancelDeployment = vi.fn();
+    renderSite({ watchDeployment: vi.fn(() => stream.watch()), cancelDeployment });
+    stream.push({ kind: sites.DeploymentEventKind.STATUS, status: S.QUEUED });
+    await user.click(await screen.findByRole("button", { name: "Cancel deployment" }));
+    await user.click(screen.getByRole("button", { name: "Keep it running" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Cancel deployment" })).toBeInTheDocument();
+    expect(cancelDeployment).not.toHaveBeenCalled();
+    stream.end();
+  });
+
+  it("says in words why the cancellation was refused", async () => {
+    const user = userEvent.setup();
+    const stream = controlledStream();
+    const cancelDeployment = vi.fn(async () => {
+      throw canopyError(Code.FailedPrecondition, "deployment has already finished");
+    });
+    renderSite({ watchDeployment: vi.fn(() => stream.watch()), cancelDeployment });
+    stream.push({ kind: sites.DeploymentEventKind.STATUS, status: S.RUNNING });
+    await user.click(await screen.findByRole("button", { name: "Cancel deployment" }));
+    await user.click(screen.getByRole("button", { name: "Yes, cancel the deployment" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Cancel the deployment?" });
+    await waitFor(() => expect(within(dialog).getByText("Deployment has already finished.")).toBeInTheDocument());
+    expect(screen.queryByText("Cancelling…")).not.toBeInTheDocument();
+    stream.end();
+  });
+
+  it("offers no cancel once the deployment has finished", async () => {
+    const stream = controlledStream();
+    renderSite({ watchDeployment: vi.fn(() => stream.watch()) });
+    stream.push({ kind: sites.DeploymentEventKind.STATUS, status: S.SUCCEEDED });
+    stream.end();
+    const progress = await screen.findByRole("region", { name: "Redeploying" });
+    await within(progress).findByText("Succeeded");
+    expect(screen.queryByRole("button", { name: "Cancel deployment" })).not.toBeInTheDocument();
+  });
+});
