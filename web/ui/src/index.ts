@@ -11,12 +11,14 @@ export { StatusBadge, type StatusBadgeProps, type StatusTone } from "./component
 export { Table, type TableProps } from "./components/table";
 export {
   PROVIDERS,
+  SITE_STATUS_FILTERS,
   SIZES,
   deploymentKind,
   deploymentStatus,
   isFinished,
   isSettling,
   siteStatus,
+  siteStatusFromName,
 } from "./sites/site-status";
 export { appendEvents, useDeploymentWatch, type DeploymentWatch, type WatchConnection } from "./sites/use-deployment-watch";
 export { DeploymentProgress, type DeploymentProgressProps } from "./sites/deployment-progress";

@@ -19,6 +19,22 @@ export function siteStatus(status: sites.SiteStatus): { label: string; tone: Sta
   return { label, tone };
 }
 
+/** The statuses a site list can be filtered by, as the words shown and a name for URLs ("active"). */
+export const SITE_STATUS_FILTERS: { value: string; label: string; status: sites.SiteStatus }[] = [
+  sites.SiteStatus.ACTIVE,
+  sites.SiteStatus.FAILED,
+  sites.SiteStatus.PENDING,
+  sites.SiteStatus.PROVISIONING,
+  sites.SiteStatus.UPDATING,
+  sites.SiteStatus.DELETING,
+  sites.SiteStatus.DELETED,
+].map((status) => ({ value: SITE[status][0].toLowerCase(), label: SITE[status][0], status }));
+
+/** The status a `SITE_STATUS_FILTERS` name stands for; UNSPECIFIED (any) for an unknown name. */
+export function siteStatusFromName(name: string): sites.SiteStatus {
+  return SITE_STATUS_FILTERS.find((f) => f.value === name)?.status ?? sites.SiteStatus.UNSPECIFIED;
+}
+
 const DEPLOYMENT: Record<sites.DeploymentStatus, [string, StatusTone]> = {
   [sites.DeploymentStatus.UNSPECIFIED]: ["Unknown", "neutral"],
   [sites.DeploymentStatus.QUEUED]: ["Queued", "progress"],
