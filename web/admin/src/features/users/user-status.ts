@@ -1,6 +1,7 @@
 //! A user's state in words: its status, and a lockout still running.
 import { identity } from "@canopy/sdk";
-import { type StatusTone, toDate } from "@canopy/ui";
+import type { StatusTone } from "@canopy/ui";
+import { toDate } from "../../lib/time";
 
 const STATUS: Record<identity.UserStatus, [string, StatusTone]> = {
   [identity.UserStatus.UNSPECIFIED]: ["Unknown", "neutral"],

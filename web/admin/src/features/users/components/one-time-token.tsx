@@ -3,7 +3,8 @@
 //! users; for a customer's user, the same path on the customer portal
 //! (`/invitation`), whose address this portal does not know.
 import { useState } from "react";
-import { Alert, Button, DescriptionList, formatDateTime } from "@canopy/ui";
+import { Alert, Button, DescriptionList } from "@canopy/ui";
+import { formatDateTime } from "../../../lib/time";
 
 export interface OneTimeTokenProps {
   /** "Invitation" or "Password reset". */

@@ -5,13 +5,14 @@ import { Fragment, useState } from "react";
 import { Link } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import type { CanopyClient, identity } from "@canopy/sdk";
-import { Alert, Button, Card, EmptyState, Pager, SelectField, Spinner, StatusBadge, Table, errorMessage, formatDateTime, roleLabel } from "@canopy/ui";
+import { Alert, Button, Card, EmptyState, Pager, SelectField, Spinner, StatusBadge, Table, errorMessage } from "@canopy/ui";
 import { CustomerSelect } from "../../../components/customer-select";
 import { FilterBar } from "../../../components/filter-bar";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { usePagedList } from "../../../hooks/use-paged-list";
 import { useSearchFilters } from "../../../hooks/use-search-filters";
-import { CUSTOMER_ROLES, PLATFORM_ROLES, roleFromName, roleName } from "../../../lib/roles";
+import { CUSTOMER_ROLES, PLATFORM_ROLES, roleFromName, roleLabel, roleName } from "../../../lib/roles";
+import { formatDateTime } from "../../../lib/time";
 import { USER_STATUS_FILTERS, lockedUntil, userStatus, userStatusFromName } from "../user-status";
 import { UserActions } from "./user-actions";
 
