@@ -1,7 +1,8 @@
+import type { ReactNode } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter } from "react-router";
+import { Link, MemoryRouter } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import { create, sites } from "@canopy/sdk";
 import { SiteList, type SiteListProps } from "./site-list";
@@ -11,12 +12,13 @@ const shop = create(sites.SiteSchema, { id: "s-1", name: "shop", status: sites.S
 const blog = create(sites.SiteSchema, { id: "s-2", name: "blog", status: sites.SiteStatus.FAILED, region: "fra1" });
 const response = (list: sites.Site[], nextPageToken = "") => create(sites.ListSitesResponseSchema, { sites: list, page: { nextPageToken, totalSize: -1n } });
 
-function renderList(listSites: (request: sites.ListSitesRequest) => Promise<sites.ListSitesResponse>, url = "/") {
+function renderList(listSites: (request: sites.ListSitesRequest) => Promise<sites.ListSitesResponse>, url = "/", beside: ReactNode = null) {
   const spy = vi.fn(listSites);
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
     <QueryClientProvider client={queryClient}>
       <MemoryRouter initialEntries={[url]}>
+        {beside}
         <SiteList client={{ sites: { listSites: spy } as unknown as Sites }} pageSize={2} newSite={<button>New site</button>} />
       </MemoryRouter>
     </QueryClientProvider>,
@@ -85,5 +87,16 @@ describe("SiteList (the dashboard)", () => {
 
     await user.selectOptions(screen.getByLabelText("Status"), "Active");
     await waitFor(() => expect(lastRequest(spy)).toMatchObject({ status: sites.SiteStatus.ACTIVE, page: { pageSize: 2, pageToken: "" } }));
+  });
+
+  it("follows the URL when a link elsewhere changes the filters", async () => {
+    const user = userEvent.setup();
+    const spy = renderList(async () => response([shop, blog]), "/?q=b", <Link to="/?status=failed">Failed only</Link>);
+    await screen.findByText("blog");
+    expect(screen.getByLabelText("Search sites")).toHaveValue("b");
+    await user.click(screen.getByRole("link", { name: "Failed only" }));
+    await waitFor(() => expect(lastRequest(spy)).toMatchObject({ search: "", status: sites.SiteStatus.FAILED }));
+    expect(screen.getByLabelText("Status")).toHaveValue("failed");
+    expect(screen.getByLabelText("Search sites")).toHaveValue("");
   });
 });

@@ -43,6 +43,12 @@ export function SiteList({ client, newSite, pageSize = 20 }: SiteListProps) {
   const search = params.get("q") ?? "";
   const statusName = params.get("status") ?? "";
   const [text, setText] = useState(search);
+  // The search box follows the URL when it changes by other means (a link, the back button).
+  const [shownSearch, setShownSearch] = useState(search);
+  if (shownSearch !== search) {
+    setShownSearch(search);
+    setText(search);
+  }
   const status = siteStatusFromName(statusName);
   const filters = {
     search,
@@ -81,7 +87,7 @@ export function SiteList({ client, newSite, pageSize = 20 }: SiteListProps) {
         <div className="min-w-50 flex-1">
           <TextField label="Search sites" type="search" placeholder="Part of a site name" value={text} onChange={(e) => setText(e.target.value)} />
         </div>
-        <Button type="submit" variant="secondary">
+        <Button type="submit" variant="secondary" busy={list.isPlaceholderData}>
           Search
         </Button>
         <div className="min-w-40">
