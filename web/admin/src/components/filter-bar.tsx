@@ -23,6 +23,12 @@ export interface FilterBarProps {
 
 export function FilterBar({ label, searchLabel, searchPlaceholder, searchError, search, onSearch, filtered, onClear, children }: FilterBarProps) {
   const [text, setText] = useState(search);
+  // The applied search changed elsewhere (a link, the back button): show it.
+  const [shown, setShown] = useState(search);
+  if (shown !== search) {
+    setShown(search);
+    setText(search);
+  }
   return (
     <form
       role="search"

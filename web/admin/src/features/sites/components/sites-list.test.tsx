@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, useLocation } from "react-router";
+import { Link, MemoryRouter, useLocation } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import { type CanopyClient, common, create, sites, tenancy } from "@canopy/sdk";
 import { invalidArgument } from "@canopy/ui/testing";
@@ -30,6 +30,7 @@ function renderSites(listSites: ReturnType<typeof vi.fn>, url = "/sites") {
       <MemoryRouter initialEntries={[url]}>
         <SitesList client={client} />
         <Url />
+        <Link to="/sites?q=blog">Blog sites</Link>
       </MemoryRouter>
     </QueryClientProvider>,
   );
@@ -106,5 +107,15 @@ describe("SitesList", () => {
     await user.type(screen.getByLabelText("Search sites"), "shop!");
     await user.click(screen.getByRole("button", { name: "Search" }));
     await waitFor(() => expect(screen.getByLabelText("Search sites")).toHaveAccessibleDescription("Must be part of a site name (letters, digits, hyphens)"));
+  });
+
+  it("shows the applied search in the box when a link changes it", async () => {
+    const user = userEvent.setup();
+    const listSites = vi.fn(async () => create(sites.ListSitesResponseSchema, { sites: [site("s-1", "shop", "c-1")] }));
+    renderSites(listSites, "/sites?q=shop");
+    expect(await screen.findByLabelText("Search sites")).toHaveValue("shop");
+    await user.click(screen.getByRole("link", { name: "Blog sites" }));
+    expect(screen.getByLabelText("Search sites")).toHaveValue("blog");
+    await waitFor(() => expect(listSites).toHaveBeenLastCalledWith({ ...all, search: "blog" }));
   });
 });

@@ -46,7 +46,10 @@ export function SitesTable({ sites: rows, customerNames, "aria-label": label }: 
                   {s.sandbox && <StatusBadge label="Sandbox" tone="neutral" />}
                 </span>
               </td>
-              <td>{formatDate(s.createTime)}</td>
+              <td>
+                <span className="sm:hidden">Created </span>
+                {formatDate(s.createTime)}
+              </td>
             </tr>
           );
         })}

@@ -5,14 +5,13 @@ import { Fragment, useState } from "react";
 import { Link } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import type { CanopyClient, identity } from "@canopy/sdk";
-import { Alert, Button, Card, EmptyState, Pager, SelectField, Spinner, StatusBadge, Table, errorMessage } from "@canopy/ui";
+import { Alert, Button, Card, EmptyState, Pager, SelectField, Spinner, StatusBadge, Table, errorMessage, formatDateTime, roleLabel } from "@canopy/ui";
 import { CustomerSelect } from "../../../components/customer-select";
 import { FilterBar } from "../../../components/filter-bar";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { usePagedList } from "../../../hooks/use-paged-list";
 import { useSearchFilters } from "../../../hooks/use-search-filters";
-import { CUSTOMER_ROLES, PLATFORM_ROLES, roleFromName, roleLabel, roleName } from "../../../lib/roles";
-import { formatDateTime } from "../../../lib/time";
+import { CUSTOMER_ROLES, PLATFORM_ROLES, roleFromName, roleName } from "../../../lib/roles";
 import { USER_STATUS_FILTERS, lockedUntil, userStatus, userStatusFromName } from "../user-status";
 import { UserActions } from "./user-actions";
 
@@ -110,7 +109,10 @@ export function UsersList({ client, canChange, currentUserId }: UsersListProps) 
                             {u.mfaEnabled && <StatusBadge label="MFA" tone="neutral" />}
                           </span>
                         </td>
-                        <td>{u.lastLoginTime ? formatDateTime(u.lastLoginTime) : "Never"}</td>
+                        <td>
+                          <span className="sm:hidden">Last sign-in: </span>
+                          {u.lastLoginTime ? formatDateTime(u.lastLoginTime) : "Never"}
+                        </td>
                         {canChange && (
                           <td>
                             {own ? (
