@@ -14,7 +14,7 @@
 //! switches to the platform role (`SET LOCAL ROLE`), and the kit gives that role a
 //! `using (true)` policy on every tenant table when it migrates a schema.
 
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::{Database, RoleNames};
@@ -45,6 +45,17 @@ impl Database {
     pub async fn begin(&self, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         begin_scoped(&self.app, scope, &self.roles).await
     }
+
+    /// Like [`Database::begin`], for reports that read several tables: the transaction
+    /// is read-only and every statement in it sees one snapshot (repeatable read), so
+    /// counts taken by separate queries agree with each other.
+    pub async fn begin_read_only(&self, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let mut tx = self.app.begin().await?;
+        // Must come before any statement that takes a snapshot (set_config below does).
+        sqlx::query("set transaction isolation level repeatable read, read only").execute(&mut *tx).await?;
+        set_scope(&mut tx, scope, &self.roles).await?;
+        Ok(tx)
+    }
 }
 
 /// Begins a transaction on `pool` with `scope` set transaction-locally; platform
@@ -55,9 +66,15 @@ pub async fn begin_scoped(
     roles: &RoleNames,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    set_scope(&mut tx, scope, roles).await?;
+    Ok(tx)
+}
+
+/// Sets `scope` for the rest of the transaction `conn` is in.
+async fn set_scope(conn: &mut PgConnection, scope: Scope, roles: &RoleNames) -> Result<(), sqlx::Error> {
     if scope == Scope::Platform {
         // The name is a validated plain identifier (RoleNames::new).
-        sqlx::query(&format!("set local role {}", roles.platform())).execute(&mut *tx).await?;
+        sqlx::query(&format!("set local role {}", roles.platform())).execute(&mut *conn).await?;
     }
     let (tenant, scope_name) = match scope {
         Scope::Tenant(id) => (id.0.to_string(), "tenant"),
@@ -67,7 +84,7 @@ pub async fn begin_scoped(
     sqlx::query("select set_config('canopy.tenant_id', $1, true), set_config('canopy.scope', $2, true)")
         .bind(tenant)
         .bind(scope_name)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    Ok(tx)
+    Ok(())
 }

@@ -121,3 +121,39 @@ async fn after_a_tenant_transaction_the_pooled_connection_is_unscoped_again() {
         sqlx::query_scalar("select current_setting('canopy.tenant_id', true)").fetch_one(&pool).await.unwrap();
     assert!(setting.unwrap_or_default().is_empty());
 }
+
+#[tokio::test]
+async fn a_read_only_transaction_keeps_its_scope_and_one_snapshot_and_refuses_writes() {
+    let env = TestEnv::new().await;
+    let database = migrated(&env).await;
+    let (a, b) = (TenantId(Uuid::new_v4()), TenantId(Uuid::new_v4()));
+    let insert = |tenant: TenantId, name: &'static str| {
+        sqlx::query("insert into fixture.widget (tenant_id, id, name) values ($1, $2, $3)")
+            .bind(tenant.0)
+            .bind(Uuid::new_v4())
+            .bind(name)
+    };
+    let mut tx = database.begin(Scope::Platform).await.unwrap();
+    for (tenant, name) in [(a, "a1"), (b, "b1")] {
+        insert(tenant, name).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let count = "select count(*) from fixture.widget";
+
+    let mut report = database.begin_read_only(Scope::Tenant(a)).await.unwrap();
+    let before: i64 = sqlx::query_scalar(count).fetch_one(&mut *report).await.unwrap();
+    assert_eq!(before, 1, "only tenant A's rows");
+    // A write committed meanwhile stays invisible: every statement sees the first snapshot.
+    let mut writer = database.begin(Scope::Tenant(a)).await.unwrap();
+    insert(a, "a2").execute(&mut *writer).await.unwrap();
+    writer.commit().await.unwrap();
+    let after: i64 = sqlx::query_scalar(count).fetch_one(&mut *report).await.unwrap();
+    assert_eq!(after, 1, "the second statement saw a later snapshot");
+    let error = insert(a, "a3").execute(&mut *report).await.unwrap_err();
+    assert_eq!(error.as_database_error().and_then(|e| e.code()).as_deref(), Some("25006"), "{error}");
+    drop(report);
+
+    let mut report = database.begin_read_only(Scope::Platform).await.unwrap();
+    let all: i64 = sqlx::query_scalar(count).fetch_one(&mut *report).await.unwrap();
+    assert_eq!(all, 3, "platform scope sees every tenant's rows");
+}
