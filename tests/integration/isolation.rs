@@ -3,6 +3,8 @@
 //! random, non-existent id gets (same code, same message); list calls never return
 //! B's ids; and B's objects are untouched afterwards. A new RPC is covered the day
 //! it is added; one with no isolation case and no documented exemption fails here.
+//! Summaries, which aggregate instead of returning objects by id, get their own case:
+//! A's summary never counts B's objects.
 
 use std::collections::BTreeMap;
 
@@ -179,6 +181,44 @@ fn request(method: &MethodDescriptor, id_for: &dyn Fn(&str) -> Option<String>) -
     (message, ids)
 }
 
+async fn fleet_summary(services: &TestServices, token: &str) -> sites::GetFleetSummaryResponse {
+    let canopy = services.client("sites", "gateway").await.with_token(token);
+    SiteServiceClient::with_interceptor(canopy.channel(), canopy.interceptor())
+        .get_fleet_summary(sites::GetFleetSummaryRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// The id probe covers GetFleetSummary's customer_id (B's answers like a random
+/// one); this covers what it aggregates: A's summary holds A's site and failure only,
+/// while B's failure is really there (the platform's summary shows both).
+async fn a_fleet_summary_never_counts_b_s_objects(services: &TestServices, admin: &str, a: &Tenant, b: &Tenant) {
+    let failed = |summary: &sites::GetFleetSummaryResponse| -> Vec<String> {
+        summary.recent_failures.iter().map(|f| f.deployment.as_ref().unwrap().id.clone()).collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let everyone = loop {
+        let everyone = fleet_summary(services, admin).await;
+        if failed(&everyone).len() == 2 {
+            break everyone;
+        }
+        assert!(std::time::Instant::now() < deadline, "both tenants' deployments should have failed: {everyone:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(failed(&everyone), [b.ids["deployment_id"].clone(), a.ids["deployment_id"].clone()]);
+
+    let own = fleet_summary(services, &a.token).await;
+    assert_eq!(own.total_sites, 1, "A has one site: {own:?}");
+    assert_eq!(own.deployment_counts.iter().map(|c| c.count).sum::<i64>(), 1, "A has one deployment: {own:?}");
+    assert_eq!(failed(&own), [a.ids["deployment_id"].clone()]);
+    assert_eq!(own.recent_failures[0].site_name, "tenant-a-shop");
+    let text = String::from_utf8_lossy(&own.encode_to_vec()).into_owned();
+    for id in b.ids.values() {
+        assert!(!text.contains(id.as_str()), "A's fleet summary names tenant B's {id}");
+    }
+}
+
 /// Calls `method` with `message` as `token`: (code, message) of the outcome, and the
 /// response bytes on success (the first message, for server streams).
 async fn call(
@@ -218,7 +258,11 @@ async fn call(
 
 #[tokio::test]
 async fn every_tenant_scoped_rpc_treats_another_tenant_s_ids_as_nonexistent() {
-    let env = TestEnv::new().await;
+    let mut env = TestEnv::new().await;
+    // Every deployment here fails (the provisioner's Terraform root has no templates to
+    // plan), so each tenant has a failed deployment a fleet summary could leak.
+    let no_templates = tempfile::tempdir().unwrap();
+    env.config.set_section_value("provisioner", "terraform_root", serde_json::json!(no_templates.path()));
     let services =
         env.spawn(&[canopy_identity::SPEC, canopy_tenancy::SPEC, canopy_provisioner::SPEC, canopy_sites::SPEC]).await;
     let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
@@ -267,6 +311,7 @@ async fn every_tenant_scoped_rpc_treats_another_tenant_s_ids_as_nonexistent() {
     eprintln!("isolation covered {} RPCs: {covered:#?}", covered.len());
     assert!(uncovered.is_empty(), "tenant-scoped RPCs with no isolation case and no exemption: {uncovered:#?}");
     assert!(covered.len() >= 20, "suspiciously few RPCs covered: {covered:#?}");
+    a_fleet_summary_never_counts_b_s_objects(&services, &admin, &a, &b).await;
 
     // B's objects survived everything A tried.
     let b_sites = services.client("sites", "gateway").await.with_token(&b.token);

@@ -76,6 +76,15 @@ pub enum DeploymentStatus {
 }
 
 impl DeploymentStatus {
+    /// Every status, in the order of the API's enum.
+    pub const ALL: [DeploymentStatus; 5] = [
+        DeploymentStatus::Queued,
+        DeploymentStatus::Running,
+        DeploymentStatus::Succeeded,
+        DeploymentStatus::Failed,
+        DeploymentStatus::Cancelled,
+    ];
+
     /// The stored name, lowercase.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -103,11 +112,11 @@ pub struct UnknownValue {
 }
 
 macro_rules! parse_by_name {
-    ($type:ty, $what:literal, [$($variant:expr),+]) => {
+    ($type:ty, $what:literal, $variants:expr) => {
         impl FromStr for $type {
             type Err = UnknownValue;
             fn from_str(value: &str) -> Result<Self, Self::Err> {
-                [$($variant),+]
+                $variants
                     .into_iter()
                     .find(|candidate| candidate.as_str() == value)
                     .ok_or_else(|| UnknownValue { what: $what, value: value.to_owned() })
@@ -126,17 +135,7 @@ parse_by_name!(
     "deployment kind",
     [DeploymentKind::Create, DeploymentKind::Update, DeploymentKind::Redeploy, DeploymentKind::Delete]
 );
-parse_by_name!(
-    DeploymentStatus,
-    "deployment status",
-    [
-        DeploymentStatus::Queued,
-        DeploymentStatus::Running,
-        DeploymentStatus::Succeeded,
-        DeploymentStatus::Failed,
-        DeploymentStatus::Cancelled
-    ]
-);
+parse_by_name!(DeploymentStatus, "deployment status", DeploymentStatus::ALL);
 parse_by_name!(EventKind, "event kind", [EventKind::Status, EventKind::Log]);
 parse_by_name!(LogLevel, "log level", [LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error]);
 
@@ -381,6 +380,46 @@ pub async fn list_deployments(
     .bind(site_id)
     .bind(after_time)
     .bind(after_id)
+    .bind(limit.max(0))
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter().map(deployment_from_row).collect()
+}
+
+/// How many deployments were created at or after `since`, per status (statuses with
+/// none are absent). Whose deployments is the caller's scope: one tenant's under a
+/// tenant scope, every tenant's under `Scope::Platform`. Served by the
+/// `deployment_window` indexes without reading the table (unless the window covers so
+/// much of it that the planner prefers a scan).
+pub async fn count_deployments_since(
+    tx: &mut PgConnection,
+    since: DateTime<Utc>,
+) -> Result<Vec<(DeploymentStatus, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select status, count(*) as deployments from provisioner.deployment
+          where create_time >= $1
+          group by status",
+    )
+    .bind(since)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter().map(|row| Ok((parse_column(row, "status")?, row.try_get("deployments")?))).collect()
+}
+
+/// The latest failed deployments created at or after `since`, newest first, at most
+/// `limit`, in the caller's scope (as for [`count_deployments_since`]).
+pub async fn recent_failures(
+    tx: &mut PgConnection,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<DeploymentRow>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "select {DEPLOYMENT_COLUMNS} from provisioner.deployment d left join provisioner.run r on r.tenant_id = d.tenant_id and r.id = d.id
+          where d.status = 'failed' and d.create_time >= $1
+          order by d.create_time desc, d.id desc
+          limit $2"
+    ))
+    .bind(since)
     .bind(limit.max(0))
     .fetch_all(&mut *tx)
     .await?;

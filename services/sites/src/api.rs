@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use canopy_kit::auth::Principal;
-use canopy_kit::db::{Scope, TenantId};
+use canopy_kit::db::{Database, Scope, TenantId};
 use canopy_kit::paging::{PageCursor, finish_page, page_size};
 use canopy_kit::{ApiError, FieldViolation};
 use canopy_provisioner::queue::{self, DeploymentKind, DeploymentRow, DeploymentStatus, EnqueueError, NewDeployment};
@@ -24,9 +24,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::domain::catalogue;
 use crate::domain::lifecycle::{SiteStatus, during_deployment};
 use crate::domain::site::{self, SiteName};
+use crate::domain::{catalogue, fleet};
 use crate::store::{self, SiteFilter, SiteRow};
 use crate::{Sites, site_quota_key};
 
@@ -46,6 +46,27 @@ fn db(error: sqlx::Error) -> ApiError {
 
 fn timestamp(time: DateTime<Utc>) -> Option<prost_types::Timestamp> {
     Some(prost_types::Timestamp { seconds: time.timestamp(), nanos: time.timestamp_subsec_nanos() as i32 })
+}
+
+/// A request's timestamp, or `None` when it names no representable instant.
+fn time_from_proto(time: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
+    let nanos = u32::try_from(time.nanos).ok().filter(|nanos| *nanos < 1_000_000_000)?;
+    DateTime::from_timestamp(time.seconds, nanos)
+}
+
+/// The `customer_id` a request may carry: `None` when empty, a violation when it is
+/// not a UUID.
+fn optional_customer(value: &str, violations: &mut Vec<FieldViolation>) -> Option<TenantId> {
+    if value.is_empty() {
+        return None;
+    }
+    match uuid_field("customer_id", value) {
+        Ok(id) => Some(TenantId(id)),
+        Err(_) => {
+            violations.push(FieldViolation::new("customer_id", "must be a UUID"));
+            None
+        }
+    }
 }
 
 fn provider_from_proto(raw: i32) -> Option<CloudProvider> {
@@ -431,6 +452,53 @@ impl SitesApi {
     }
 }
 
+/// What `GetFleetSummary` answers for a validated request: sites per status, the
+/// window's deployments per status and its latest failures with their sites' names,
+/// all read in one read-only snapshot of `scope`, so the figures agree with each
+/// other. Public so the bench measures this very code.
+pub async fn fleet_summary(
+    database: &Database,
+    scope: Scope,
+    since: DateTime<Utc>,
+    failures_limit: i64,
+) -> Result<pb::GetFleetSummaryResponse, ApiError> {
+    let mut tx = database.begin_read_only(scope).await.map_err(db)?;
+    let sites = store::count_live_sites(&mut tx).await.map_err(db)?;
+    let deployments = queue::count_deployments_since(&mut tx, since).await.map_err(db)?;
+    let failures = queue::recent_failures(&mut tx, since, failures_limit).await.map_err(db)?;
+    let failed_sites: Vec<(Uuid, Uuid)> = failures.iter().map(|d| (d.tenant_id, d.site_id)).collect();
+    let names = store::site_names(&mut tx, &failed_sites).await.map_err(db)?;
+
+    // Every status gets an entry, zeros included, so a dashboard never has to fill gaps.
+    fn count<S: PartialEq>(counts: &[(S, i64)], status: &S) -> i64 {
+        counts.iter().find(|(counted, _)| counted == status).map_or(0, |(_, n)| *n)
+    }
+    let site_counts: Vec<pb::SiteStatusCount> = SiteStatus::ALL
+        .into_iter()
+        .filter(|status| *status != SiteStatus::Deleted)
+        .map(|status| pb::SiteStatusCount { status: status_to_proto(status) as i32, count: count(&sites, &status) })
+        .collect();
+    Ok(pb::GetFleetSummaryResponse {
+        total_sites: site_counts.iter().map(|c| c.count).sum(),
+        site_counts,
+        since: timestamp(since),
+        deployment_counts: DeploymentStatus::ALL
+            .into_iter()
+            .map(|status| pb::DeploymentStatusCount {
+                status: deployment_status_to_proto(status) as i32,
+                count: count(&deployments, &status),
+            })
+            .collect(),
+        recent_failures: failures
+            .iter()
+            .map(|d| pb::FailedDeployment {
+                deployment: Some(deployment_to_proto(d)),
+                site_name: names.get(&d.site_id).cloned().unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
 fn kind_name(kind: DeploymentKind) -> &'static str {
     match kind {
         DeploymentKind::Create => "create",
@@ -473,18 +541,7 @@ impl SiteService for SitesApi {
             &input.labels,
             &mut violations,
         );
-        let customer = if input.customer_id.is_empty() {
-            None
-        } else {
-            match uuid_field("customer_id", &input.customer_id) {
-                Ok(id) => Some(TenantId(id)),
-                Err(ApiError::InvalidArgument(v)) => {
-                    violations.extend(v);
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let customer = optional_customer(&input.customer_id, &mut violations);
         if principal.is_platform() && customer.is_none() && input.customer_id.is_empty() {
             violations.push(FieldViolation::new("customer_id", "platform roles must name the customer"));
         }
@@ -896,6 +953,30 @@ impl SiteService for SitesApi {
             .ok_or(ApiError::NotFound { resource: "deployment" })?;
         tx.commit().await.map_err(db)?;
         Ok(Response::new(pb::CancelDeploymentResponse { deployment: Some(deployment_to_proto(&updated)) }))
+    }
+
+    async fn get_fleet_summary(
+        &self,
+        request: Request<pb::GetFleetSummaryRequest>,
+    ) -> Result<Response<pb::GetFleetSummaryResponse>, Status> {
+        let principal = principal(&request)?;
+        let input = request.into_inner();
+        let mut violations = Vec::new();
+        let customer = optional_customer(&input.customer_id, &mut violations);
+        let since = input.since.as_ref().and_then(|since| {
+            let parsed = time_from_proto(since);
+            if parsed.is_none() {
+                violations.push(FieldViolation::new("since", "must be a valid timestamp"));
+            }
+            parsed
+        });
+        let since = fleet::window_start(since, self.0.clock.now(), &mut violations);
+        let limit = fleet::failures_limit(input.recent_failures_limit, &mut violations);
+        if !violations.is_empty() {
+            return Err(ApiError::InvalidArgument(violations).into());
+        }
+        let summary = fleet_summary(&self.0.database, principal.scope_for(customer)?, since, limit).await?;
+        Ok(Response::new(summary))
     }
 
     async fn list_regions(

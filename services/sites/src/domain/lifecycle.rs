@@ -15,6 +15,10 @@ pub enum SiteStatus {
 }
 
 impl SiteStatus {
+    /// Every status, in the order of the API's enum.
+    pub const ALL: [SiteStatus; 7] =
+        [Self::Pending, Self::Provisioning, Self::Active, Self::Updating, Self::Failed, Self::Deleting, Self::Deleted];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",

@@ -2,5 +2,6 @@
 //! provisioner (sandbox executor) running for real.
 
 mod deployments;
+mod fleet;
 mod sites;
 mod support;

@@ -22,6 +22,8 @@ pub struct World {
     pub env: TestEnv,
     pub services: TestServices,
     pub admin_token: String,
+    /// The provisioner's Terraform root, when a test gave it one.
+    _terraform: Option<tempfile::TempDir>,
 }
 
 pub struct Customer {
@@ -31,7 +33,26 @@ pub struct Customer {
 
 impl World {
     pub async fn start() -> Self {
+        Self::start_with(TestEnv::new().await, None).await
+    }
+
+    /// A world in which every deployment on `provider` fails, as with a broken
+    /// template: the provisioner's Terraform root has every site template but that
+    /// provider's, so the sandbox cannot plan it and the worker records FAILED.
+    pub async fn start_failing(provider: canopy_terraform::CloudProvider) -> Self {
         let mut env = TestEnv::new().await;
+        let root = tempfile::tempdir().unwrap();
+        let real = canopy_kit::testing::repo_root().join("terraform");
+        std::os::unix::fs::symlink(real.join("modules"), root.path().join("modules")).unwrap();
+        std::fs::create_dir(root.path().join("sites")).unwrap();
+        for other in canopy_terraform::CloudProvider::ALL.into_iter().filter(|p| *p != provider) {
+            std::os::unix::fs::symlink(other.site_template_dir(&real), other.site_template_dir(root.path())).unwrap();
+        }
+        env.config.set_section_value("provisioner", "terraform_root", serde_json::json!(root.path()));
+        Self::start_with(env, Some(root)).await
+    }
+
+    async fn start_with(mut env: TestEnv, terraform: Option<tempfile::TempDir>) -> Self {
         // Fast sandbox steps keep the suite quick; realism is for `canopyd dev`.
         env.config.set_section_value("provisioner", "sandbox_step_millis", serde_json::json!(20));
         let services = env
@@ -39,7 +60,7 @@ impl World {
             .await;
         let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
         let password = canopy_identity::ensure_platform_admin(&database, "admin@sites.test").await.unwrap().unwrap();
-        let mut world = World { env, services, admin_token: String::new() };
+        let mut world = World { env, services, admin_token: String::new(), _terraform: terraform };
         world.admin_token = world.login("admin@sites.test", &password).await;
         world
     }
