@@ -17,7 +17,7 @@ import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
 import { ApiKeyService, AuthService, UserService } from "./gen/canopy/identity/v1/identity_pb.js";
 import { SiteService } from "./gen/canopy/sites/v1/sites_pb.js";
-import { BrandingService, CustomerService } from "./gen/canopy/tenancy/v1/tenancy_pb.js";
+import { BrandingService, CustomerService, PlanService } from "./gen/canopy/tenancy/v1/tenancy_pb.js";
 import { CanopyError, toCanopyError } from "./errors.js";
 
 /** What `getToken` is asked for. */
@@ -57,6 +57,8 @@ export interface CanopyClient {
   readonly customers: Client<typeof CustomerService>;
   /** tenancy: branding and custom domains. */
   readonly branding: Client<typeof BrandingService>;
+  /** tenancy: plans, and a customer's usage against its quota. */
+  readonly plans: Client<typeof PlanService>;
   /** sites: sites, deployments and their live progress. */
   readonly sites: Client<typeof SiteService>;
 }
@@ -80,6 +82,7 @@ export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
     apiKeys: createClient(ApiKeyService, transport),
     customers: createClient(CustomerService, transport),
     branding: createClient(BrandingService, transport),
+    plans: createClient(PlanService, transport),
     sites: createClient(SiteService, transport),
   };
 }

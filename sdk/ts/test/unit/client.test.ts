@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 
 import { create, toBinary } from "@bufbuild/protobuf";
 
-import { CanopyError, Code, createCanopyClient, identity, sites } from "../../src/index.js";
+import { CanopyError, Code, createCanopyClient, identity, sites, tenancy } from "../../src/index.js";
 import { badRequest, errorInfo, grpcWebError, grpcWebOk, retryInfo, status } from "./wire.js";
 
 type Handler = (url: string, init: RequestInit) => Response | Promise<Response>;
@@ -33,6 +33,35 @@ describe("createCanopyClient", () => {
     const res = await client.auth.getCurrentUser({});
     assert.equal(res.user?.email, "admin@canopy.test");
     assert.deepEqual(calls, [{ path: "/canopy.identity.v1.AuthService/GetCurrentUser", authorization: "Bearer t1" }]);
+  });
+
+  it("has a plans client for tenancy's PlanService", async () => {
+    const plans = toBinary(
+      tenancy.ListPlansResponseSchema,
+      create(tenancy.ListPlansResponseSchema, {
+        plans: [{ planId: "standard", displayName: "Standard", limits: { maxSites: 5, maxDeploymentsPerMonth: 100 } }],
+      }),
+    );
+    const usage = toBinary(
+      tenancy.GetUsageResponseSchema,
+      create(tenancy.GetUsageResponseSchema, { sitesUsed: 2, deploymentsThisMonth: 7 }),
+    );
+    const { fetch, calls } = fakeFetch(
+      () => grpcWebOk(plans),
+      () => grpcWebOk(usage),
+    );
+    const client = createCanopyClient({ baseUrl: "https://edge.test", getToken: () => "t1", fetch });
+    const listed = await client.plans.listPlans({});
+    assert.deepEqual(
+      listed.plans.map((p) => [p.planId, p.limits?.maxSites]),
+      [["standard", 5]],
+    );
+    const used = await client.plans.getUsage({ customerId: "c1" });
+    assert.equal(used.deploymentsThisMonth, 7);
+    assert.deepEqual(calls, [
+      { path: "/canopy.tenancy.v1.PlanService/ListPlans", authorization: "Bearer t1" },
+      { path: "/canopy.tenancy.v1.PlanService/GetUsage", authorization: "Bearer t1" },
+    ]);
   });
 
   it("calls anonymously when there is no token", async () => {
