@@ -1,9 +1,8 @@
 //! The signed-in frame of the admin portal; without a session, sign-in (and back).
 import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, AppShell, Button, NavSpacer, Spinner, errorMessage, useCanopy, useSignedIn } from "@canopy/ui";
+import { Alert, AppShell, Button, NavSpacer, ROLE, Spinner, errorMessage, roleLabel, useCanopy, useSignedIn } from "@canopy/ui";
 import { useCurrentUser } from "../hooks/use-current-user";
-import { roleLabel } from "../lib/roles";
 
 export function SignedInLayout() {
   const signedIn = useSignedIn();
@@ -31,6 +30,7 @@ export function SignedInLayout() {
           </NavLink>
           <NavLink to="/sites">Sites</NavLink>
           <NavLink to="/users">Users</NavLink>
+          {user.data?.role === ROLE.platformAdmin && <NavLink to="/api-keys">API keys</NavLink>}
           <NavSpacer />
           {user.data && (
             <span>

@@ -1,11 +1,13 @@
 import { createBrowserRouter } from "react-router";
 import { SignedInLayout } from "./layout";
+import { ApiKeysRoute } from "./routes/api-keys";
 import { CustomerDetailRoute } from "./routes/customer-detail";
 import { CustomersRoute } from "./routes/customers";
 import { NewCustomerRoute } from "./routes/new-customer";
 import { NewUserRoute } from "./routes/new-user";
 import { SetPasswordRoute } from "./routes/set-password";
 import { SignInRoute } from "./routes/sign-in";
+import { SiteDetailRoute } from "./routes/site-detail";
 import { SitesRoute } from "./routes/sites";
 import { UsersRoute } from "./routes/users";
 
@@ -20,8 +22,10 @@ export function createPortalRouter() {
         { path: "customers/new", element: <NewCustomerRoute /> },
         { path: "customers/:customerId", element: <CustomerDetailRoute /> },
         { path: "sites", element: <SitesRoute /> },
+        { path: "sites/:siteId", element: <SiteDetailRoute /> },
         { path: "users", element: <UsersRoute /> },
         { path: "users/new", element: <NewUserRoute /> },
+        { path: "api-keys", element: <ApiKeysRoute /> },
       ],
     },
   ]);

@@ -2,8 +2,7 @@
 //! operators read everything, only platform admins change customers, users, keys
 //! and sites (the roles in the proto's method policies).
 import { useQuery } from "@tanstack/react-query";
-import { useCanopy, useSignedIn } from "@canopy/ui";
-import { ROLE } from "../lib/roles";
+import { ROLE, useCanopy, useSignedIn } from "@canopy/ui";
 
 export function useCurrentUser() {
   const { client } = useCanopy();
@@ -13,5 +12,5 @@ export function useCurrentUser() {
 
 /** True for a platform admin; false for an operator (and while the user loads). */
 export function useIsPlatformAdmin(): boolean {
-  return useCurrentUser().data?.role === ROLE.PLATFORM_ADMIN;
+  return useCurrentUser().data?.role === ROLE.platformAdmin;
 }

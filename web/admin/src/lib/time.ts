@@ -1,19 +1,6 @@
-//! Protobuf timestamps in the reader's locale.
+import { type Timestamp, toDate } from "@canopy/ui";
 
-interface Timestamp {
-  seconds: bigint;
-}
-
-export function toDate(time: Timestamp | undefined): Date | undefined {
-  return time ? new Date(Number(time.seconds) * 1000) : undefined;
-}
-
-/** Date and time, e.g. "3/4/2026, 14:05:00"; "—" when unset. */
-export function formatDateTime(time: Timestamp | undefined): string {
-  return toDate(time)?.toLocaleString() ?? "—";
-}
-
-/** The date only; "—" when unset. */
+/** The date only, in the reader's locale; "—" when unset. */
 export function formatDate(time: Timestamp | undefined): string {
   return toDate(time)?.toLocaleDateString() ?? "—";
 }

@@ -1,13 +1,12 @@
 import { Link, useParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Card, DescriptionList, Spinner, errorMessage, useCanopy } from "@canopy/ui";
+import { Alert, Card, DescriptionList, Spinner, errorMessage, formatDateTime, useCanopy } from "@canopy/ui";
 import { CustomerBranding } from "../../features/customers/components/customer-branding";
 import { CustomerLifecycle, StatusHistory } from "../../features/customers/components/customer-lifecycle";
 import { Usage } from "../../features/customers/components/usage-card";
 import { CustomerSites } from "../../features/sites/components/customer-sites";
 import { CustomerUsers } from "../../features/users/components/customer-users";
 import { useIsPlatformAdmin } from "../../hooks/use-current-user";
-import { formatDateTime } from "../../lib/time";
 
 export function CustomerDetailRoute() {
   const { customerId = "" } = useParams();

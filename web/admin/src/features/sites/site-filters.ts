@@ -1,6 +1,6 @@
-//! `?provider=` and `?status=` names for the sites list, and the provider's words.
-import { common, sites } from "@canopy/sdk";
-import { PROVIDERS, siteStatus } from "@canopy/ui";
+//! `?provider=` names for the sites list, and the provider's words (status names: `SITE_STATUS_FILTERS` in @canopy/ui).
+import { common } from "@canopy/sdk";
+import { PROVIDERS } from "@canopy/ui";
 
 const PROVIDER_NAMES: [string, common.CloudProvider][] = [
   ["aws", common.CloudProvider.AWS],
@@ -18,20 +18,4 @@ export function providerFromName(name: string): common.CloudProvider {
 
 export function providerLabel(provider: common.CloudProvider): string {
   return PROVIDERS.find((p) => p.value === String(provider))?.label ?? "Unknown provider";
-}
-
-const STATUSES = [
-  sites.SiteStatus.ACTIVE,
-  sites.SiteStatus.FAILED,
-  sites.SiteStatus.PENDING,
-  sites.SiteStatus.PROVISIONING,
-  sites.SiteStatus.UPDATING,
-  sites.SiteStatus.DELETING,
-  sites.SiteStatus.DELETED,
-];
-
-export const SITE_STATUS_FILTERS = STATUSES.map((status) => ({ value: siteStatus(status).label.toLowerCase(), label: siteStatus(status).label, status }));
-
-export function siteStatusFromName(name: string): sites.SiteStatus {
-  return SITE_STATUS_FILTERS.find((f) => f.value === name)?.status ?? sites.SiteStatus.UNSPECIFIED;
 }

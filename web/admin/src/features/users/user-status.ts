@@ -1,7 +1,6 @@
 //! A user's state in words: its status, and a lockout still running.
 import { identity } from "@canopy/sdk";
-import type { StatusTone } from "@canopy/ui";
-import { toDate } from "../../lib/time";
+import { type StatusTone, toDate } from "@canopy/ui";
 
 const STATUS: Record<identity.UserStatus, [string, StatusTone]> = {
   [identity.UserStatus.UNSPECIFIED]: ["Unknown", "neutral"],

@@ -4,9 +4,8 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
-import { Alert, Button, Spinner, StatusBadge, TextField, errorMessage, fieldErrors, Table } from "@canopy/ui";
+import { Alert, Button, Spinner, StatusBadge, TextField, errorMessage, fieldErrors, formatDateTime, Table } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
-import { formatDateTime } from "../../../lib/time";
 import { customerStatus } from "../customer-status";
 
 export interface CustomerLifecycleProps {

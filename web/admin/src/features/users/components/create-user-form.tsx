@@ -2,8 +2,8 @@
 //! answer carries the single-use invitation token, shown once as a link.
 import { type FormEvent, useState } from "react";
 import type { CanopyClient, identity } from "@canopy/sdk";
-import { Alert, Button, SelectField, TextField, useFormAction } from "@canopy/ui";
-import { PLATFORM_ROLES, ROLE, type Role, roleLabel } from "../../../lib/roles";
+import { Alert, Button, ROLE, type Role, SelectField, TextField, roleLabel, useFormAction } from "@canopy/ui";
+import { PLATFORM_ROLES } from "../../../lib/roles";
 import { OneTimeToken } from "./one-time-token";
 
 export interface CreateUserFormProps {
@@ -17,7 +17,7 @@ const FIELD_OF: Record<string, Field> = { email: "email", display_name: "display
 export function CreateUserForm({ client, onCreated }: CreateUserFormProps) {
   const [email, setEmail] = useState("");
   const [displayName, setDisplayName] = useState("");
-  const [role, setRole] = useState<Role>(ROLE.PLATFORM_OPERATOR);
+  const [role, setRole] = useState<Role>(ROLE.platformOperator);
   const { busy, errors, formError, run } = useFormAction(FIELD_OF);
   const [created, setCreated] = useState<identity.CreateUserResponse>();
 

@@ -3,8 +3,7 @@
 import { Link } from "react-router";
 import { useQuery } from "@tanstack/react-query";
 import type { CanopyClient } from "@canopy/sdk";
-import { Alert, EmptyState, Spinner, StatusBadge, Table, errorMessage } from "@canopy/ui";
-import { roleLabel } from "../../../lib/roles";
+import { Alert, EmptyState, Spinner, StatusBadge, Table, errorMessage, roleLabel } from "@canopy/ui";
 import { userStatus } from "../user-status";
 
 const SHOWN = 10;

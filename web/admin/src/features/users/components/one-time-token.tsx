@@ -3,8 +3,7 @@
 //! users; for a customer's user, the same path on the customer portal
 //! (`/invitation`), whose address this portal does not know.
 import { useState } from "react";
-import { Alert, Button, DescriptionList } from "@canopy/ui";
-import { formatDateTime } from "../../../lib/time";
+import { Alert, Button, DescriptionList, formatDateTime } from "@canopy/ui";
 
 export interface OneTimeTokenProps {
   /** "Invitation" or "Password reset". */

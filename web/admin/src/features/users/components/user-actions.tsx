@@ -3,9 +3,9 @@
 //! or enable, lift a sign-in lockout, issue a password reset (its token shown once).
 import { useState } from "react";
 import { type CanopyClient, identity } from "@canopy/sdk";
-import { Button, SelectField, errorMessage } from "@canopy/ui";
+import { Button, type Role, SelectField, errorMessage, roleLabel } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
-import { CUSTOMER_ROLES, PLATFORM_ROLES, type Role, isPlatformRole, roleLabel } from "../../../lib/roles";
+import { CUSTOMER_ROLES, PLATFORM_ROLES, isPlatformRole } from "../../../lib/roles";
 import { lockedUntil } from "../user-status";
 import { OneTimeToken } from "./one-time-token";
 

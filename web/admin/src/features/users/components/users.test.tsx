@@ -5,7 +5,7 @@ import { MemoryRouter } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import { type CanopyClient, create, identity, tenancy } from "@canopy/sdk";
 import { invalidArgument } from "@canopy/ui/testing";
-import { ROLE } from "../../../lib/roles";
+import { ROLE } from "@canopy/ui";
 import { CreateUserForm } from "./create-user-form";
 import { UsersList } from "./users-list";
 
@@ -13,7 +13,7 @@ type Init = NonNullable<Parameters<typeof create<typeof identity.UserSchema>>[1]
 
 const U = identity.UserStatus;
 const user = (id: string, email: string, fields: Init = {}) =>
-  create(identity.UserSchema, { id, email, displayName: email.split("@")[0], tenantId: "c-1", role: ROLE.MEMBER, status: U.ACTIVE, ...fields });
+  create(identity.UserSchema, { id, email, displayName: email.split("@")[0], tenantId: "c-1", role: ROLE.member, status: U.ACTIVE, ...fields });
 
 /** A users service holding `users`, changed by the calls the list makes. */
 function fakeClient(users: identity.User[]) {
@@ -56,18 +56,18 @@ describe("UsersList", () => {
     const { client, methods } = fakeClient([user("u-1", "bob@acme.test")]);
     renderList(client, "/users?customer=c-1&role=owner");
     await screen.findByRole("table", { name: "Users" });
-    expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "", role: ROLE.OWNER, status: U.UNSPECIFIED, tenantId: "c-1", page });
+    expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "", role: ROLE.owner, status: U.UNSPECIFIED, tenantId: "c-1", page });
     expect(screen.getByLabelText("Role")).toHaveValue("owner");
 
     await userE.selectOptions(screen.getByLabelText("Status"), "Disabled");
-    await waitFor(() => expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "", role: ROLE.OWNER, status: U.DISABLED, tenantId: "c-1", page }));
+    await waitFor(() => expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "", role: ROLE.owner, status: U.DISABLED, tenantId: "c-1", page }));
     await userE.type(screen.getByLabelText("Search users"), "bob");
     await userE.click(screen.getByRole("button", { name: "Search" }));
-    await waitFor(() => expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "bob", role: ROLE.OWNER, status: U.DISABLED, tenantId: "c-1", page }));
+    await waitFor(() => expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "bob", role: ROLE.owner, status: U.DISABLED, tenantId: "c-1", page }));
     await userE.selectOptions(screen.getByLabelText("Customer"), "");
-    await waitFor(() => expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "bob", role: ROLE.OWNER, status: U.DISABLED, tenantId: "", page }));
+    await waitFor(() => expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "bob", role: ROLE.owner, status: U.DISABLED, tenantId: "", page }));
     await userE.click(screen.getByRole("button", { name: "Clear filters" }));
-    await waitFor(() => expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "", role: ROLE.UNSPECIFIED, status: U.UNSPECIFIED, tenantId: "", page }));
+    await waitFor(() => expect(methods.listUsers).toHaveBeenLastCalledWith({ search: "", role: 0, status: U.UNSPECIFIED, tenantId: "", page }));
   });
 
   it("names each user's customer with one GetCustomer per customer", async () => {
@@ -75,7 +75,7 @@ describe("UsersList", () => {
       user("u-1", "a@one.test", { tenantId: "c-1" }),
       user("u-2", "b@one.test", { tenantId: "c-1" }),
       user("u-3", "c@two.test", { tenantId: "c-2" }),
-      user("u-4", "admin@canopy.test", { tenantId: "", role: ROLE.PLATFORM_ADMIN }),
+      user("u-4", "admin@canopy.test", { tenantId: "", role: ROLE.platformAdmin }),
     ]);
     renderList(client);
     const table = await screen.findByRole("table", { name: "Users" });
@@ -117,7 +117,7 @@ describe("UsersList", () => {
     await userE.click(screen.getByRole("button", { name: "Change role" }));
     expect(screen.getByRole("alertdialog", { name: "Change the role of bob@acme.test?" })).toHaveTextContent("becomes Viewer");
     await userE.click(screen.getByRole("button", { name: "Yes, change the role" }));
-    await waitFor(() => expect(methods.updateUserRole).toHaveBeenCalledWith({ userId: "u-1", role: ROLE.VIEWER }));
+    await waitFor(() => expect(methods.updateUserRole).toHaveBeenCalledWith({ userId: "u-1", role: ROLE.viewer }));
     const row = screen.getByText("bob@acme.test").closest("tr")!;
     await waitFor(() => expect(within(row).getByText("Viewer")).toBeInTheDocument());
   });
@@ -143,7 +143,7 @@ describe("UsersList", () => {
   });
 
   it("offers no actions to operators, nor on one's own account", async () => {
-    const { client } = fakeClient([user("u-1", "bob@acme.test"), user("me", "me@canopy.test", { tenantId: "", role: ROLE.PLATFORM_ADMIN })]);
+    const { client } = fakeClient([user("u-1", "bob@acme.test"), user("me", "me@canopy.test", { tenantId: "", role: ROLE.platformAdmin })]);
     renderList(client, "/users", { canChange: true, currentUserId: "me" });
     await screen.findByRole("button", { name: "Manage bob@acme.test" });
     expect(screen.queryByRole("button", { name: "Manage me@canopy.test" })).not.toBeInTheDocument();
@@ -163,7 +163,7 @@ describe("CreateUserForm", () => {
     const userE = userEvent.setup();
     const createUser = vi.fn(async () =>
       create(identity.CreateUserResponseSchema, {
-        user: user("u-9", "ops@canopy.test", { tenantId: "", role: ROLE.PLATFORM_ADMIN, status: U.INVITED }),
+        user: user("u-9", "ops@canopy.test", { tenantId: "", role: ROLE.platformAdmin, status: U.INVITED }),
         invitationToken: "inv-tok",
         invitationExpireTime: { seconds: 2_000_000_000n },
       }),
@@ -174,7 +174,7 @@ describe("CreateUserForm", () => {
     await userE.selectOptions(screen.getByLabelText("Role"), "Platform admin");
     await userE.click(screen.getByRole("button", { name: "Invite user" }));
     const invitation = await screen.findByRole("region", { name: "Invitation" });
-    expect(createUser).toHaveBeenCalledWith({ tenantId: "", email: "ops@canopy.test", displayName: "Ops", role: ROLE.PLATFORM_ADMIN });
+    expect(createUser).toHaveBeenCalledWith({ tenantId: "", email: "ops@canopy.test", displayName: "Ops", role: ROLE.platformAdmin });
     expect(within(invitation).getByText(`${window.location.origin}/set-password#token=inv-tok`)).toBeInTheDocument();
     await userE.click(within(invitation).getByRole("button", { name: "Copy link" }));
     expect(await navigator.clipboard.readText()).toBe(`${window.location.origin}/set-password#token=inv-tok`);
