@@ -1,7 +1,8 @@
 import { Link, useParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Card, DescriptionList, Spinner, errorMessage, formatDateTime, useCanopy } from "@canopy/ui";
+import { Alert, Card, Spinner, errorMessage, useCanopy } from "@canopy/ui";
 import { CustomerBranding } from "../../features/customers/components/customer-branding";
+import { CustomerDetails } from "../../features/customers/components/customer-details";
 import { CustomerLifecycle, StatusHistory } from "../../features/customers/components/customer-lifecycle";
 import { Usage } from "../../features/customers/components/usage-card";
 import { CustomerSites } from "../../features/sites/components/customer-sites";
@@ -40,14 +41,16 @@ export function CustomerDetailRoute() {
         </div>
       </Card>
       <Card title="Details">
-        <DescriptionList>
-          <dt>Id</dt>
-          <dd>{c.id}</dd>
-          <dt>Plan</dt>
-          <dd>{c.planId || "—"}</dd>
-          <dt>Created</dt>
-          <dd>{formatDateTime(c.createTime)}</dd>
-        </DescriptionList>
+        <CustomerDetails
+          client={client}
+          customer={c}
+          canChange={admin}
+          onSaved={(updated) => {
+            queryClient.setQueryData(["customer", customerId], updated);
+            void queryClient.invalidateQueries({ queryKey: ["customers"] });
+            void queryClient.invalidateQueries({ queryKey: ["usage", customerId] });
+          }}
+        />
       </Card>
       <Card title="Usage">
         <Usage client={client} customerId={customerId} />

@@ -103,14 +103,14 @@ describe("StatusHistory", () => {
 
 describe("Usage", () => {
   it("shows usage against the effective limits (GetUsage)", async () => {
-    const unary = vi.fn(async () => ({
-      message: create(tenancy.GetUsageResponseSchema, { sitesUsed: 2, deploymentsThisMonth: 7, effectiveLimits: { maxSites: 5, maxDeploymentsPerMonth: 0 } }),
-    }));
-    withQuery(<Usage client={{ transport: { unary } as unknown as CanopyClient["transport"] }} customerId="c-1" />);
+    const getUsage = vi.fn(async () =>
+      create(tenancy.GetUsageResponseSchema, { sitesUsed: 2, deploymentsThisMonth: 7, effectiveLimits: { maxSites: 5, maxDeploymentsPerMonth: 0 } }),
+    );
+    withQuery(<Usage client={{ plans: { getUsage } as unknown as CanopyClient["plans"] }} customerId="c-1" />);
     expect(await screen.findByText(/of 5/)).toBeInTheDocument();
     expect(screen.getByRole("progressbar", { name: "Sites" })).toHaveAttribute("aria-valuenow", "40");
     expect(screen.getByText(/\(no limit\)/)).toBeInTheDocument();
-    expect(unary).toHaveBeenCalledWith(tenancy.PlanService.method.getUsage, undefined, undefined, undefined, { customerId: "c-1" });
+    expect(getUsage).toHaveBeenCalledWith({ customerId: "c-1" });
   });
 });
 

@@ -6,7 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
 import { Alert, Button, Spinner, StatusBadge, TextField, errorMessage, fieldErrors, formatDateTime, Table } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
-import { customerStatus } from "../customer-status";
+import { customerStatus } from "../../../lib/customer-status";
 
 export interface CustomerLifecycleProps {
   client: Pick<CanopyClient, "customers">;

@@ -1,17 +1,11 @@
-//! A customer's usage against its effective limits (PlanService.GetUsage, called
-//! over the SDK client's transport: the SDK has no plans client yet).
+//! A customer's usage against its effective limits (PlanService.GetUsage).
 import { useQuery } from "@tanstack/react-query";
-import { type CanopyClient, tenancy } from "@canopy/sdk";
+import type { CanopyClient } from "@canopy/sdk";
 import { Alert, Progress, Spinner, errorMessage } from "@canopy/ui";
 
 export interface UsageProps {
-  client: Pick<CanopyClient, "transport">;
+  client: Pick<CanopyClient, "plans">;
   customerId: string;
-}
-
-export async function getUsage(client: Pick<CanopyClient, "transport">, customerId: string): Promise<tenancy.GetUsageResponse> {
-  const res = await client.transport.unary(tenancy.PlanService.method.getUsage, undefined, undefined, undefined, { customerId });
-  return res.message;
 }
 
 function Meter({ label, used, limit }: { label: string; used: number; limit: number }) {
@@ -26,7 +20,7 @@ function Meter({ label, used, limit }: { label: string; used: number; limit: num
 }
 
 export function Usage({ client, customerId }: UsageProps) {
-  const usage = useQuery({ queryKey: ["usage", customerId], queryFn: () => getUsage(client, customerId) });
+  const usage = useQuery({ queryKey: ["usage", customerId], queryFn: () => client.plans.getUsage({ customerId }) });
   if (usage.isPending) return <Spinner label="Loading usage" />;
   if (usage.isError) return <Alert tone="danger">{errorMessage(usage.error)}</Alert>;
   const limits = usage.data.effectiveLimits;
