@@ -26,8 +26,9 @@ export function SignedInLayout() {
             Canopy admin
           </Link>
           <NavLink to="/" end>
-            Customers
+            Dashboard
           </NavLink>
+          <NavLink to="/customers">Customers</NavLink>
           <NavLink to="/sites">Sites</NavLink>
           <NavLink to="/users">Users</NavLink>
           {user.data?.role === ROLE.platformAdmin && <NavLink to="/api-keys">API keys</NavLink>}

@@ -3,6 +3,7 @@ import { SignedInLayout } from "./layout";
 import { ApiKeysRoute } from "./routes/api-keys";
 import { CustomerDetailRoute } from "./routes/customer-detail";
 import { CustomersRoute } from "./routes/customers";
+import { DashboardRoute } from "./routes/dashboard";
 import { NewCustomerRoute } from "./routes/new-customer";
 import { NewUserRoute } from "./routes/new-user";
 import { SetPasswordRoute } from "./routes/set-password";
@@ -18,7 +19,8 @@ export function createPortalRouter() {
     {
       element: <SignedInLayout />,
       children: [
-        { index: true, element: <CustomersRoute /> },
+        { index: true, element: <DashboardRoute /> },
+        { path: "customers", element: <CustomersRoute /> },
         { path: "customers/new", element: <NewCustomerRoute /> },
         { path: "customers/:customerId", element: <CustomerDetailRoute /> },
         { path: "sites", element: <SitesRoute /> },

@@ -21,7 +21,7 @@ export function CustomerDetailRoute() {
   const c = customer.data;
   return (
     <div className="flex flex-col gap-4">
-      <Link to="/">← All customers</Link>
+      <Link to="/customers">← All customers</Link>
       <h1 className="m-0">{c.name}</h1>
       <Card title="Status">
         <div className="flex flex-col gap-4">

@@ -15,7 +15,7 @@ export function NewCustomerRoute() {
           client={client}
           onCreated={(customer) => {
             void queryClient.invalidateQueries({ queryKey: ["customers"] });
-            navigate(`/?created=${encodeURIComponent(customer.name)}`);
+            navigate(`/customers?created=${encodeURIComponent(customer.name)}`);
           }}
         />
       </Card>
