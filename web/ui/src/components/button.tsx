@@ -8,9 +8,9 @@ export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
 }
 
 const VARIANT: Record<NonNullable<ButtonProps["variant"]>, string> = {
-  primary: "bg-primary text-on-primary",
-  secondary: "bg-surface text-ink border-line",
-  danger: "bg-danger text-white",
+  primary: "border-transparent bg-primary text-on-primary",
+  secondary: "border-line bg-surface text-ink",
+  danger: "border-transparent bg-danger text-white",
 };
 
 export function Button({ variant = "primary", busy = false, disabled, children, className, ...rest }: ButtonProps) {
@@ -18,7 +18,7 @@ export function Button({ variant = "primary", busy = false, disabled, children, 
     <button
       type="button"
       {...rest}
-      className={`inline-flex min-h-control cursor-pointer items-center justify-center gap-2 rounded-brand border border-transparent px-4 py-control-y font-semibold focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:cursor-not-allowed disabled:opacity-60 ${VARIANT[variant]} ${className ?? ""}`.trim()}
+      className={`inline-flex min-h-control cursor-pointer items-center justify-center gap-2 rounded-brand border px-4 py-control-y font-semibold focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:cursor-not-allowed disabled:opacity-60 ${VARIANT[variant]} ${className ?? ""}`.trim()}
       disabled={disabled || busy}
       aria-busy={busy || undefined}
     >

@@ -36,9 +36,16 @@ async function cssOf(cls: string): Promise<string> {
 const classesOf = (element: Element) => [...element.classList];
 
 async function unknownClassesIn(root: Element): Promise<string[]> {
-  const classes = new Set([...root.querySelectorAll("[class]")].flatMap(classesOf));
+  const classes = new Set([...root.querySelectorAll("[class]")].flatMap((element) => [...element.classList]));
+  // One compiler: its builds accumulate, so a class that exists makes the output grow.
+  const compiler = await compile(readFileSync(stylesheet, "utf8"), { base: dirname(stylesheet), onDependency: () => undefined });
+  let size = compiler.build([]).length;
   const unknown: string[] = [];
-  for (const cls of classes) if ((await cssOf(cls)).trim() === "") unknown.push(cls);
+  for (const cls of classes) {
+    const next = compiler.build([cls]).length;
+    if (next === size) unknown.push(cls);
+    size = next;
+  }
   return unknown;
 }
 
