@@ -136,12 +136,16 @@ pub struct CustomerFilter {
     pub limit: i64,
 }
 
+/// The search, status and plan filters of [`list_customers`] and [`count_customers`]
+/// (binds `$1` to `$3`), so a page and its total always agree.
+const CUSTOMER_FILTER: &str = "($1::text is null or lower(name) like '%' || lower($1) || '%')
+            and ($2::text is null or status = $2)
+            and ($3::text is null or plan_id = $3)";
+
 pub async fn list_customers(tx: &mut PgConnection, filter: &CustomerFilter) -> Result<Vec<CustomerRow>, sqlx::Error> {
     let rows = sqlx::query(&format!(
         "select {CUSTOMER_COLUMNS} from tenancy.customer
-          where ($1::text is null or lower(name) like '%' || lower($1) || '%')
-            and ($2::text is null or status = $2)
-            and ($3::text is null or plan_id = $3)
+          where {CUSTOMER_FILTER}
             and ($4::timestamptz is null or (create_time, tenant_id) < ($4, $5))
           order by create_time desc, tenant_id desc
           limit $6"
@@ -162,8 +166,15 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-pub async fn count_customers(tx: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from tenancy.customer").fetch_one(&mut *tx).await
+/// How many customers match `filter`'s search, status and plan (its cursor and limit
+/// are ignored): the total of every page.
+pub async fn count_customers(tx: &mut PgConnection, filter: &CustomerFilter) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!("select count(*) from tenancy.customer where {CUSTOMER_FILTER}"))
+        .bind(filter.search.as_deref().map(escape_like))
+        .bind(filter.status.map(Status::as_str))
+        .bind(filter.plan_id.as_deref())
+        .fetch_one(&mut *tx)
+        .await
 }
 
 pub async fn set_status(

@@ -308,7 +308,7 @@ impl CustomerService for CustomersApi {
         };
         let mut tx = self.0.database.begin(Scope::Platform).await.map_err(db)?;
         let mut rows = store::list_customers(&mut tx, &filter).await.map_err(db)?;
-        let total = store::count_customers(&mut tx).await.map_err(db)?;
+        let total = store::count_customers(&mut tx, &filter).await.map_err(db)?;
         let next = finish_page(&mut rows, limit, |r| PageCursor { time: r.create_time, id: r.tenant_id });
         Ok(Response::new(pb::ListCustomersResponse {
             customers: rows.iter().map(customer_to_proto).collect(),

@@ -219,6 +219,7 @@ async fn customers_list_with_search_filters_and_pages() {
     let mut names: Vec<String> = found.customers.iter().map(|c| c.name.clone()).collect();
     names.sort();
     assert_eq!(names, ["Alpha Apps", "Alpha Web"]);
+    assert_eq!(found.page.unwrap().total_size, 2, "the total counts what the filter matches, not every customer");
 
     let mut seen = Vec::new();
     let mut token = String::new();
@@ -238,6 +239,15 @@ async fn customers_list_with_search_filters_and_pages() {
         }
     }
     assert_eq!(seen.len(), 4);
+    let first = customers
+        .list_customers(ListCustomersRequest {
+            page: Some(PageRequest { page_size: 3, ..Default::default() }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.page.unwrap().total_size, 4, "the total is every page's, not this page's");
     assert_eq!(seen.iter().collect::<std::collections::BTreeSet<_>>().len(), 4, "pages overlap: {seen:?}");
     let error = customers
         .list_customers(ListCustomersRequest {
