@@ -94,8 +94,7 @@ export function CustomersList({ client }: CustomersListProps) {
                 })}
               </tbody>
             </Table>
-            {/* tenancy's total_size counts every customer whatever the filters: shown only without them. */}
-            <Pager pages={pages} page={filtered && list.data.page ? { ...list.data.page, totalSize: -1n } : list.data.page} noun={["customer", "customers"]} loading={list.isPlaceholderData} />
+            <Pager pages={pages} page={list.data.page} noun={["customer", "customers"]} loading={list.isPlaceholderData} />
           </>
         )}
       </Card>

@@ -38,19 +38,21 @@ const summary = create(sites.GetFleetSummaryResponseSchema, {
   ],
 });
 
-function customersClient(total: number, statuses: tenancy.CustomerStatus[]) {
+/** A customers client whose ListCustomers counts `statuses` the way tenancy does: total_size is what the status filter matches. */
+function customersClient(statuses: tenancy.CustomerStatus[]) {
   return {
-    listCustomers: vi.fn(async () =>
-      create(tenancy.ListCustomersResponseSchema, {
-        customers: statuses.map((status, i) => create(tenancy.CustomerSchema, { id: `c-${i}`, name: `Customer ${i}`, status })),
-        page: { totalSize: BigInt(total) },
-      }),
-    ),
+    listCustomers: vi.fn(async ({ status }: { status?: tenancy.CustomerStatus }) => {
+      const matching = statuses.filter((s) => !status || s === status);
+      return create(tenancy.ListCustomersResponseSchema, {
+        customers: matching.slice(0, 1).map((s, i) => create(tenancy.CustomerSchema, { id: `c-${i}`, name: `Customer ${i}`, status: s })),
+        page: { totalSize: BigInt(matching.length) },
+      });
+    }),
     getCustomer: vi.fn(async ({ customerId }: { customerId: string }) => ({ customer: create(tenancy.CustomerSchema, { id: customerId, name: `Name of ${customerId}` }) })),
   };
 }
 
-function renderDashboard(getFleetSummary: ReturnType<typeof vi.fn>, customers = customersClient(4, [C.ACTIVE, C.ACTIVE, C.SUSPENDED, C.DEACTIVATED])) {
+function renderDashboard(getFleetSummary: ReturnType<typeof vi.fn>, customers = customersClient([C.ACTIVE, C.ACTIVE, C.SUSPENDED, C.DEACTIVATED])) {
   const client = { sites: { getFleetSummary } as unknown as CanopyClient["sites"], customers: customers as unknown as CanopyClient["customers"] };
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
@@ -92,7 +94,7 @@ describe("Dashboard", () => {
     expect(midnight.getHours()).toBe(0);
   });
 
-  it("counts customers per status by reading them, and links each count to the filtered list", async () => {
+  it("counts customers per status from ListCustomers' filtered totals, and links each count to the filtered list", async () => {
     const customers = renderDashboard(vi.fn(async () => summary));
     const list = await screen.findByRole("list", { name: "Customers by status" });
     expect(countOf(list, "Active")).toBe("2");
@@ -100,7 +102,8 @@ describe("Dashboard", () => {
     expect(countOf(list, "Deactivated")).toBe("1");
     expect(within(list).getByRole("link", { name: "1 Suspended" })).toHaveAttribute("href", "/customers?status=suspended");
     expect(screen.getByRole("link", { name: "4" })).toHaveAttribute("href", "/customers");
-    expect(customers.listCustomers).toHaveBeenCalledWith({ page: { pageSize: 500, pageToken: "" } });
+    expect(customers.listCustomers).toHaveBeenCalledWith({ status: C.SUSPENDED, page: { pageSize: 1 } });
+    expect(customers.listCustomers).toHaveBeenCalledWith({ status: C.UNSPECIFIED, page: { pageSize: 1 } });
   });
 
   it("shows each card's empty state", async () => {
@@ -112,7 +115,7 @@ describe("Dashboard", () => {
     });
     renderDashboard(
       vi.fn(async () => empty),
-      customersClient(0, []),
+      customersClient([]),
     );
     expect(await screen.findByText("No sites yet")).toBeInTheDocument();
     expect(screen.getByText("No deployments today")).toBeInTheDocument();

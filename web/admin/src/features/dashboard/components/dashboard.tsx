@@ -25,11 +25,10 @@ function Loaded<T>({ query, label, children }: { query: UseQueryResult<T>; label
 
 function CustomersByStatus({ counts }: { counts: CustomerCounts }) {
   if (counts.total === 0n) return <EmptyState title="No customers yet" action={<Link to="/customers/new">Create the first customer</Link>} />;
-  const rows = STATUS_FILTERS.map((f) => ({ ...customerStatus(f.status), count: counts.byStatus.get(f.status) ?? 0, to: `/customers?status=${f.name}` }));
+  const rows = STATUS_FILTERS.map((f) => ({ ...customerStatus(f.status), count: counts.byStatus.get(f.status) ?? 0n, to: `/customers?status=${f.name}` }));
   return (
     <>
       <StatusCounts total={counts.total} caption="customers" totalTo="/customers" rows={rows} aria-label="Customers by status" />
-      {counts.partial && <p className="m-0 mt-3 text-sm text-muted">Counted from the newest customers only: the counts are at least these.</p>}
     </>
   );
 }
