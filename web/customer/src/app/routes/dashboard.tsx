@@ -1,5 +1,6 @@
 import { useNavigate } from "react-router";
 import { Button, Card, useCanopy } from "@canopy/ui";
+import { FleetSummary } from "../../features/sites/components/fleet-summary";
 import { SiteList } from "../../features/sites/components/site-list";
 
 export function DashboardRoute() {
@@ -12,6 +13,7 @@ export function DashboardRoute() {
         <h1 className="m-0">Your sites</h1>
         {newSite}
       </div>
+      <FleetSummary client={client} />
       <Card>
         <SiteList client={client} newSite={newSite} />
       </Card>
