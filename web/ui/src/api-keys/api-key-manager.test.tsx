@@ -88,7 +88,7 @@ describe("ApiKeyManager", () => {
 
     await user.click(within(shown).getByRole("button", { name: "Copy secret" }));
     expect(await navigator.clipboard.readText()).toBe("cnp_abcdefgh_secretsecretsecret");
-    expect(within(shown).getByText("Copied to the clipboard.")).toBeInTheDocument();
+    expect(within(shown).getByText("Secret copied.")).toBeInTheDocument();
 
     await user.click(screen.getByRole("button", { name: "I have copied the secret" }));
     expect(screen.queryByRole("region", { name: "New API key" })).not.toBeInTheDocument();

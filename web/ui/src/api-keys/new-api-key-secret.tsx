@@ -1,8 +1,9 @@
 //! The secret of a key just created: shown this once (identity keeps only its
 //! hash), with a copy button; dismissed, it is gone.
-import { useId, useRef, useState } from "react";
+import { useId, useRef } from "react";
 import { Alert } from "../components/alert";
 import { Button } from "../components/button";
+import { CopyButton } from "../components/copy-button";
 
 export interface NewApiKeySecretProps {
   name: string;
@@ -13,18 +14,6 @@ export interface NewApiKeySecretProps {
 export function NewApiKeySecret({ name, secret, onDismiss }: NewApiKeySecretProps) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
-  const [copy, setCopy] = useState<"copied" | "failed">();
-
-  const copySecret = async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopy("copied");
-    } catch {
-      // No clipboard (an insecure origin, a refused permission): select it for copying by hand.
-      input.current?.select();
-      setCopy("failed");
-    }
-  };
 
   return (
     <div className="flex flex-col gap-3" role="region" aria-label="New API key">
@@ -42,10 +31,9 @@ export function NewApiKeySecret({ name, secret, onDismiss }: NewApiKeySecretProp
           className="min-h-control w-full rounded-brand border border-line bg-canvas px-3 py-control-y font-mono font-normal"
         />
       </label>
-      {copy === "copied" && <p className="m-0 text-success" role="status">Copied to the clipboard.</p>}
-      {copy === "failed" && <p className="m-0 text-danger" role="alert">The clipboard is not available here: the secret is selected, copy it by hand.</p>}
       <div className="flex flex-wrap items-center gap-3">
-        <Button onClick={copySecret}>Copy secret</Button>
+        {/* Without a clipboard the secret is selected, ready to copy by hand. */}
+        <CopyButton text={secret} label="Copy secret" what="Secret" onUnavailable={() => input.current?.select()} />
         <Button variant="secondary" onClick={onDismiss}>
           I have copied the secret
         </Button>

@@ -1,25 +1,7 @@
 import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import {
-  Alert,
-  Button,
-  CancelDeployment,
-  Card,
-  DeploymentHistory,
-  DeploymentProgress,
-  DescriptionList,
-  SiteOutputs,
-  Spinner,
-  StatusBadge,
-  deploymentKind,
-  deploymentsQueryKey,
-  errorMessage,
-  isCancellable,
-  siteStatus,
-  useCanopy,
-  useDeploymentWatch,
-} from "@canopy/ui";
+import { Alert, Button, CancelDeployment, Card, DeploymentHistory, deploymentKind, DeploymentProgress, deploymentsQueryKey, DescriptionList, errorMessage, isCancellable, newIdempotencyKey, SiteOutputs, siteStatus, Spinner, StatusBadge, useCanopy, useDeploymentWatch } from "@canopy/ui";
 import { sites } from "@canopy/sdk";
 
 export function SiteDetailRoute() {
@@ -50,7 +32,7 @@ export function SiteDetailRoute() {
     setBusy(kind);
     setActionError(undefined);
     try {
-      const input = { siteId, idempotencyKey: crypto.randomUUID() };
+      const input = { siteId, idempotencyKey: newIdempotencyKey() };
       const res = kind === "redeploy" ? await client.sites.redeploySite(input) : await client.sites.deleteSite(input);
       setConfirmingDelete(false);
       if (res.deployment) setChosen(res.deployment.id);

@@ -1,7 +1,7 @@
 //! Create a customer with its owner and plan; tenancy invites the owner by email.
 import { type FormEvent, useState } from "react";
 import type { CanopyClient, tenancy } from "@canopy/sdk";
-import { Alert, Button, SelectField, TextField, useFormAction } from "@canopy/ui";
+import { Alert, Button, newIdempotencyKey, SelectField, TextField, useFormAction } from "@canopy/ui";
 import { planLabel, usePlans } from "../hooks/use-plans";
 
 export interface CreateCustomerFormProps {
@@ -17,7 +17,7 @@ export function CreateCustomerForm({ client, onCreated }: CreateCustomerFormProp
   const plans = usePlans(client);
   const { busy, errors, formError, run } = useFormAction(FIELD_OF);
   // One key per form: submitting again after a network error does not create a second customer.
-  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const [idempotencyKey] = useState(() => newIdempotencyKey());
 
   const set = (field: Field) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [field]: e.target.value }));
   const submit = (event: FormEvent) => {

@@ -3,7 +3,7 @@
 //! VerifyCustomDomain looks it up — verified, or the server's reason in words.
 import { type FormEvent, useState } from "react";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
-import { Alert, Button, DescriptionList, StatusBadge, TextField, useFormAction } from "@canopy/ui";
+import { Alert, Button, CopyButton, DescriptionList, StatusBadge, TextField, useFormAction } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
 
 export interface CustomDomainProps {
@@ -18,28 +18,6 @@ interface TxtRecord {
   domain: string;
   name: string;
   value: string;
-}
-
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState<boolean>();
-  return (
-    <span className="inline-flex flex-wrap items-center gap-2">
-      <Button
-        variant="secondary"
-        onClick={() =>
-          navigator.clipboard.writeText(text).then(
-            () => setCopied(true),
-            () => setCopied(false),
-          )
-        }
-      >
-        {label}
-      </Button>
-      <span role="status" className="text-sm text-muted">
-        {copied === true ? "Copied." : copied === false ? "Copying failed: select the text instead." : ""}
-      </span>
-    </span>
-  );
 }
 
 export function CustomDomain({ client, branding, onChanged, canChange = true }: CustomDomainProps) {

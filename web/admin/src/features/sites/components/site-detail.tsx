@@ -5,26 +5,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
-import {
-  Alert,
-  Button,
-  CancelDeployment,
-  Card,
-  DeploymentHistory,
-  DeploymentProgress,
-  DescriptionList,
-  SIZES,
-  SiteOutputs,
-  Spinner,
-  StatusBadge,
-  deploymentKind,
-  deploymentsQueryKey,
-  errorMessage,
-  formatDateTime,
-  isCancellable,
-  siteStatus,
-  useDeploymentWatch,
-} from "@canopy/ui";
+import { Alert, Button, CancelDeployment, Card, DeploymentHistory, deploymentKind, DeploymentProgress, deploymentsQueryKey, DescriptionList, errorMessage, formatDateTime, isCancellable, newIdempotencyKey, SiteOutputs, siteStatus, SIZES, Spinner, StatusBadge, useDeploymentWatch } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { providerLabel } from "../site-filters";
@@ -63,7 +44,7 @@ function LiveDeployment({ client, site, canChange }: { client: Pick<CanopyClient
     setBusy(true);
     setError(undefined);
     try {
-      const res = await client.sites.redeploySite({ siteId: site.id, idempotencyKey: crypto.randomUUID() });
+      const res = await client.sites.redeploySite({ siteId: site.id, idempotencyKey: newIdempotencyKey() });
       setConfirming(false);
       if (res.deployment) setStarted(res.deployment.id);
       refresh();

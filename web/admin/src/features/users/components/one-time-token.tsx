@@ -2,8 +2,7 @@
 //! once with the link that uses it: this portal's `/set-password` for platform
 //! users; for a customer's user, the same path on the customer portal
 //! (`/invitation`), whose address this portal does not know.
-import { useState } from "react";
-import { Alert, Button, DescriptionList, formatDateTime } from "@canopy/ui";
+import { Alert, CopyButton, DescriptionList, formatDateTime } from "@canopy/ui";
 
 export interface OneTimeTokenProps {
   /** "Invitation" or "Password reset". */
@@ -20,13 +19,7 @@ export function oneTimeLink(token: string, platformUser: boolean): string {
 }
 
 export function OneTimeToken({ title, token, expireTime, platformUser }: OneTimeTokenProps) {
-  const [copied, setCopied] = useState<string>();
   const link = oneTimeLink(token, platformUser);
-  const copy = (what: string, text: string) =>
-    navigator.clipboard.writeText(text).then(
-      () => setCopied(`${what} copied.`),
-      () => setCopied("Copying failed: select the text instead."),
-    );
   return (
     <section className="flex flex-col gap-3 rounded-brand border border-line p-4" aria-label={title}>
       <Alert tone="info" title={`${title}: shown only now`}>
@@ -44,15 +37,8 @@ export function OneTimeToken({ title, token, expireTime, platformUser }: OneTime
         </dd>
       </DescriptionList>
       <div className="flex flex-wrap items-center gap-3">
-        <Button variant="secondary" onClick={() => void copy(platformUser ? "Link" : "Path", link)}>
-          {platformUser ? "Copy link" : "Copy path"}
-        </Button>
-        <Button variant="secondary" onClick={() => void copy("Token", token)}>
-          Copy token
-        </Button>
-        <span role="status" className="text-sm text-muted">
-          {copied}
-        </span>
+        <CopyButton text={link} label={platformUser ? "Copy link" : "Copy path"} what={platformUser ? "Link" : "Path"} />
+        <CopyButton text={token} label="Copy token" what="Token" />
       </div>
     </section>
   );

@@ -3,7 +3,7 @@
 import { type FormEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
-import { Alert, Button, PROVIDERS, SIZES, SelectField, TextField, errorMessage, useFormAction } from "@canopy/ui";
+import { Alert, Button, errorMessage, newIdempotencyKey, PROVIDERS, SelectField, SIZES, TextField, useFormAction } from "@canopy/ui";
 
 export interface CreateSiteFormProps {
   client: Pick<CanopyClient, "sites">;
@@ -44,7 +44,7 @@ export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteForm
     event.preventDefault();
     void run(async () => {
       const created = await client.sites.createSite({
-        idempotencyKey: crypto.randomUUID(),
+        idempotencyKey: newIdempotencyKey(),
         customerId,
         name: name.trim(),
         provider: Number(provider || 0),
