@@ -1,15 +1,23 @@
 // The portals end to end, in the system Chromium: canopyd dev (every service,
 // private PostgreSQL and Redis) ← Envoy (mesh/envoy: grpc_web, cors) ← the BUILT
-// admin and customer portals, served by a static server, calling Envoy directly.
+// admin and customer portals, served by a static server, calling Envoy directly
+// (the customer portal through a relay the test can cut, to drop a live stream).
 //
-// An admin signs in and creates a customer; the owner follows the invitation link
-// canopyd dev prints, sets a password, signs in, creates a sandbox site, watches
-// the deployment reach ACTIVE live, sees the outputs, loses the session and comes
-// back to the same page after signing in again, and deletes the site. Then the owner
-// turns on two-factor authentication on the account page (the test computes the
-// codes from the secret shown, RFC 6238) and signs in again with the code step; the
-// admin opens the customer: status history, usage, the branding editor (a server
-// violation beside an invalid colour, the live preview, save), suspend and reactivate.
+// 1. An admin signs in to the dashboard, creates a customer with its owner, brands
+//    it (a server violation beside an invalid colour, the live preview, a logo) and
+//    gives it a custom domain, verified through a DNS TXT record this test serves.
+// 2. The owner opens the customer portal on that domain (Chromium resolves it to
+//    this machine) and sees the branding before signing in; accepts the invitation,
+//    signs in, creates a sandbox site and watches the deployment reach ACTIVE live —
+//    through a network drop mid-stream that loses and repeats no log line — sees the
+//    outputs and the history, redeploys and cancels, loses the session and comes
+//    back to the same page, creates an API key, and deletes the site.
+// 3. The owner turns on two-factor authentication (the test computes the codes from
+//    the secret shown, RFC 6238), signs in with a code, then with a recovery code,
+//    which works once.
+// 4. The admin checks the dashboard's figures, the customer (history, usage,
+//    suspend and reactivate), the sites across customers and the site's history and
+//    log, the users, and creates a platform API key.
 // Screenshots of each main page land in web/e2e/screenshots/.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -20,7 +28,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type Page, chromium } from "playwright-core";
 
+import { type DnsResponder, startDnsResponder } from "./dns-responder.ts";
 import { Child, canopydPath, envoyPath, freePort, renderEnvoyConfig, repoRoot, start, waitFor } from "./processes.ts";
+import { type SeverableProxy, startSeverableProxy } from "./severable-proxy.ts";
 import { serveStatic } from "./static-server.ts";
 
 const webRoot = join(repoRoot, "web");
@@ -43,16 +53,48 @@ function totp(secretBase32: string, unixMs: number): string {
 }
 
 const OWNER = { email: "owner@journey.test", name: "Journey Owner", password: "Journey-Portal-Passw0rd!" };
+/** The `after_seq` of a grpc-web WatchDeploymentRequest body (a 5-byte frame header, then
+ *  field 1 the deployment id, field 2 the varint after_seq), 0 when absent. */
+function watchAfterSeq(body: Buffer): number {
+  let at = 5;
+  while (at < body.length) {
+    const tag = body[at++]!;
+    if (tag === 0x0a) {
+      at += 1 + body[at]!; // deployment_id: one length byte for a UUID
+    } else if (tag === 0x10) {
+      let value = 0;
+      for (let shift = 0; ; shift += 7) {
+        const byte = body[at++]!;
+        value += (byte & 0x7f) * 2 ** shift;
+        if (byte < 0x80) return value;
+      }
+    } else {
+      throw new Error(`unexpected field tag ${tag} in a WatchDeploymentRequest`);
+    }
+  }
+  return 0;
+}
 
-describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000 }, () => {
+/** The customer's own domain; Chromium maps it to 127.0.0.1 (--host-resolver-rules). */
+const PORTAL_DOMAIN = "portal.journey.test";
+const BRAND = { product: "Journey Cloud", primary: "#0b5d1e" };
+const LOGO = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#0b5d1e"/><path d="M14 46 32 14 50 46Z" fill="#fff"/></svg>',
+);
+
+describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "canopy-web-e2e-"));
   chmodSync(dir, 0o755); // the private PostgreSQL runs unprivileged when we are root
   let canopyd: Child | undefined;
   let envoy: Child | undefined;
+  let dns: DnsResponder | undefined;
+  let relay: SeverableProxy | undefined;
   const servers: Server[] = [];
   let browser: Browser | undefined;
   let adminUrl = "";
-  let customerUrl = "";
+  /** The customer portal on the customer's verified domain, and on a domain nobody claimed. */
+  let brandedUrl = "";
+  let unbrandedUrl = "";
   let admin = { email: "", password: "" };
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
@@ -66,7 +108,9 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
     assert.ok(existsSync(binary), `canopyd not built at ${binary} (cargo build -p canopyd, or set CANOPYD)`);
     mkdirSync(screenshots, { recursive: true });
 
-    canopyd = start("canopyd", binary, ["dev", "--dir", dir]);
+    dns = await startDnsResponder();
+    // tenancy verifies custom domains against the test's DNS server.
+    canopyd = start("canopyd", binary, ["dev", "--dir", dir], { CANOPY_SERVICES__TENANCY__DNS_SERVER: dns.address });
     const endpointsFile = join(dir, "endpoints.json");
     const endpoints = await waitFor("endpoints.json", canopyd, 120_000, () =>
       existsSync(endpointsFile) ? (JSON.parse(readFileSync(endpointsFile, "utf8")) as { gateway?: string }) : undefined,
@@ -78,8 +122,9 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
 
     const [edgePort, envoyAdminPort, adminPort, customerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     adminUrl = `http://127.0.0.1:${adminPort}`;
-    // The customer portal on another origin (localhost), as it would be on its own domain.
-    customerUrl = `http://localhost:${customerPort}`;
+    // The customer portal on other origins, as on the customer's own domain.
+    brandedUrl = `http://${PORTAL_DOMAIN}:${customerPort}`;
+    unbrandedUrl = `http://localhost:${customerPort}`;
     const gateway = new URL(`https://${endpoints.gateway}`);
     const config = join(dir, "envoy.yaml");
     renderEnvoyConfig(
@@ -87,7 +132,7 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
         EDGE_ADDRESS: "127.0.0.1",
         EDGE_PORT: String(edgePort),
         ADMIN_PORT: String(envoyAdminPort),
-        CORS_ORIGIN_REGEX: `^http://(127\\.0\\.0\\.1:${adminPort}|localhost:${customerPort})$`,
+        CORS_ORIGIN_REGEX: `^http://(127\\.0\\.0\\.1:${adminPort}|localhost:${customerPort}|portal\\.journey\\.test:${customerPort})$`,
         GATEWAY_ADDRESS: gateway.hostname.replace(/^\[|\]$/g, ""),
         GATEWAY_PORT: gateway.port,
         GATEWAY_SNI: "localhost",
@@ -100,19 +145,21 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
       const res = await fetch(`http://127.0.0.1:${envoyAdminPort}/ready`).catch(() => undefined);
       return res?.status === 200 ? true : undefined;
     });
-    const api = { apiBaseUrl: `http://127.0.0.1:${edgePort}` };
-    servers.push(await serveStatic(join(webRoot, "admin/dist"), api, adminPort));
-    servers.push(await serveStatic(join(webRoot, "customer/dist"), api, customerPort));
+    relay = await startSeverableProxy(edgePort);
+    servers.push(await serveStatic(join(webRoot, "admin/dist"), { apiBaseUrl: `http://127.0.0.1:${edgePort}` }, adminPort));
+    servers.push(await serveStatic(join(webRoot, "customer/dist"), { apiBaseUrl: relay.url }, customerPort));
 
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", `--host-resolver-rules=MAP ${PORTAL_DOMAIN} 127.0.0.1`],
     });
   });
 
   after(async () => {
     await browser?.close().catch(() => undefined);
     for (const server of servers) server.close();
+    await relay?.close();
+    await dns?.close();
     await Promise.allSettled([envoy?.stop(), canopyd?.stop(30_000)]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -120,29 +167,51 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
   /** What a failing step prints: the page's own words, and the servers' last lines. */
   const context = async (page: Page) => `page ${page.url()}:\n${(await page.locator("body").innerText().catch(() => "")).slice(0, 2000)}\n${canopyd?.tail(20)}\n${envoy?.tail(10)}`;
 
-  let invitationToken = "";
+  /** Runs `steps` on a new page; a failure leaves a screenshot and says where the page was. */
+  const onPage = async (name: string, steps: (page: Page) => Promise<void>, viewport = { width: 1280, height: 900 }) => {
+    const page = await browser!.newPage({ viewport });
+    try {
+      await steps(page);
+    } catch (error) {
+      await shot(page, `failure-${name}`).catch(() => undefined);
+      throw new Error(`${(error as Error).message}\n${await context(page)}`);
+    } finally {
+      await page.close();
+    }
+  };
 
-  const signInAdmin = async (page: Page) => {
-    await page.goto(`${adminUrl}/`);
+  const signInAdmin = async (page: Page, path = "/") => {
+    await page.goto(`${adminUrl}${path}`);
     await page.waitForURL(/\/sign-in\?next=/);
     await page.getByLabel("Email").fill(admin.email);
     await page.getByLabel("Password").fill(admin.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Customers", exact: true }).waitFor();
+    await page.waitForURL(`${adminUrl}${path}`);
   };
 
-  it("admin signs in and creates a customer with its owner", async () => {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
+  const signInOwner = async (page: Page) => {
+    await page.getByLabel("Email").fill(OWNER.email);
+    await page.getByLabel("Password").fill(OWNER.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+  };
+
+  let invitationToken = "";
+  let recoveryCodes: string[] = [];
+
+  it("admin signs in to the dashboard, creates a customer with its owner, brands it and verifies its custom domain", async () => {
+    await onPage("admin", async (page) => {
       await page.goto(`${adminUrl}/`);
       await page.waitForURL(/\/sign-in\?next=/);
       await page.getByLabel("Email").fill(admin.email);
       await page.getByLabel("Password").fill(admin.password);
       await shot(page, "admin-sign-in");
       await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { name: "Customers", exact: true }).waitFor();
-      await shot(page, "admin-customers");
+      await page.getByRole("heading", { name: "Dashboard", exact: true }).waitFor();
+      await page.getByText("No customers yet").waitFor();
+      await shot(page, "admin-dashboard-empty");
 
+      await page.getByRole("link", { name: "Customers", exact: true }).click();
+      await page.getByRole("heading", { name: "Customers", exact: true }).waitFor();
       await page.getByRole("button", { name: "New customer" }).click();
       await page.getByLabel("Customer name").fill("Journey Shop");
       await page.getByLabel("Owner email").fill(OWNER.email);
@@ -150,17 +219,57 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
       await shot(page, "admin-new-customer");
       await page.getByRole("button", { name: "Create customer" }).click();
       await page.getByText("Journey Shop was created").waitFor();
-      await page.getByRole("table", { name: "Customers" }).getByText("Journey Shop").waitFor();
       await page.getByLabel("Search customers").fill("journey");
       await page.getByRole("button", { name: "Search" }).click();
-      await page.getByRole("table", { name: "Customers" }).getByText("Journey Shop").waitFor();
-      await shot(page, "admin-customers-created");
-    } catch (error) {
-      await shot(page, "failure-admin").catch(() => undefined);
-      throw new Error(`${(error as Error).message}\n${await context(page)}`);
-    } finally {
-      await page.close();
-    }
+      await page.getByRole("table", { name: "Customers" }).getByRole("link", { name: "Journey Shop" }).click();
+      await page.getByRole("heading", { name: "Journey Shop", exact: true }).waitFor();
+
+      // Branding: an invalid colour is refused beside the field; a valid one previews live.
+      const primary = page.getByLabel("Primary colour");
+      await primary.fill("#12345g");
+      await page.getByRole("button", { name: "Save branding" }).click();
+      await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
+      assert.equal(await primary.getAttribute("aria-invalid"), "true", "the colour violation is beside the colour");
+      await shot(page, "admin-branding-violation");
+      await page.getByLabel("Product name").fill(BRAND.product);
+      await primary.fill(BRAND.primary);
+      await page.getByLabel("Font").selectOption("serif");
+      await page.getByLabel("Shadow").selectOption("strong");
+      const preview = page.getByTestId("branding-preview");
+      await preview.getByText(BRAND.product).waitFor();
+      const previewPrimary = await preview.evaluate((el) => getComputedStyle(el).getPropertyValue("--canopy-primary").trim());
+      assert.equal(previewPrimary, BRAND.primary, "the preview is themed before saving");
+      const buttonBg = await preview.getByRole("button", { name: "Create site" }).evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.equal(buttonBg, "rgb(11, 93, 30)", "the preview's buttons take the new primary colour");
+      await page.getByRole("button", { name: "Save branding" }).click();
+      await page.getByText("Branding saved.").waitFor();
+
+      // A logo: bytes that are not the image they claim are refused beside the field; a real SVG is stored.
+      const logo = page.getByLabel("Logo", { exact: true });
+      await logo.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: LOGO });
+      await page.getByRole("button", { name: "Upload logo" }).click();
+      await page.waitForFunction(() => document.querySelector("input[type='file'][aria-invalid='true']") !== null);
+      await logo.setInputFiles({ name: "logo.svg", mimeType: "image/svg+xml", buffer: LOGO });
+      await page.getByRole("button", { name: "Upload logo" }).click();
+      await page.getByText("Logo uploaded.").waitFor();
+      await page.getByRole("img", { name: "Current logo" }).waitFor();
+
+      // The custom domain: verification fails until the TXT record exists, then succeeds.
+      await page.getByLabel("Custom domain").fill(PORTAL_DOMAIN);
+      await page.getByRole("button", { name: "Set domain" }).click();
+      const record = page.getByRole("region", { name: "DNS record to create" });
+      await record.waitFor();
+      const [recordName, recordValue] = await record.locator("code").allInnerTexts();
+      assert.ok(recordName?.includes(PORTAL_DOMAIN) && recordValue, `a TXT record to create for ${PORTAL_DOMAIN}: ${recordName} = ${recordValue}`);
+      await page.getByRole("button", { name: "Verify domain" }).click();
+      await page.getByRole("alert").filter({ hasText: /not|no /i }).first().waitFor();
+      await shot(page, "admin-custom-domain-unverified");
+      dns!.setTxt(recordName!, [recordValue!]);
+      await page.getByRole("button", { name: "Verify domain" }).click();
+      await page.getByText(`${PORTAL_DOMAIN} is verified`).waitFor();
+      assert.ok(dns!.queries.includes(recordName!.toLowerCase()), "tenancy asked our DNS server for the record");
+      await shot(page, "admin-customer-branded");
+    });
     // canopyd dev "sends" mail by printing it: the invitation link is on stdout.
     invitationToken = await waitFor("invitation mail", canopyd!, 30_000, () => {
       const match = /\/invitation#token=([A-Za-z0-9_\-.~%]+)/.exec(canopyd!.stdout);
@@ -168,22 +277,33 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
     });
   });
 
-  it("the owner accepts the invitation, creates a sandbox site, watches it go live, and deletes it", async () => {
-    assert.ok(invitationToken, "the previous step printed an invitation");
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
-      await page.goto(`${customerUrl}/invitation#token=${invitationToken}`);
+  it("the owner sees the branding on the customer's domain, creates a site, follows it through a dropped stream, and deletes it", async () => {
+    assert.ok(invitationToken, "the first step printed an invitation");
+    await onPage("customer", async (page) => {
+      // On a domain nobody verified, the portal is the platform's.
+      await page.goto(`${unbrandedUrl}/sign-in`);
+      await page.getByRole("heading", { name: "Sign in to Canopy" }).waitFor();
+
+      // On the customer's domain: branded before anyone signs in.
+      await page.goto(`${brandedUrl}/invitation#token=${invitationToken}`);
+      await page.getByRole("heading", { name: `Welcome to ${BRAND.product}` }).waitFor();
+      assert.equal(await page.title(), BRAND.product, "the page title is the product name");
+      const rootPrimary = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--canopy-primary").trim());
+      assert.equal(rootPrimary, BRAND.primary, "the customer's colour themes the portal");
       await page.getByLabel("New password").fill(OWNER.password);
       await page.getByLabel("Repeat the password").fill(OWNER.password);
-      await shot(page, "customer-invitation");
+      await shot(page, "customer-invitation-branded");
       await page.getByRole("button", { name: "Set password" }).click();
       await page.getByText("Your password is set.").waitFor();
       assert.equal(new URL(page.url()).hash, "", "the used token is removed from the address bar");
       await page.getByRole("link", { name: "Continue to sign in" }).click();
-
+      await page.getByRole("heading", { name: `Sign in to ${BRAND.product}` }).waitFor();
+      await page.getByRole("img", { name: `${BRAND.product} logo` }).waitFor();
+      const signIn = await page.getByRole("button", { name: "Sign in" }).evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.equal(signIn, "rgb(11, 93, 30)", "the sign-in button has the customer's colour");
       await page.getByLabel("Email").fill(OWNER.email);
       await page.getByLabel("Password").fill(OWNER.password);
-      await shot(page, "customer-sign-in");
+      await shot(page, "customer-sign-in-branded");
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
       await page.getByText("No sites yet").waitFor();
@@ -204,28 +324,58 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
       await nameField.fill("journey-shop");
       await page.getByRole("button", { name: "Create site" }).click();
 
-      // Site detail: the CREATE deployment streams live until the site is active.
+      // Site detail: the CREATE deployment streams live. Mid-stream the network
+      // drops (every connection through the relay is cut); the log resumes after
+      // the last line it had, so nothing is lost or shown twice.
+      const watches: number[] = [];
+      page.on("request", (request) => {
+        if (request.url().endsWith("/canopy.sites.v1.SiteService/WatchDeployment")) watches.push(watchAfterSeq(request.postDataBuffer() ?? Buffer.alloc(0)));
+      });
       await page.waitForURL(/\/sites\/[0-9a-f-]+$/);
       const deployment = page.getByRole("region", { name: "Creating the site" });
       await deployment.waitFor();
+      const log = page.getByLabel("Deployment log");
+      await page.waitForFunction(() => (document.querySelector("[aria-label='Deployment log']")?.textContent ?? "").split("\n").filter(Boolean).length >= 3);
+      assert.equal(await deployment.getByText("Succeeded", { exact: true }).count(), 0, "the drop comes while the deployment runs");
+      const connectionsBefore = relay!.connections();
+      const severed = relay!.sever();
+      assert.ok(severed >= 1, "the live stream was cut");
       await deployment.getByText("Succeeded", { exact: true }).waitFor({ timeout: 120_000 });
+      assert.ok(relay!.connections() > connectionsBefore, "the portal reconnected after the drop");
+      assert.equal(watches[0], 0, "the first watch starts at the beginning");
+      assert.ok(watches.slice(1).some((after) => after >= 3), `the watch resumed after the lines it had (after_seq of each watch: ${watches.join(", ")})`);
       await page.getByRole("heading", { name: "journey-shop", exact: true }).locator("..").getByText("Active", { exact: true }).waitFor({ timeout: 30_000 });
-      const log = await page.getByLabel("Deployment log").innerText();
-      const lines = log.split("\n").filter(Boolean);
-      assert.ok(lines.length > 0 && !log.includes("Waiting for the first log line"), `the deployment log streamed:\n${log}`);
-      assert.equal(new Set(lines).size, lines.length, `no log line twice:\n${log}`);
+      const resumed = await log.innerText();
+      const lines = resumed.split("\n").filter(Boolean);
+      assert.ok(lines.length >= 3 && !resumed.includes("Waiting for the first log line"), `the deployment log streamed:\n${resumed}`);
+      assert.equal(new Set(lines).size, lines.length, `no log line twice:\n${resumed}`);
+      // The whole log read afresh is exactly what the resumed stream showed.
+      await page.reload();
+      await page.getByRole("region", { name: "Creating the site" }).getByText("Succeeded", { exact: true }).waitFor();
+      assert.equal(await page.getByLabel("Deployment log").innerText(), resumed, "the resumed log lost and repeated nothing");
       const outputs = page.getByLabel("Site outputs");
       await outputs.waitFor();
       assert.match(await outputs.innerText(), /URL/);
+      await page.getByRole("table", { name: "Deployment history" }).getByText("Succeeded").first().waitFor();
       await shot(page, "customer-site-active");
       const siteUrl = page.url();
 
+      // Redeploy, then cancel it while it runs.
+      await page.getByRole("button", { name: "Redeploy" }).click();
+      const redeploy = page.getByRole("region", { name: "Redeploying" });
+      await redeploy.waitFor();
+      await page.getByRole("button", { name: "Cancel deployment" }).click();
+      await page.getByRole("button", { name: "Yes, cancel the deployment" }).click();
+      await redeploy.getByText("Cancelled", { exact: true }).waitFor({ timeout: 60_000 });
+      await page.getByRole("table", { name: "Deployment history" }).getByText("Cancelled").first().waitFor();
+      await shot(page, "customer-deployment-cancelled");
+
       // At phone width the dashboard still reads.
-      await page.getByRole("link", { name: "← All sites" }).click();
+      await page.getByRole("link", { name: "Sites", exact: true }).click();
       await page.getByRole("table", { name: "Sites" }).getByRole("link", { name: "journey-shop" }).waitFor();
       await page.setViewportSize({ width: 390, height: 844 });
       await shot(page, "customer-dashboard-phone");
-      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.setViewportSize({ width: 1280, height: 900 });
 
       // An expired session: both tokens refused → sign-in → back to the same page.
       await page.goto(siteUrl);
@@ -234,9 +384,7 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
       await page.reload();
       await page.waitForURL(/\/sign-in\?next=/);
       assert.equal(new URL(page.url()).searchParams.get("next"), new URL(siteUrl).pathname);
-      await page.getByLabel("Email").fill(OWNER.email);
-      await page.getByLabel("Password").fill(OWNER.password);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await signInOwner(page);
       await page.waitForURL(siteUrl);
       await page.getByLabel("Site outputs").waitFor();
 
@@ -248,96 +396,98 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
       await deletion.getByText("Succeeded", { exact: true }).waitFor({ timeout: 120_000 });
       await page.getByRole("heading", { name: "journey-shop", exact: true }).locator("..").getByText("Deleted", { exact: true }).waitFor({ timeout: 30_000 });
       await shot(page, "customer-site-deleted");
-      await page.getByRole("link", { name: "← All sites" }).click();
+      await page.getByRole("link", { name: "Sites", exact: true }).click();
       await page.getByText("No sites yet").waitFor();
-    } catch (error) {
-      await shot(page, "failure-customer").catch(() => undefined);
-      throw new Error(`${(error as Error).message}\n${await context(page)}`);
-    } finally {
-      await page.close();
-    }
+    });
   });
 
-  it("the owner turns on two-factor authentication and signs in with a code", async () => {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
-      await page.goto(`${customerUrl}/sign-in`);
-      await page.getByLabel("Email").fill(OWNER.email);
-      await page.getByLabel("Password").fill(OWNER.password);
-      await page.getByRole("button", { name: "Sign in" }).click();
+  it("the owner creates an API key, turns on two-factor authentication, and signs in with a code and with a recovery code", async () => {
+    await onPage("customer-account", async (page) => {
+      await page.goto(`${brandedUrl}/sign-in`);
+      await signInOwner(page);
       await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
       await page.getByRole("link", { name: OWNER.name }).click();
       await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+
+      // An API key: the secret is shown once.
+      await page.getByLabel("Key name").fill("journey deploys");
+      await page.getByRole("button", { name: "Create API key" }).click();
+      const fresh = page.getByRole("region", { name: "New API key" });
+      const secret = await fresh.getByLabel("Secret").inputValue();
+      assert.match(secret, /^cnp_/, "an API key secret");
+      await shot(page, "customer-api-key-created");
+      await fresh.getByRole("button", { name: "I have copied the secret" }).click();
+      await page.getByRole("table", { name: "API keys" }).getByText("journey deploys").waitFor();
+      assert.equal(await page.getByText(secret).count(), 0, "the secret is gone once dismissed");
       await shot(page, "customer-account");
 
       await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
       const qr = page.getByRole("img", { name: "QR code for your authenticator app" });
       await qr.waitFor();
       assert.match((await qr.getAttribute("src")) ?? "", /^data:image\/png;base64,/, "the otpauth URI is drawn as a QR code");
-      const secret = (await page.getByTestId("mfa-secret").innerText()).replace(/\s/g, "");
-      assert.match(secret, /^[A-Z2-7]{16,}$/, "the secret is shown in base32 for manual entry");
+      const mfaSecret = (await page.getByTestId("mfa-secret").innerText()).replace(/\s/g, "");
+      assert.match(mfaSecret, /^[A-Z2-7]{16,}$/, "the secret is shown in base32 for manual entry");
       await shot(page, "customer-mfa-setup");
       const confirmedAt = Date.now();
-      await page.getByLabel("Authentication code").fill(totp(secret, confirmedAt));
+      await page.getByLabel("Authentication code").fill(totp(mfaSecret, confirmedAt));
       await page.getByRole("button", { name: "Turn on two-factor authentication" }).click();
       const codes = page.getByRole("list", { name: "Your recovery codes" });
       await codes.waitFor();
-      assert.equal(await codes.getByRole("listitem").count(), 10, "ten recovery codes");
+      recoveryCodes = (await codes.getByRole("listitem").allInnerTexts()).map((c) => c.trim());
+      assert.equal(recoveryCodes.length, 10, "ten recovery codes");
       await shot(page, "customer-mfa-recovery-codes");
       await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
       await page.getByText("On", { exact: true }).waitFor();
 
+      // Signing in now takes a code: first from the authenticator.
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.waitForURL(/\/sign-in/);
-      await page.getByLabel("Email").fill(OWNER.email);
-      await page.getByLabel("Password").fill(OWNER.password);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await signInOwner(page);
       const code = page.getByLabel("Authentication code");
       await code.waitFor();
       await shot(page, "customer-sign-in-mfa");
       // A code is good once: use the next step's (accepted for clock drift), never the one just confirmed.
-      await code.fill(totp(secret, Math.max(Date.now(), confirmedAt) + 30_000));
+      await code.fill(totp(mfaSecret, Math.max(Date.now(), confirmedAt) + 30_000));
       await page.getByRole("button", { name: "Verify" }).click();
       // Signed out from the account page, signed in back to it: MFA shows as on.
       await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
       await page.getByText("On", { exact: true }).waitFor();
-      await page.getByRole("link", { name: "Sites", exact: true }).click();
-      await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
-    } catch (error) {
-      await shot(page, "failure-customer-mfa").catch(() => undefined);
-      throw new Error(`${(error as Error).message}\n${await context(page)}`);
-    } finally {
-      await page.close();
-    }
+
+      // Then with a recovery code, which works once.
+      for (const attempt of ["first", "again"]) {
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.waitForURL(/\/sign-in/);
+        await signInOwner(page);
+        await page.getByRole("button", { name: "Use a recovery code instead" }).click();
+        await page.getByLabel("Recovery code").fill(recoveryCodes[0]!);
+        await page.getByRole("button", { name: "Verify" }).click();
+        if (attempt === "first") {
+          await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+        } else {
+          await page.getByRole("alert").first().waitFor();
+          await shot(page, "customer-recovery-code-reused");
+          assert.equal(await page.getByRole("heading", { name: "Your account", exact: true }).count(), 0, "a used recovery code does not sign in");
+        }
+      }
+    });
   });
 
-  it("admin opens the customer: history, usage, branding with a live preview, suspend and reactivate", async () => {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
-    try {
+  it("admin sees the figures, the customer, the sites across customers with a site's history and log, the users, and API keys", async () => {
+    await onPage("admin-review", async (page) => {
       await signInAdmin(page);
+      await page.getByRole("heading", { name: "Dashboard", exact: true }).waitFor();
+      const customers = page.getByRole("list", { name: "Customers by status" });
+      await customers.getByRole("link", { name: "1 Active" }).waitFor();
+      const deployments = page.getByRole("list", { name: "Deployments today by status" });
+      await deployments.getByText("Cancelled").waitFor();
+      await deployments.getByText("Succeeded").waitFor();
+      await shot(page, "admin-dashboard");
+
+      await page.getByRole("link", { name: "Customers", exact: true }).click();
       await page.getByRole("table", { name: "Customers" }).getByRole("link", { name: "Journey Shop" }).click();
       await page.getByRole("heading", { name: "Journey Shop", exact: true }).waitFor();
-      await page.getByRole("progressbar", { name: "Sites" }).or(page.getByText(/Sites: /)).first().waitFor();
-
-      // An invalid colour: the server's violation beside the field; then a valid one, previewed live.
-      const primary = page.getByLabel("Primary colour");
-      await primary.fill("#12345g");
-      await page.getByRole("button", { name: "Save branding" }).click();
-      await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
-      assert.equal(await primary.getAttribute("aria-invalid"), "true", "the colour violation is beside the colour");
-      await shot(page, "admin-branding-violation");
-      await page.getByLabel("Product name").fill("Journey Cloud");
-      await primary.fill("#0b5d1e");
-      await page.getByLabel("Font").selectOption("serif");
-      await page.getByLabel("Shadow").selectOption("strong");
-      const preview = page.getByTestId("branding-preview");
-      await preview.getByText("Journey Cloud").waitFor();
-      const previewPrimary = await preview.evaluate((el) => getComputedStyle(el).getPropertyValue("--canopy-primary").trim());
-      assert.equal(previewPrimary, "#0b5d1e", "the preview is themed before saving");
-      const buttonBg = await preview.getByRole("button", { name: "Create site" }).evaluate((el) => getComputedStyle(el).backgroundColor);
-      assert.equal(buttonBg, "rgb(11, 93, 30)", "the preview's buttons take the new primary colour");
-      await page.getByRole("button", { name: "Save branding" }).click();
-      await page.getByText("Branding saved.").waitFor();
+      await page.getByRole("table", { name: "Status history" }).getByText("Created", { exact: true }).first().waitFor();
+      await page.getByRole("table", { name: "Customer users" }).getByText(OWNER.email).waitFor();
       await shot(page, "admin-customer-detail");
 
       // Suspend with a reason (confirmed), see it in the history, reactivate.
@@ -351,12 +501,39 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 300_000
       await page.getByRole("button", { name: "Yes, reactivate Journey Shop" }).click();
       await page.getByRole("button", { name: "Suspend", exact: true }).waitFor();
       await page.getByRole("table", { name: "Status history" }).getByText("Suspended → Active").waitFor();
-      await shot(page, "admin-customer-reactivated");
-    } catch (error) {
-      await shot(page, "failure-admin-detail").catch(() => undefined);
-      throw new Error(`${(error as Error).message}\n${await context(page)}`);
-    } finally {
-      await page.close();
-    }
+
+      // Sites across customers, the deleted one included; its history and log.
+      await page.getByRole("link", { name: "Sites", exact: true }).click();
+      await page.getByRole("heading", { name: "Sites", exact: true }).waitFor();
+      await page.getByLabel("Include deleted sites").check();
+      const sites = page.getByRole("table", { name: "Sites" });
+      await sites.getByRole("link", { name: "journey-shop" }).waitFor();
+      await sites.getByText("Journey Shop").waitFor();
+      await shot(page, "admin-sites");
+      await sites.getByRole("link", { name: "journey-shop" }).click();
+      const history = page.getByRole("table", { name: "Deployment history" });
+      await history.waitFor();
+      assert.equal(await history.locator("tbody tr").count(), 3, "create, the cancelled redeploy, delete");
+      await page.getByLabel("Deployment log").first().waitFor();
+      await shot(page, "admin-site-detail");
+
+      await page.getByRole("link", { name: "Users", exact: true }).click();
+      await page.getByLabel("Search users").fill("journey");
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByRole("table", { name: "Users" }).getByText(OWNER.email).waitFor();
+      await shot(page, "admin-users");
+
+      await page.getByRole("link", { name: "API keys", exact: true }).click();
+      await page.getByRole("heading", { name: "API keys", exact: true }).waitFor();
+      await page.getByLabel("Key name").fill("journey automation");
+      await page.getByRole("button", { name: "Create API key" }).click();
+      assert.match(await page.getByRole("region", { name: "New API key" }).getByLabel("Secret").inputValue(), /^cnp_/);
+      await shot(page, "admin-api-keys");
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByRole("link", { name: "Dashboard", exact: true }).click();
+      await page.getByRole("list", { name: "Sites by status" }).or(page.getByText("No sites yet")).first().waitFor();
+      await shot(page, "admin-dashboard-phone");
+    });
   });
 });

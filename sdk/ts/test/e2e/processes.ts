@@ -64,10 +64,11 @@ export class Child {
  * Starts `command` in the repository root with only PATH, HOME and LANG from our
  * environment (as the Rust canopyd tests do): no DATABASE_URL, REDIS_URL or
  * CANOPY_* leaks in, so `canopyd dev` starts its own private servers and prints a
- * fresh first admin.
+ * fresh first admin. `settings` adds what the test itself configures (e.g.
+ * `CANOPY_SERVICES__TENANCY__DNS_SERVER`).
  */
-export function start(name: string, command: string, args: string[]): Child {
-  const env: Record<string, string> = {};
+export function start(name: string, command: string, args: string[], settings: Record<string, string> = {}): Child {
+  const env: Record<string, string> = { ...settings };
   for (const key of ["PATH", "HOME", "LANG"]) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
