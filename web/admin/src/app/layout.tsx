@@ -1,23 +1,19 @@
 //! The signed-in frame of the admin portal; without a session, sign-in (and back).
-import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
-import { useQueryClient } from "@tanstack/react-query";
-import { Alert, AppShell, Button, NavSpacer, ROLE, Spinner, errorMessage, roleLabel, useCanopy, useSignedIn } from "@canopy/ui";
+import { Link, NavLink, Outlet } from "react-router";
+import { Alert, AppShell, Button, NavSpacer, ROLE, SignedInOnly, Spinner, errorMessage, roleLabel, useSignOut } from "@canopy/ui";
 import { useCurrentUser } from "../hooks/use-current-user";
 
 export function SignedInLayout() {
-  const signedIn = useSignedIn();
-  const location = useLocation();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const { client, session } = useCanopy();
+  return (
+    <SignedInOnly>
+      <SignedInFrame />
+    </SignedInOnly>
+  );
+}
+
+function SignedInFrame() {
   const user = useCurrentUser();
-  if (!signedIn) return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
-  const signOut = async () => {
-    await client.auth.logout({}).catch(() => undefined);
-    session.clear();
-    queryClient.clear();
-    navigate("/sign-in");
-  };
+  const signOut = useSignOut();
   return (
     <AppShell
       nav={

@@ -1,10 +1,9 @@
 //! The signed-in frame: the branded top bar, and the guard that sends anyone
 //! without a session to sign-in (and back here afterwards).
-import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, AppShell, Button, NavSpacer, Spinner, errorMessage } from "@canopy/ui";
+import { Link, NavLink, Outlet } from "react-router";
+import { useQuery } from "@tanstack/react-query";
+import { Alert, AppShell, Button, NavSpacer, SignedInOnly, Spinner, errorMessage, useCanopy, useSignOut } from "@canopy/ui";
 import { useBranding } from "../features/branding/branding-provider";
-import { useCanopy, useSignedIn } from "@canopy/ui";
 
 export function BrandMark() {
   const branding = useBranding();
@@ -17,29 +16,22 @@ export function BrandMark() {
 }
 
 /** The signed-in user; `tenantId` is the customer whose portal this is. */
-export function useCurrentUser(enabled = true) {
+export function useCurrentUser() {
   const { client } = useCanopy();
-  return useQuery({ queryKey: ["current-user"], queryFn: async () => (await client.auth.getCurrentUser({})).user!, enabled });
+  return useQuery({ queryKey: ["current-user"], queryFn: async () => (await client.auth.getCurrentUser({})).user! });
 }
 
 export function SignedInLayout() {
-  const signedIn = useSignedIn();
-  const location = useLocation();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const { client, session } = useCanopy();
-  const user = useCurrentUser(signedIn);
+  return (
+    <SignedInOnly>
+      <SignedInFrame />
+    </SignedInOnly>
+  );
+}
 
-  if (!signedIn) {
-    const next = `${location.pathname}${location.search}`;
-    return <Navigate to={`/sign-in?next=${encodeURIComponent(next)}`} replace />;
-  }
-  const signOut = async () => {
-    await client.auth.logout({}).catch(() => undefined);
-    session.clear();
-    queryClient.clear();
-    navigate("/sign-in");
-  };
+function SignedInFrame() {
+  const user = useCurrentUser();
+  const signOut = useSignOut();
   return (
     <AppShell
       nav={

@@ -1,7 +1,25 @@
 import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, CancelDeployment, Card, DeploymentHistory, deploymentKind, DeploymentProgress, deploymentsQueryKey, DescriptionList, errorMessage, isCancellable, newIdempotencyKey, SiteOutputs, siteStatus, Spinner, StatusBadge, useCanopy, useDeploymentWatch } from "@canopy/ui";
+import {
+  Alert,
+  Button,
+  CancelDeployment,
+  Card,
+  DeploymentHistory,
+  deploymentKind,
+  DeploymentProgress,
+  deploymentsQueryKey,
+  DescriptionList,
+  errorMessage,
+  isCancellable,
+  newIdempotencyKey,
+  SiteOutputs,
+  SiteTitle,
+  Spinner,
+  useCanopy,
+  useDeploymentWatch,
+} from "@canopy/ui";
 import { sites } from "@canopy/sdk";
 
 export function SiteDetailRoute() {
@@ -48,7 +66,6 @@ export function SiteDetailRoute() {
   if (site.isPending) return <Spinner label="Loading site" />;
   if (site.isError) return <Alert tone="danger">{errorMessage(site.error)}</Alert>;
   const s = site.data;
-  const status = siteStatus(s.status);
   const gone = s.status === sites.SiteStatus.DELETED || s.status === sites.SiteStatus.DELETING;
   const watched = history.data?.deployments.find((d) => d.id === deploymentId);
   // The stream's status is the freshest; before its first event, the listed one.
@@ -57,11 +74,7 @@ export function SiteDetailRoute() {
   return (
     <div className="flex flex-col gap-4">
       <Link to="/">← All sites</Link>
-      <div className="flex flex-wrap items-center gap-3">
-        <h1 className="m-0">{s.name}</h1>
-        <StatusBadge label={status.label} tone={status.tone} />
-        {s.sandbox && <StatusBadge label="Sandbox" tone="neutral" />}
-      </div>
+      <SiteTitle site={s} />
       {actionError && <Alert tone="danger">{actionError}</Alert>}
       <Card
         title="Deployment"

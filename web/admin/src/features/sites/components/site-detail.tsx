@@ -5,7 +5,26 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
-import { Alert, Button, CancelDeployment, Card, DeploymentHistory, deploymentKind, DeploymentProgress, deploymentsQueryKey, DescriptionList, errorMessage, formatDateTime, isCancellable, newIdempotencyKey, SiteOutputs, siteStatus, SIZES, Spinner, StatusBadge, useDeploymentWatch } from "@canopy/ui";
+import {
+  Alert,
+  Button,
+  CancelDeployment,
+  Card,
+  DeploymentHistory,
+  deploymentKind,
+  DeploymentProgress,
+  deploymentsQueryKey,
+  DescriptionList,
+  errorMessage,
+  formatDateTime,
+  isCancellable,
+  newIdempotencyKey,
+  SiteOutputs,
+  SiteTitle,
+  SIZES,
+  Spinner,
+  useDeploymentWatch,
+} from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { providerLabel } from "../site-filters";
@@ -105,17 +124,12 @@ export function SiteDetail({ client, siteId, canChange }: SiteDetailProps) {
   if (site.isPending) return <Spinner label="Loading site" />;
   if (site.isError) return <Alert tone="danger">{errorMessage(site.error)}</Alert>;
   const s = site.data;
-  const status = siteStatus(s.status);
   const env = Object.keys(s.runtime?.env ?? {});
   const labels = Object.entries(s.labels);
   return (
     <div className="flex flex-col gap-4">
       <Link to="/sites">← All sites</Link>
-      <div className="flex flex-wrap items-center gap-3">
-        <h1 className="m-0">{s.name}</h1>
-        <StatusBadge label={status.label} tone={status.tone} />
-        {s.sandbox && <StatusBadge label="Sandbox" tone="neutral" />}
-      </div>
+      <SiteTitle site={s} />
       <p className="m-0">
         Customer: <Link to={`/customers/${s.customerId}`}>{names.get(s.customerId) ?? s.customerId}</Link>
       </p>
