@@ -253,6 +253,9 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
       await page.getByRole("button", { name: "Upload logo" }).click();
       await page.getByText("Logo uploaded.").waitFor();
       await page.getByRole("img", { name: "Current logo" }).waitFor();
+      await page.getByLabel("Favicon", { exact: true }).setInputFiles({ name: "favicon.svg", mimeType: "image/svg+xml", buffer: LOGO });
+      await page.getByRole("button", { name: "Upload favicon" }).click();
+      await page.getByText("Favicon uploaded.").waitFor();
 
       // The custom domain: verification fails until the TXT record exists, then succeeds.
       await page.getByLabel("Custom domain").fill(PORTAL_DOMAIN);
@@ -290,6 +293,8 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
       assert.equal(await page.title(), BRAND.product, "the page title is the product name");
       const rootPrimary = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--canopy-primary").trim());
       assert.equal(rootPrimary, BRAND.primary, "the customer's colour themes the portal");
+      const favicon = await page.locator("link[rel~='icon']").getAttribute("href");
+      assert.match(favicon ?? "", /^blob:/, "the customer's favicon replaces the default");
       await page.getByLabel("New password").fill(OWNER.password);
       await page.getByLabel("Repeat the password").fill(OWNER.password);
       await shot(page, "customer-invitation-branded");
