@@ -8,7 +8,7 @@
 //!
 //! Latency: sequential calls after a warm-up, p50 and p99. Throughput: a fixed number
 //! of calls from concurrent clients, calls per second. Bounded request counts; prints
-//! a markdown table and writes it to `target/bench-gateway.md`.
+//! a markdown table and writes it to `bench-gateway.md` in the target directory.
 //!
 //! Run: `cargo bench -p canopy-gateway --bench gateway` with `DATABASE_URL` and
 //! `REDIS_URL` set (or PostgreSQL and Redis binaries installed).
@@ -111,12 +111,7 @@ fn main() {
             gateway.calls_per_sec,
         );
         println!("{table}");
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|_| canopy_kit::testing::repo_root().join("target"));
-        let path = target.join("bench-gateway.md");
-        std::fs::write(&path, &table).expect("write target/bench-gateway.md");
-        println!("written to {}", path.display());
+        canopy_kit::testing::write_bench_report("bench-gateway.md", &table);
         world.gateway.shutdown().await;
     });
 }

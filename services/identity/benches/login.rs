@@ -11,13 +11,13 @@
 //!
 //! Run: `cargo bench -p canopy-identity --bench login` with `DATABASE_URL` and
 //! `REDIS_URL` set (or PostgreSQL and Redis binaries installed). Prints a markdown
-//! table and writes it to `target/bench-identity.md`.
+//! table and writes it to `bench-identity.md` in the target directory.
 
 use std::time::{Duration, Instant};
 
 use canopy_identity::passwords;
 use canopy_kit::db::Database;
-use canopy_kit::testing::{TestEnv, repo_root};
+use canopy_kit::testing::TestEnv;
 use canopy_sdk::proto::canopy::identity::v1::LoginRequest;
 use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceClient;
 use canopy_sdk::proto::canopy::identity::v1::login_response;
@@ -121,11 +121,6 @@ async fn main() {
         concurrent_rate / raw_all * 100.0,
     );
     print!("{table}");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    let path = target.join("bench-identity.md");
-    std::fs::write(&path, &table).expect("write the benchmark table");
-    eprintln!("written to {}", path.display());
+    canopy_kit::testing::write_bench_report("bench-identity.md", &table);
     services.shutdown().await;
 }

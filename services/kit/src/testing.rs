@@ -21,6 +21,18 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
 }
 
+/// Writes a benchmark's markdown `report` as `file` in the target directory in use
+/// (`$CARGO_TARGET_DIR`, else `target/` in the repository) and says where; a bench
+/// that cannot write its report has still printed it, so this only warns.
+pub fn write_bench_report(file: &str, report: &str) {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"));
+    let path = target.join(file);
+    match std::fs::create_dir_all(&target).and_then(|()| std::fs::write(&path, report)) {
+        Ok(()) => eprintln!("written to {}", path.display()),
+        Err(error) => eprintln!("cannot write {}: {error}", path.display()),
+    }
+}
+
 /// One test's world: its own database, Redis prefix and PKI.
 pub struct TestEnv {
     pub config: KitConfig,

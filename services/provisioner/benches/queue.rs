@@ -1,7 +1,7 @@
 //! Queue benchmark (not a test): runs claimed and completed per second with N workers
 //! and a no-op executor, and enqueue→claim latency of an idle worker woken by NOTIFY,
 //! each beside a bare `SELECT … FOR UPDATE SKIP LOCKED` loop on the same table in the
-//! same run. Prints a markdown table and writes `target/bench-provisioner.md`.
+//! same run. Prints a markdown table and writes `bench-provisioner.md` to the target directory.
 //!
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p canopy-provisioner --bench queue`
 
@@ -271,9 +271,5 @@ async fn main() {
     let report = format!(
         "# Provisioner queue benchmark\n\nPostgreSQL at DATABASE_URL, {cores} logical CPUs shared by client and server.\n\n{table}"
     );
-    let path = canopy_kit::testing::repo_root().join("target/bench-provisioner.md");
-    match std::fs::write(&path, &report) {
-        Ok(()) => println!("\nwritten to {}", path.display()),
-        Err(error) => eprintln!("cannot write {}: {error}", path.display()),
-    }
+    canopy_kit::testing::write_bench_report("bench-provisioner.md", &report);
 }

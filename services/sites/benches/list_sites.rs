@@ -196,11 +196,6 @@ async fn main() -> anyhow::Result<()> {
         platform[1].row(),
     );
     println!("{table}");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| canopy_kit::testing::repo_root().join("target"));
-    let out = target.join("bench-sites.md");
-    std::fs::write(&out, &table)?;
-    eprintln!("written to {}", out.display());
+    canopy_kit::testing::write_bench_report("bench-sites.md", &table);
     Ok(())
 }
