@@ -45,3 +45,4 @@ export { Pager, type PagerProps } from "./paging/pager";
 export { usePageTokens, type PageTokens } from "./paging/use-page-tokens";
 export { newIdempotencyKey } from "./lib/idempotency-key";
 export { SiteTitle } from "./sites/site-title";
+export { useLiveDeployment, type LiveDeployment } from "./sites/use-live-deployment";

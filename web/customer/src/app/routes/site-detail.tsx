@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import {
   Alert,
   Button,
@@ -9,7 +9,6 @@ import {
   DeploymentHistory,
   deploymentKind,
   DeploymentProgress,
-  deploymentsQueryKey,
   DescriptionList,
   errorMessage,
   isCancellable,
@@ -18,7 +17,7 @@ import {
   SiteTitle,
   Spinner,
   useCanopy,
-  useDeploymentWatch,
+  useLiveDeployment,
 } from "@canopy/ui";
 import { sites } from "@canopy/sdk";
 
@@ -26,25 +25,14 @@ export function SiteDetailRoute() {
   const { siteId = "" } = useParams();
   const location = useLocation();
   const { client } = useCanopy();
-  const queryClient = useQueryClient();
   const [chosen, setChosen] = useState<string | undefined>((location.state as { deploymentId?: string } | null)?.deploymentId);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [busy, setBusy] = useState<"redeploy" | "delete">();
   const [actionError, setActionError] = useState<string>();
 
   const site = useQuery({ queryKey: ["site", siteId], queryFn: async () => (await client.sites.getSite({ siteId })).site! });
-  // The newest deployments: the one to watch unless another was just started.
-  const history = useQuery({
-    queryKey: [...deploymentsQueryKey(siteId), "newest"],
-    queryFn: () => client.sites.listDeployments({ siteId, page: { pageSize: 10 } }),
-  });
-  const deployment = history.data?.deployments.find((d) => d.id === chosen) ?? history.data?.deployments[0];
-  const deploymentId = chosen ?? deployment?.id;
-  const watch = useDeploymentWatch(client, deploymentId, () => {
-    void queryClient.invalidateQueries({ queryKey: ["site", siteId] });
-    void queryClient.invalidateQueries({ queryKey: deploymentsQueryKey(siteId) });
-    void queryClient.invalidateQueries({ queryKey: ["sites"] });
-  });
+  const live = useLiveDeployment(client, siteId, chosen);
+  const { deploymentId, listed: watched, watch, status: liveStatus } = live;
 
   const act = async (kind: "redeploy" | "delete") => {
     setBusy(kind);
@@ -54,8 +42,7 @@ export function SiteDetailRoute() {
       const res = kind === "redeploy" ? await client.sites.redeploySite(input) : await client.sites.deleteSite(input);
       setConfirmingDelete(false);
       if (res.deployment) setChosen(res.deployment.id);
-      void queryClient.invalidateQueries({ queryKey: ["site", siteId] });
-      void queryClient.invalidateQueries({ queryKey: deploymentsQueryKey(siteId) });
+      live.refresh();
     } catch (e) {
       setActionError(errorMessage(e));
     } finally {
@@ -67,9 +54,6 @@ export function SiteDetailRoute() {
   if (site.isError) return <Alert tone="danger">{errorMessage(site.error)}</Alert>;
   const s = site.data;
   const gone = s.status === sites.SiteStatus.DELETED || s.status === sites.SiteStatus.DELETING;
-  const watched = history.data?.deployments.find((d) => d.id === deploymentId);
-  // The stream's status is the freshest; before its first event, the listed one.
-  const liveStatus = watch.status !== sites.DeploymentStatus.UNSPECIFIED ? watch.status : (watched?.status ?? sites.DeploymentStatus.UNSPECIFIED);
 
   return (
     <div className="flex flex-col gap-4">
@@ -113,14 +97,16 @@ export function SiteDetailRoute() {
               deploymentId={deploymentId}
               status={liveStatus}
               cancelRequested={watched?.cancelRequested}
-              onRequested={() => void queryClient.invalidateQueries({ queryKey: deploymentsQueryKey(siteId) })}
+              onRequested={live.refresh}
             />
           </div>
         )}
         {deploymentId ? (
           <DeploymentProgress watch={watch} title={deploymentKind(watched?.kind ?? sites.DeploymentKind.UNSPECIFIED)} />
-        ) : history.isPending ? (
+        ) : live.loading ? (
           <Spinner label="Loading deployments" />
+        ) : live.error ? (
+          <Alert tone="danger">{errorMessage(live.error)}</Alert>
         ) : (
           <p>No deployments yet.</p>
         )}

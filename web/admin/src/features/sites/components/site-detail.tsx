@@ -3,7 +3,7 @@
 //! for platform admins, outputs, configuration and the deployment history.
 import { useState } from "react";
 import { Link } from "react-router";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
 import {
   Alert,
@@ -13,7 +13,6 @@ import {
   DeploymentHistory,
   deploymentKind,
   DeploymentProgress,
-  deploymentsQueryKey,
   DescriptionList,
   errorMessage,
   formatDateTime,
@@ -23,7 +22,7 @@ import {
   SiteTitle,
   SIZES,
   Spinner,
-  useDeploymentWatch,
+  useLiveDeployment,
 } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
@@ -37,26 +36,11 @@ export interface SiteDetailProps {
 }
 
 function LiveDeployment({ client, site, canChange }: { client: Pick<CanopyClient, "sites">; site: sites.Site; canChange: boolean }) {
-  const queryClient = useQueryClient();
   const [started, setStarted] = useState<string>();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const newest = useQuery({
-    queryKey: [...deploymentsQueryKey(site.id), "newest"],
-    queryFn: () => client.sites.listDeployments({ siteId: site.id, page: { pageSize: 1 } }),
-  });
-  const listed = newest.data?.deployments[0];
-  const deploymentId = started ?? listed?.id;
-  const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: ["site", site.id] });
-    void queryClient.invalidateQueries({ queryKey: deploymentsQueryKey(site.id) });
-    void queryClient.invalidateQueries({ queryKey: ["sites"] });
-    void queryClient.invalidateQueries({ queryKey: ["fleet-summary"] });
-  };
-  const watch = useDeploymentWatch(client, deploymentId, refresh);
-  const watched = listed?.id === deploymentId ? listed : undefined;
-  const status = watch.status !== sites.DeploymentStatus.UNSPECIFIED ? watch.status : (watched?.status ?? sites.DeploymentStatus.UNSPECIFIED);
+  const { deploymentId, listed: watched, watch, status, loading, error: listError, refresh } = useLiveDeployment(client, site.id, started);
   const gone = site.status === sites.SiteStatus.DELETED || site.status === sites.SiteStatus.DELETING;
 
   const redeploy = async () => {
@@ -106,10 +90,10 @@ function LiveDeployment({ client, site, canChange }: { client: Pick<CanopyClient
         {deploymentId ? (
           // Before the stream's first status event, the listed status.
           <DeploymentProgress watch={{ ...watch, status }} title={deploymentKind(watched?.kind ?? sites.DeploymentKind.REDEPLOY)} />
-        ) : newest.isPending ? (
+        ) : loading ? (
           <Spinner label="Loading deployments" />
-        ) : newest.isError ? (
-          <Alert tone="danger">{errorMessage(newest.error)}</Alert>
+        ) : listError ? (
+          <Alert tone="danger">{errorMessage(listError)}</Alert>
         ) : (
           <p className="m-0">No deployments yet.</p>
         )}
