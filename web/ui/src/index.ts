@@ -46,3 +46,5 @@ export { usePageTokens, type PageTokens } from "./paging/use-page-tokens";
 export { newIdempotencyKey } from "./lib/idempotency-key";
 export { SiteTitle } from "./sites/site-title";
 export { useLiveDeployment, type LiveDeployment } from "./sites/use-live-deployment";
+export { FilterBar, type FilterBarProps } from "./filters/filter-bar";
+export { useSearchFilters, type Filters } from "./filters/use-search-filters";

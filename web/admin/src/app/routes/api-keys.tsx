@@ -1,10 +1,9 @@
 //! `/api-keys`: platform keys, or (`?customer=`) one customer's keys, through the
 //! shared ApiKeyManager. ApiKeyService is for platform admins (and owners): an
 //! operator is told so instead of getting a refused call.
-import { ApiKeyManager, Card, ROLE, grantableRoles, useCanopy } from "@canopy/ui";
+import { ApiKeyManager, Card, grantableRoles, ROLE, useCanopy, useSearchFilters } from "@canopy/ui";
 import { CustomerSelect } from "../../components/customer-select";
 import { useCurrentUser } from "../../hooks/use-current-user";
-import { useSearchFilters } from "../../hooks/use-search-filters";
 
 export function ApiKeysRoute() {
   const { client } = useCanopy();

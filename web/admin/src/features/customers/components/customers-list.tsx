@@ -2,10 +2,8 @@
 //! `?status=`, `?plan=`) and paging.
 import { Link } from "react-router";
 import type { CanopyClient } from "@canopy/sdk";
-import { Alert, Card, EmptyState, Pager, SelectField, Spinner, StatusBadge, Table, errorMessage } from "@canopy/ui";
-import { FilterBar } from "../../../components/filter-bar";
+import { Table, Pager, Alert, Card, FilterBar, EmptyState, errorMessage, SelectField, Spinner, StatusBadge, useSearchFilters } from "@canopy/ui";
 import { usePagedList } from "../../../hooks/use-paged-list";
-import { useSearchFilters } from "../../../hooks/use-search-filters";
 import { formatDate } from "../../../lib/time";
 import { STATUS_FILTERS, customerStatus, statusFromName } from "../../../lib/customer-status";
 import { usePlans } from "../hooks/use-plans";

@@ -2,12 +2,10 @@
 //! filters and deleted sites on request (in the URL: `?q=`, `?customer=`,
 //! `?provider=`, `?status=`, `?deleted=1`), paging, and each site's customer by name.
 import { type CanopyClient, sites } from "@canopy/sdk";
-import { Alert, Card, EmptyState, Pager, SITE_STATUS_FILTERS, SelectField, Spinner, errorMessage, fieldErrors, siteStatusFromName } from "@canopy/ui";
+import { Pager, Alert, Card, fieldErrors, FilterBar, EmptyState, errorMessage, SelectField, SITE_STATUS_FILTERS, siteStatusFromName, Spinner, useSearchFilters } from "@canopy/ui";
 import { CustomerSelect } from "../../../components/customer-select";
-import { FilterBar } from "../../../components/filter-bar";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { usePagedList } from "../../../hooks/use-paged-list";
-import { useSearchFilters } from "../../../hooks/use-search-filters";
 import { PROVIDER_FILTERS, providerFromName } from "../site-filters";
 import { SitesTable } from "./sites-table";
 

@@ -1,26 +1,27 @@
 //! The customer's sites (ListSites): search by name and a status filter, kept in
 //! the URL (`?q=`, `?status=`) so a reload or the back button shows the same list,
 //! and paging. Sites being provisioned or deleted refresh on their own.
-import { type ReactNode, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import type { ReactNode } from "react";
+import { Link } from "react-router";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
 import {
   Alert,
   Button,
   EmptyState,
+  FilterBar,
   Pager,
   SITE_STATUS_FILTERS,
   SelectField,
   Spinner,
   StatusBadge,
   Table,
-  TextField,
   errorMessage,
   isSettling,
   siteStatus,
   siteStatusFromName,
   usePageTokens,
+  useSearchFilters,
 } from "@canopy/ui";
 
 export interface SiteListProps {
@@ -39,16 +40,7 @@ function noMatch(search: string, status: sites.SiteStatus): string {
 }
 
 export function SiteList({ client, newSite, pageSize = 20 }: SiteListProps) {
-  const [params, setParams] = useSearchParams();
-  const search = params.get("q") ?? "";
-  const statusName = params.get("status") ?? "";
-  const [text, setText] = useState(search);
-  // The search box follows the URL when it changes by other means (a link, the back button).
-  const [shownSearch, setShownSearch] = useState(search);
-  if (shownSearch !== search) {
-    setShownSearch(search);
-    setText(search);
-  }
+  const [{ q: search, status: statusName }, setFilters] = useSearchFilters(["q", "status"] as const);
   const status = siteStatusFromName(statusName);
   const filters = {
     search,
@@ -64,47 +56,29 @@ export function SiteList({ client, newSite, pageSize = 20 }: SiteListProps) {
     placeholderData: keepPreviousData,
     refetchInterval: (query) => (query.state.data?.sites.some((s) => isSettling(s.status)) ? 3_000 : false),
   });
-
-  // The dashboard's URL holds nothing but these two filters.
-  const setFilters = ({ q = search, status = statusName }: { q?: string; status?: string }) =>
-    setParams(Object.fromEntries(Object.entries({ q, status }).filter(([, value]) => value)), { replace: true });
-  const clear = () => {
-    setText("");
-    setFilters({ q: "", status: "" });
-  };
+  const clear = () => setFilters({ q: "", status: "" });
 
   return (
     <div className="flex flex-col gap-4">
-      <form
-        role="search"
-        aria-label="Filter sites"
-        className="flex flex-wrap items-end gap-3 max-sm:flex-col max-sm:items-stretch"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setFilters({ q: text.trim().toLowerCase() });
-        }}
+      <FilterBar
+        label="Filter sites"
+        searchLabel="Search sites"
+        searchPlaceholder="Part of a site name"
+        search={search}
+        // Site names are lower case.
+        onSearch={(q) => setFilters({ q: q.toLowerCase() })}
+        filtered={filtered}
+        onClear={clear}
+        busy={list.isPlaceholderData}
       >
-        <div className="min-w-50 flex-1">
-          <TextField label="Search sites" type="search" placeholder="Part of a site name" value={text} onChange={(e) => setText(e.target.value)} />
-        </div>
-        <Button type="submit" variant="secondary" busy={list.isPlaceholderData}>
-          Search
-        </Button>
-        <div className="min-w-40">
-          <SelectField
-            label="Status"
-            placeholder="All statuses"
-            options={SITE_STATUS_FILTERS.map(({ value, label }) => ({ value, label }))}
-            value={statusName}
-            onChange={(e) => setFilters({ status: e.target.value })}
-          />
-        </div>
-        {filtered && (
-          <Button variant="secondary" onClick={clear}>
-            Clear filters
-          </Button>
-        )}
-      </form>
+        <SelectField
+          label="Status"
+          placeholder="All statuses"
+          options={SITE_STATUS_FILTERS.map(({ value, label }) => ({ value, label }))}
+          value={statusName}
+          onChange={(e) => setFilters({ status: e.target.value })}
+        />
+      </FilterBar>
       {list.isPending ? (
         <Spinner label="Loading sites" />
       ) : list.isError ? (
