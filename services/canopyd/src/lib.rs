@@ -4,5 +4,6 @@
 
 pub mod dev;
 pub mod host;
+pub mod kubernetes;
 pub mod portals;
 pub mod registry;
