@@ -528,6 +528,9 @@ fn edge_documents(gateway: &ServiceDeployment, options: &KubernetesOptions) -> V
                         },
                         "containers": [{
                             "name": "envoy",
+                            // Straight to the binary: the image's entrypoint would switch
+                            // users (su-exec), which a non-root container cannot.
+                            "command": ["envoy"],
                             "image": options.edge_image,
                             "imagePullPolicy": "IfNotPresent",
                             "args": ["--config-path", "/etc/envoy/envoy.yaml", "--disable-hot-restart", "--log-format-escaped"],
