@@ -1,57 +1,89 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: contract lint and format, the TypeScript SDK (generated
-# code up to date, typecheck, build, unit tests) and the Envoy edge config, Rust
-# formatting and clippy, then the whole workspace's tests with nextest against real
+# code up to date, typecheck, build, unit tests) and the Envoy edge config, the
+# deployment files (generated from the service manifests and up to date; Kubernetes
+# and Linkerd manifests validated, Dockerfiles linted), the portals (typecheck, build,
+# Vitest component tests), Rust formatting and clippy, the end-to-end tests (the
+# TypeScript SDK, then the portals in Chromium, both over grpc-web through Envoy to
+# `canopyd dev`), and last the whole Rust workspace with nextest against real
 # PostgreSQL and Redis (the ones in DATABASE_URL / REDIS_URL, else the local default
-# ports, else private servers the harness starts and this script stops). The portals
-# (web/: typecheck, build, Vitest component tests) are checked before the Rust steps;
-# the end-to-end tests (the TypeScript SDK, then the portals in Chromium, both over
-# grpc-web through Envoy to `canopyd dev`) run before the Rust suite, which runs last.
-set -euo pipefail
+# ports, else private servers the harness starts and this script stops).
+#
+# Every suite runs even when an earlier one fails, so one failure never hides
+# another; the script fails at the end, naming the suites that failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
+set -e
 bash .ci/setup.sh
+set +e
+
+failed=()
+# Runs one suite; records it when it fails and goes on.
+suite() {
+  local name=$1
+  shift
+  echo "== $name"
+  if ! "$@"; then
+    echo "!! $name failed" >&2
+    failed+=("$name")
+  fi
+}
 
 # One target directory reused across clones and runs: Rust builds are the slow part.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/canopy/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-echo "== contracts: buf lint, buf format"
 buf=.ci/tools/node_modules/.bin/buf
-"$buf" lint
-"$buf" format --diff --exit-code
-if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:proto 2>/dev/null; then
-  echo "== contracts: buf breaking against the previous commit"
-  "$buf" breaking --against ".git#ref=HEAD~1"
-fi
+contracts() {
+  "$buf" lint && "$buf" format --diff --exit-code || return 1
+  if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:proto 2>/dev/null; then
+    echo "buf breaking against the previous commit"
+    "$buf" breaking --against ".git#ref=HEAD~1" || return 1
+  fi
+}
+suite "contracts: buf lint, format, breaking" contracts
 
-echo "== sdk/ts: generated code up to date, typecheck, build, unit tests"
-"$buf" generate
-git diff --exit-code -- sdk/ts/src/gen
-untracked=$(git ls-files --others --exclude-standard -- sdk/ts/src/gen)
-if [[ -n $untracked ]]; then
-  echo "buf generate produced files that are not committed:" >&2
-  echo "$untracked" >&2
-  exit 1
-fi
-(cd sdk/ts && npm run --silent typecheck && npm run --silent build && node --import tsx --test --test-reporter=spec test/unit/*.test.ts)
+sdk_ts() {
+  "$buf" generate || return 1
+  git diff --exit-code -- sdk/ts/src/gen || return 1
+  local untracked
+  untracked=$(git ls-files --others --exclude-standard -- sdk/ts/src/gen)
+  if [[ -n $untracked ]]; then
+    echo "buf generate produced files that are not committed:" >&2
+    echo "$untracked" >&2
+    return 1
+  fi
+  (cd sdk/ts && npm run --silent typecheck && npm run --silent build && node --import tsx --test --test-reporter=spec test/unit/*.test.ts)
+}
+suite "sdk/ts: generated code up to date, typecheck, build, unit tests" sdk_ts
 
-echo "== mesh/envoy: envoy --mode validate"
 export ENVOY="$HOME/.cache/canopy/envoy-venv/bin/envoy"
-envoy_check=$(mktemp -d)
-EDGE_ADDRESS=127.0.0.1 EDGE_PORT=8080 ADMIN_PORT=9901 CORS_ORIGIN_REGEX='^https://app\.canopy\.test$' \
-  GATEWAY_ADDRESS=127.0.0.1 GATEWAY_PORT=8443 GATEWAY_SNI=localhost TRUST_ANCHOR="$envoy_check/ca.crt" \
-  node mesh/envoy/render.mjs >"$envoy_check/envoy.yaml"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=check -days 1 \
-  -keyout "$envoy_check/ca.key" -out "$envoy_check/ca.crt" 2>/dev/null
-"$ENVOY" --mode validate -c "$envoy_check/envoy.yaml" --log-level error
-rm -rf "$envoy_check"
+envoy_config() {
+  local check
+  check=$(mktemp -d)
+  EDGE_ADDRESS=127.0.0.1 EDGE_PORT=8080 ADMIN_PORT=9901 CORS_ORIGIN_REGEX='^https://app\.canopy\.test$' \
+    GATEWAY_ADDRESS=127.0.0.1 GATEWAY_PORT=8443 GATEWAY_SNI=localhost TRUST_ANCHOR="$check/ca.crt" \
+    node mesh/envoy/render.mjs >"$check/envoy.yaml" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=check -days 1 \
+      -keyout "$check/ca.key" -out "$check/ca.crt" 2>/dev/null &&
+    "$ENVOY" --mode validate -c "$check/envoy.yaml" --log-level error
+  local status=$?
+  rm -rf "$check"
+  return $status
+}
+suite "mesh/envoy: envoy --mode validate" envoy_config
 
-echo "== web: typecheck, build, component tests (Vitest)"
-(cd web && npm run --silent typecheck && npm run --silent build >/dev/null && npx vitest run)
+suite "web: typecheck, build, component tests (Vitest)" \
+  bash -c 'cd web && npm run --silent typecheck && npm run --silent build >/dev/null && npx vitest run'
 
-echo "== rust: fmt, clippy"
-cargo fmt --all --check
-cargo clippy --workspace --all-targets --quiet -- -D warnings
+suite "rust: fmt" cargo fmt --all --check
+suite "rust: clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+# canopyd itself: the end-to-end suites run it, and it writes the generated files.
+suite "rust: build canopyd" cargo build --quiet -p canopyd
+export CANOPYD="$CARGO_TARGET_DIR/debug/canopyd"
+suite "deploy: generated mesh policy and Kubernetes manifests up to date" "$CANOPYD" generate --check
+suite "deploy: kubernetes-validate, Linkerd policy, hadolint" bash .ci/validate-deploy.sh
 
 if [[ -z "${DATABASE_URL:-}" ]] && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   export DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
@@ -72,13 +104,19 @@ stop_private_servers() {
 }
 trap stop_private_servers EXIT
 
-echo "== e2e: TypeScript SDK over grpc-web → Envoy → canopyd dev"
-cargo build --quiet -p canopyd
-export CANOPYD="$CARGO_TARGET_DIR/debug/canopyd"
-(cd sdk/ts && node --import tsx --test --test-reporter=spec test/e2e/*.test.ts)
+suite "e2e: TypeScript SDK over grpc-web → Envoy → canopyd dev" \
+  bash -c 'cd sdk/ts && node --import tsx --test --test-reporter=spec test/e2e/*.test.ts'
 
-echo "== e2e: the portals in Chromium → Envoy → canopyd dev (screenshots in web/e2e/screenshots)"
-(cd web && node --import tsx --test --test-reporter=spec e2e/*.test.ts)
+suite "e2e: the portals in Chromium → Envoy → canopyd dev (screenshots in web/e2e/screenshots)" \
+  bash -c 'cd web && node --import tsx --test --test-reporter=spec e2e/*.test.ts'
 
 # The Rust suite runs last: its summary closes the run.
-cargo nextest run --workspace --no-fail-fast --config-file .ci/nextest.toml --profile ci
+suite "rust: nextest (the whole workspace)" \
+  cargo nextest run --workspace --no-fail-fast --config-file .ci/nextest.toml --profile ci
+
+if ((${#failed[@]})); then
+  echo >&2
+  echo "FAILED suites (${#failed[@]}):" >&2
+  printf '  - %s\n' "${failed[@]}" >&2
+  exit 1
+fi

@@ -6,7 +6,7 @@ use canopy_kit::mesh::LeafValidity;
 use canopy_kit::testing::TestEnv;
 use canopy_sdk::proto::canopy::common::v1::ServingStatus;
 use canopy_sdk::proto::canopy::system::v1::GetSystemInfoRequest;
-use canopyd::registry::SERVICES;
+use canopyd::registry::MANIFESTS;
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
@@ -18,9 +18,9 @@ use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 #[tokio::test]
 async fn every_service_is_healthy_reflects_the_contracts_and_reports_its_dependencies() {
     let env = TestEnv::new().await;
-    let services = env.spawn(SERVICES).await;
+    let services = env.spawn(MANIFESTS).await;
     let pool = prost_reflect::DescriptorPool::decode(canopy_sdk::FILE_DESCRIPTOR_SET).unwrap();
-    for spec in SERVICES {
+    for spec in MANIFESTS {
         let client = services.client(spec.name, "canopyctl").await;
         let mut health = HealthClient::new(client.channel());
         let status = health.check(HealthCheckRequest { service: String::new() }).await.unwrap().into_inner().status;
@@ -59,9 +59,9 @@ async fn every_service_is_healthy_reflects_the_contracts_and_reports_its_depende
 async fn every_service_refuses_unknown_workloads_and_uncertified_clients() {
     let env = TestEnv::new().await;
     env.pki.issue_leaf("intruder", LeafValidity::days(1)).unwrap();
-    let services = env.spawn(SERVICES).await;
+    let services = env.spawn(MANIFESTS).await;
     let ca = std::fs::read(env.pki.dir().join("trust-anchor.crt")).unwrap();
-    for spec in SERVICES {
+    for spec in MANIFESTS {
         let intruder = services.client(spec.name, "intruder").await;
         let error = intruder.system().get_system_info(GetSystemInfoRequest {}).await.unwrap_err();
         assert_eq!(error.code(), Code::PermissionDenied, "{}: {error:?}", spec.name);
@@ -82,7 +82,7 @@ async fn every_service_refuses_unknown_workloads_and_uncertified_clients() {
 #[tokio::test]
 async fn the_catalog_proves_isolation_once_every_service_has_migrated() {
     let env = TestEnv::new().await;
-    let services = env.spawn(SERVICES).await;
+    let services = env.spawn(MANIFESTS).await;
     let pool = env.superuser_pool().await;
     let violations = audit_catalog(&pool, &env.config.database.app_role, &[]).await.unwrap();
     assert!(violations.is_empty(), "{violations:#?}");
@@ -92,7 +92,8 @@ async fn the_catalog_proves_isolation_once_every_service_has_migrated() {
     .fetch_all(&pool)
     .await
     .unwrap();
-    let mut expected: Vec<String> = SERVICES.iter().filter_map(|s| s.schema.map(String::from)).collect();
+    let mut expected: Vec<String> =
+        MANIFESTS.iter().filter_map(|s| s.schema.map(|schema| schema.name.to_string())).collect();
     expected.sort();
     assert_eq!(schemas, expected);
     services.shutdown().await;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use canopy_kit::config::KitConfig;
 use canopy_kit::local::{PrivatePostgres, PrivateRedis};
+use canopy_kit::manifest::{Registry, ServiceManifest};
 use canopy_kit::mesh::{DevPki, LeafValidity, MeshPolicy, WorkloadIdentity};
-use canopy_kit::server::ServiceSpec;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
 
@@ -38,7 +38,13 @@ pub struct DevEndpoints {
 }
 
 /// Runs the dev environment until a shutdown signal.
-pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_gateway: bool) -> anyhow::Result<()> {
+pub async fn run(
+    mut config: KitConfig,
+    dir: &Path,
+    registry: &Registry,
+    selected: &[&'static ServiceManifest],
+    with_gateway: bool,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("--dir: cannot create {}", dir.display()))?;
     let dir = dir.canonicalize().with_context(|| format!("--dir: {}", dir.display()))?;
 
@@ -69,7 +75,7 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_
         ensure_edge_certificate(&mut config)?;
     }
 
-    let host = Host::start(config.clone(), specs, with_gateway).await?;
+    let host = Host::start(config.clone(), registry, selected, with_gateway).await?;
     let portals = match start_portals(&config, host.gateway_addr()).await {
         Ok(portals) => portals,
         Err(error) => {
@@ -84,7 +90,7 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_
         database: config.database.url.clone(),
         redis: config.redis.url.clone(),
         pki_dir: config.mesh.pki_dir.clone(),
-        identities: specs
+        identities: selected
             .iter()
             .map(|s| {
                 let identity = WorkloadIdentity::new(s.name, &config.mesh.namespace, &config.mesh.trust_domain);
@@ -106,18 +112,9 @@ pub async fn run(mut config: KitConfig, dir: &Path, specs: &[ServiceSpec], with_
         return Err(error.context(format!("writing {}", endpoints_path.display())));
     }
     print_banner(&endpoints, &endpoints_path);
-    if specs.iter().any(|s| s.name == "identity") {
-        match seed_platform_admin(&config).await {
-            Ok(Some((email, password))) => println!(
-                "First platform admin (shown once, stored only hashed): {email} / {password}\n\
-                 Sign in through the gateway with identity's Login and change the password."
-            ),
-            Ok(None) => {}
-            Err(error) => {
-                host.shutdown().await;
-                return Err(error);
-            }
-        }
+    if let Err(error) = seed(&config, selected).await {
+        host.shutdown().await;
+        return Err(error);
     }
 
     shutdown_signal().await;
@@ -223,14 +220,17 @@ async fn start_portals(
     Ok(running)
 }
 
-/// The email of the platform admin `canopyd dev` creates on first start.
-const DEV_ADMIN_EMAIL: &str = "admin@canopy.localhost";
-
-/// Creates the first platform admin if there is none; returns its login once.
-async fn seed_platform_admin(config: &KitConfig) -> anyhow::Result<Option<(String, String)>> {
-    let database = canopy_kit::db::Database::connect(&config.database).await?;
-    let password = canopy_identity::ensure_platform_admin(&database, DEV_ADMIN_EMAIL).await?;
-    Ok(password.map(|p| (DEV_ADMIN_EMAIL.to_string(), p)))
+/// Runs each running service's dev seed (e.g. identity's first platform admin) and
+/// prints what it has to say once.
+async fn seed(config: &KitConfig, selected: &[&ServiceManifest]) -> anyhow::Result<()> {
+    for manifest in selected {
+        let Some(seed) = manifest.dev_seed else { continue };
+        let database = canopy_kit::db::Database::connect(&config.database).await?;
+        if let Some(message) = seed(database).await.with_context(|| format!("seeding {}", manifest.name))? {
+            println!("{message}");
+        }
+    }
+    Ok(())
 }
 
 /// Generates the dev PKI unless every workload's certificate is present and valid.

@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use canopy_gateway::{Gateway, RunningGateway};
 use canopy_kit::config::KitConfig;
-use canopy_kit::server::{RunningService, ServiceSpec, SharedRuntime};
+use canopy_kit::manifest::{Registry, ServiceManifest};
+use canopy_kit::peers::PeerConfigError;
+use canopy_kit::server::{RunningService, SharedRuntime};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -21,16 +23,22 @@ pub struct Host {
 }
 
 impl Host {
-    /// Starts `specs` in order, then the gateway when `with_gateway`. If one fails,
-    /// those already started are stopped before the error is returned, so nothing
-    /// half-started keeps running.
-    pub async fn start(config: KitConfig, specs: &[ServiceSpec], with_gateway: bool) -> anyhow::Result<Self> {
+    /// Starts `selected` (in start order, from [`Registry::select`]), then the gateway
+    /// when `with_gateway`. Refuses to start when a peer of any of them has no
+    /// address. If one fails, those already started are stopped before the error is
+    /// returned, so nothing half-started keeps running.
+    pub async fn start(
+        config: KitConfig,
+        registry: &Registry,
+        selected: &[&'static ServiceManifest],
+        with_gateway: bool,
+    ) -> anyhow::Result<Self> {
         let mut listen = BTreeMap::new();
         for (name, addr) in &config.listen {
             if name == canopy_gateway::WORKLOAD {
                 continue;
             }
-            if !specs.iter().any(|s| s.name == name) && !crate::registry::SERVICES.iter().any(|s| s.name == name) {
+            if registry.get(name).is_none() {
                 anyhow::bail!("listen.{name}: no such service");
             }
             let addr: SocketAddr =
@@ -39,10 +47,26 @@ impl Host {
         }
         let ops_addr = config.telemetry.ops_addr()?;
         let runtime = SharedRuntime::connect(config).await?;
+        runtime.check_peers(registry, selected)?;
+        if with_gateway {
+            // The edge forwards to every service.
+            for manifest in registry.all() {
+                if !selected.iter().any(|s| s.name == manifest.name)
+                    && !runtime.config.mesh.peers.contains_key(manifest.name)
+                {
+                    return Err(PeerConfigError::Missing {
+                        service: canopy_gateway::WORKLOAD.into(),
+                        peer: manifest.name.into(),
+                    }
+                    .into());
+                }
+            }
+        }
         let mut services = Vec::new();
-        for spec in specs {
-            let addr = listen.get(spec.name).copied().unwrap_or_else(|| "127.0.0.1:0".parse().expect("loopback"));
-            match runtime.start(spec, addr).await {
+        for manifest in selected {
+            let addr = listen.get(manifest.name).copied().unwrap_or_else(|| "127.0.0.1:0".parse().expect("loopback"));
+            let prerequisites = registry.prerequisites(manifest);
+            match runtime.start(manifest, &prerequisites, addr).await {
                 Ok(running) => services.push(running),
                 Err(error) => {
                     for running in services {
@@ -89,7 +113,8 @@ impl Host {
 
     /// Stops everything gracefully: all report NOT_SERVING at once, one drain
     /// period passes, then the gateway stops (the front door closes first) and each
-    /// service stops in reverse start order.
+    /// service stops in reverse start order (calls finish, then its jobs stop, each
+    /// bounded by `shutdown_grace_secs`).
     pub async fn shutdown(self) {
         if let Some(stop) = self.ops_stop {
             let _ = stop.send(true);

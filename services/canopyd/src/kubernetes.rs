@@ -88,22 +88,8 @@ pub struct ServiceDeployment {
     pub edge: bool,
 }
 
-/// One mesh authorisation rule: these gRPC services (full names like
-/// "canopy.tenancy.v1.QuotaService", or a package prefix like "canopy.*") may be called
-/// by these workloads ("*" = every workload listed).
-#[derive(Debug, Clone)]
-pub struct MeshRule {
-    pub services: Vec<String>,
-    pub callers: Vec<String>,
-}
-
-/// gRPC services every Canopy service hosts besides its own API.
-const OPERATIONAL_SERVICES: [&str; 4] = [
-    "grpc.health.v1.Health",
-    "grpc.reflection.v1.ServerReflection",
-    "grpc.reflection.v1alpha.ServerReflection",
-    "canopy.system.v1.SystemService",
-];
+pub use canopy_kit::manifest::MeshRule;
+use canopy_kit::manifest::OPERATIONAL_SERVICES;
 
 /// The Secret every service reads its credentials from; see docs/OPERATIONS.md.
 pub const SECRET_NAME: &str = "canopy-secrets";
@@ -760,6 +746,7 @@ mod tests {
 
     fn rule(services: &[&str], callers: &[&str]) -> MeshRule {
         MeshRule {
+            why: String::new(),
             services: services.iter().map(|s| s.to_string()).collect(),
             callers: callers.iter().map(|c| c.to_string()).collect(),
         }

@@ -3,6 +3,7 @@
 //! PostgreSQL, Redis and PKI when none are configured.
 
 pub mod dev;
+pub mod generate;
 pub mod host;
 pub mod kubernetes;
 pub mod portals;

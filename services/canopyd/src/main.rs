@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use canopy_kit::config::{KitConfig, LogFormat};
+use canopy_kit::manifest::Registry;
 use canopyd::host::{Host, shutdown_signal};
 use canopyd::registry;
 use clap::{Parser, Subcommand};
@@ -37,6 +38,16 @@ enum Command {
         /// `gateway` to run the edge gateway.
         #[arg(long, value_delimiter = ',')]
         services: Vec<String>,
+    },
+    /// Writes the files derived from the service manifests (mesh/policy.toml), or
+    /// with --check fails when a checked-in copy is stale.
+    Generate {
+        /// Repository root to write into.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Only compare; exit 1 naming the stale files.
+        #[arg(long)]
+        check: bool,
     },
     /// Writes a dev PKI (trust anchor, issuer, a leaf per workload of the mesh policy).
     Pki {
@@ -96,25 +107,32 @@ fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<KitConfig> {
     Ok(config)
 }
 
-/// The services named (all when none are) and whether the gateway is among them.
-/// The gateway is not a registry service: it hosts no API of its own.
-fn select(names: &[String]) -> anyhow::Result<(Vec<canopy_kit::server::ServiceSpec>, bool)> {
+/// The services named (all when none are), in start order, and whether the
+/// gateway is among them. The gateway is not a registry service: it hosts no API.
+fn select(
+    registry: &Registry,
+    names: &[String],
+) -> anyhow::Result<(Vec<&'static canopy_kit::manifest::ServiceManifest>, bool)> {
     if names.is_empty() {
-        return Ok((registry::SERVICES.to_vec(), true));
+        return Ok((registry.select(&[])?, true));
     }
     let with_gateway = names.iter().any(|n| n == canopy_gateway::WORKLOAD);
     let services: Vec<String> = names.iter().filter(|n| *n != canopy_gateway::WORKLOAD).cloned().collect();
     if services.is_empty() {
         return Ok((Vec::new(), with_gateway));
     }
-    Ok((registry::select(&services).map_err(anyhow::Error::msg)?, with_gateway))
+    Ok((registry.select(&services)?, with_gateway))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let registry = registry::registry()?;
+    if let Command::Generate { root, check } = &cli.command {
+        return generate(&registry, root, *check);
+    }
     let mut config = load_config(cli.config.as_deref())?;
     match cli.command {
         Command::Dev { dir, services } => {
-            let (specs, with_gateway) = select(&services)?;
+            let (selected, with_gateway) = select(&registry, &services)?;
             if std::env::var_os("CANOPY_TELEMETRY__LOG_FORMAT").is_none() && cli.config.is_none() {
                 config.telemetry.log_format = LogFormat::Pretty;
             }
@@ -122,10 +140,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.telemetry.ops_listen = "127.0.0.1:0".into();
             }
             let _telemetry = canopy_kit::telemetry::init(&config.telemetry, "canopyd")?;
-            canopyd::dev::run(config, &dir, &specs, with_gateway).await
+            canopyd::dev::run(config, &dir, &registry, &selected, with_gateway).await
         }
         Command::Run { services } => {
-            let (specs, with_gateway) = select(&services)?;
+            let (selected, with_gateway) = select(&registry, &services)?;
             if config.database.url.is_empty() {
                 anyhow::bail!("database.url is not set (config file, CANOPY_DATABASE__URL or DATABASE_URL)");
             }
@@ -133,7 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("redis.url is not set (config file, CANOPY_REDIS__URL or REDIS_URL)");
             }
             let _telemetry = canopy_kit::telemetry::init(&config.telemetry, "canopyd")?;
-            let host = Host::start(config, &specs, with_gateway).await?;
+            let host = Host::start(config, &registry, &selected, with_gateway).await?;
             for (service, addr) in host.endpoints() {
                 tracing::info!(service, %addr, "listening");
             }
@@ -151,5 +169,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote dev PKI for {} to {}", workloads.join(", "), dir.display());
             Ok(())
         }
+        Command::Generate { .. } => unreachable!("handled before configuration is loaded"),
     }
+}
+
+fn generate(registry: &Registry, root: &std::path::Path, check: bool) -> anyhow::Result<()> {
+    if check {
+        let stale = canopyd::generate::stale_files(registry, root);
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+        anyhow::bail!("generated files are stale: {} (run `canopyd generate`)", names.join(", "));
+    }
+    for path in canopyd::generate::write(registry, root)? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }

@@ -1,25 +1,19 @@
-//! Every service canopyd can run, each contributed by its crate as a `ServiceSpec`.
-//! (The gateway is not here: it is the edge, not a mesh service; see `host.rs`.)
+//! Every service canopyd can run: one line per service, its crate's manifest. The
+//! binary, the mesh policy, the Kubernetes manifests, dev seeding and the
+//! cross-service tests all derive from this list. (The gateway is not here: it is
+//! the edge, hosting no API of its own; see `host.rs`.)
 
-use canopy_kit::server::ServiceSpec;
+use canopy_kit::manifest::{ManifestError, Registry, ServiceManifest};
 
-/// Every service, in start-up order: identity first (everyone verifies callers
-/// against it), then the services that call it.
-pub const SERVICES: &[ServiceSpec] =
-    &[canopy_identity::SPEC, canopy_tenancy::SPEC, canopy_provisioner::SPEC, canopy_sites::SPEC];
+/// Every service, in registration order (start order follows each manifest's `after`).
+pub const MANIFESTS: &[&ServiceManifest] =
+    &[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST, &canopy_provisioner::MANIFEST, &canopy_sites::MANIFEST];
 
-/// Looks up services by name; the error names the unknown one and lists the known.
-pub fn select(names: &[String]) -> Result<Vec<ServiceSpec>, String> {
-    if names.is_empty() {
-        return Ok(SERVICES.to_vec());
-    }
-    names
-        .iter()
-        .map(|name| {
-            SERVICES.iter().find(|spec| spec.name == name).copied().ok_or_else(|| {
-                let known: Vec<&str> = SERVICES.iter().map(|s| s.name).collect();
-                format!("--services: unknown service {name:?} (known: {})", known.join(", "))
-            })
-        })
-        .collect()
+/// Workloads that are not services but may reach the operational surfaces in the
+/// mesh (health, reflection, system info): operator tooling such as grpcurl.
+pub const OPERATOR_WORKLOADS: &[&str] = &["canopyctl"];
+
+/// The validated registry of [`MANIFESTS`].
+pub fn registry() -> Result<Registry, ManifestError> {
+    Registry::new(MANIFESTS)
 }

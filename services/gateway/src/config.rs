@@ -32,10 +32,6 @@ pub struct GatewayConfig {
     /// How long an API key resolution (or refusal) is cached, in seconds (default 5):
     /// a revoked key stops working at the gateway within this time.
     pub api_key_cache_secs: f64,
-    /// Where services run when they are not in this process: service name →
-    /// `host:port` of its mesh endpoint, resolved once at start-up
-    /// (`identity = "identity.canopy.svc:7101"`). In-process services win.
-    pub upstreams: BTreeMap<String, String>,
     /// Take the client address from the last `x-forwarded-for` entry (as appended by
     /// the proxy in front) instead of the TCP peer. Only with `tls = false` behind a
     /// proxy that always sets the header; otherwise clients could pick their address.
@@ -54,7 +50,6 @@ impl Default for GatewayConfig {
             max_message_bytes: 4 * 1024 * 1024,
             max_metadata_bytes: 16 * 1024,
             api_key_cache_secs: 5.0,
-            upstreams: BTreeMap::new(),
             trust_forwarded_for: false,
             rate_limits: RateLimitConfig::default(),
         }

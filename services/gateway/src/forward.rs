@@ -12,80 +12,36 @@
 //! `grpc-timeout` pass through so services verify the caller again and see the
 //! caller's deadline.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use canopy_kit::ApiError;
-use canopy_kit::server::{Endpoints, MeshClients};
+use canopy_kit::peers::Peers;
 use canopy_kit::telemetry::TraceContext;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, Version};
 use http_body::{Body, Frame};
 use tonic::Status;
-use tonic::transport::Channel;
 use tower::{Service, ServiceExt};
 
 use crate::route::{ClientAddress, RouteTarget, not_served, too_large};
 
-/// One HTTP/2 channel per upstream service, opened lazily over mTLS as the gateway
-/// workload and reused by every call (HTTP/2 multiplexes them).
-pub struct UpstreamPool {
-    mesh: MeshClients,
-    endpoints: Endpoints,
-    channels: RwLock<HashMap<String, (SocketAddr, Channel)>>,
-}
-
-impl UpstreamPool {
-    pub fn new(mesh: MeshClients, endpoints: Endpoints) -> Self {
-        Self { mesh, endpoints, channels: RwLock::new(HashMap::new()) }
-    }
-
-    fn address(&self, service: &str) -> Option<SocketAddr> {
-        self.endpoints.read().ok()?.get(service).copied()
-    }
-
-    /// The channel to `service`; re-opened when the service moved to a new address.
-    async fn channel(&self, service: &str) -> Result<Channel, ApiError> {
-        let Some(addr) = self.address(service) else {
-            tracing::warn!(service, "no endpoint known for upstream service");
-            return Err(ApiError::Unavailable("upstream service"));
-        };
-        if let Ok(channels) = self.channels.read()
-            && let Some((known, channel)) = channels.get(service)
-            && *known == addr
-        {
-            return Ok(channel.clone());
-        }
-        let channel = match self.mesh.connect(service).await {
-            Ok(canopy) => canopy.channel(),
-            Err(error) => {
-                tracing::warn!(service, %error, "cannot open upstream channel");
-                return Err(ApiError::Unavailable("upstream service"));
-            }
-        };
-        if let Ok(mut channels) = self.channels.write() {
-            channels.insert(service.to_string(), (addr, channel.clone()));
-        }
-        Ok(channel)
-    }
-}
-
 /// Forwards to the upstream named by the request's [`RouteTarget`].
 #[derive(Clone)]
 pub struct Forward {
-    upstreams: Arc<UpstreamPool>,
+    upstreams: Peers,
     max_message_bytes: usize,
 }
 
 impl Forward {
-    pub fn new(upstreams: Arc<UpstreamPool>, max_message_bytes: usize) -> Self {
+    /// Forwards over `upstreams`' pooled channels (one per service, opened lazily
+    /// as the gateway workload and shared by every call: HTTP/2 multiplexes them).
+    pub fn new(upstreams: Peers, max_message_bytes: usize) -> Self {
         Self { upstreams, max_message_bytes }
     }
 }
@@ -151,9 +107,9 @@ impl Forward {
         }
         match result {
             Ok(response) => Ok(response),
-            Err(error) => {
-                tracing::warn!(upstream = %target.upstream, %error, "upstream call failed");
-                Err(ApiError::Unavailable("upstream service").into())
+            Err(status) => {
+                tracing::warn!(upstream = %target.upstream, error = %status.message(), "upstream call failed");
+                Err(status)
             }
         }
     }

@@ -47,7 +47,7 @@ use tower::{ServiceBuilder, ServiceExt};
 
 use crate::authn::EdgeAuthLayer;
 pub use crate::config::GatewayConfig;
-use crate::forward::{Forward, UpstreamPool};
+use crate::forward::Forward;
 use crate::headers::{SecurityHeadersLayer, cors_layer};
 use crate::ratelimit::{ConfiguredTiers, RateLimitLayer, RateLimiter, RateTierSource, TenancyTiers};
 use crate::route::RouteLayer;
@@ -64,8 +64,6 @@ pub enum GatewayError {
     Tls { path: PathBuf, reason: String },
     #[error("listen.gateway: cannot listen on {addr}: {reason}")]
     Bind { addr: String, reason: String },
-    #[error("services.gateway.upstreams.{service}: {reason}")]
-    Upstream { service: String, reason: String },
     #[error("gateway: {0}")]
     Mesh(#[from] StartError),
 }
@@ -147,12 +145,11 @@ impl<'a> Gateway<'a> {
         config.validate().map_err(GatewayError::Config)?;
         let tls =
             if config.tls { Some(tls::edge_server_config(&config.tls_cert_file, &config.tls_key_file)?) } else { None };
-        let mesh = runtime.mesh_clients(WORKLOAD)?;
-        add_configured_upstreams(runtime, &config).await?;
+        let peers = runtime.peers(WORKLOAD)?;
 
         let sessions = SessionStore::new(runtime.cache.clone());
-        let key_source = self.key_source.unwrap_or_else(|| Arc::new(IdentityKeySource { mesh: mesh.clone() }));
-        let api_key_lookup = self.api_key_lookup.unwrap_or_else(|| identity_api_key_lookup(mesh.clone()));
+        let key_source = self.key_source.unwrap_or_else(|| Arc::new(IdentityKeySource { peers: peers.clone() }));
+        let api_key_lookup = self.api_key_lookup.unwrap_or_else(|| identity_api_key_lookup(peers.clone()));
         let authenticator = Arc::new(Authenticator {
             tokens: TokenVerifier::new(key_source, runtime.clock.clone(), sessions),
             api_keys: ApiKeyResolver::new(
@@ -166,7 +163,7 @@ impl<'a> Gateway<'a> {
         });
         let tiers = self.tier_source.unwrap_or_else(|| {
             Arc::new(TenancyTiers::new(
-                mesh.clone(),
+                peers.clone(),
                 ConfiguredTiers::from_config(&config.rate_limits),
                 std::time::Duration::from_secs(30),
             ))
@@ -178,7 +175,6 @@ impl<'a> Gateway<'a> {
             runtime.clock.clone(),
         ));
         let policies = self.policies.unwrap_or_else(|| runtime.policies.clone());
-        let upstreams = Arc::new(UpstreamPool::new(mesh, runtime.endpoints.clone()));
 
         let listen = runtime.config.listen.get(WORKLOAD).cloned().unwrap_or_else(|| "127.0.0.1:0".into());
         let listener = TcpListener::bind(&listen)
@@ -192,7 +188,7 @@ impl<'a> Gateway<'a> {
             .layer(RouteLayer::new(policies, max_metadata_bytes, config.trust_forwarded_for))
             .layer(EdgeAuthLayer::new(authenticator))
             .layer(RateLimitLayer::new(limiter))
-            .service(Forward::new(upstreams, config.max_message_bytes));
+            .service(Forward::new(peers, config.max_message_bytes));
         let (health, health_service) = tonic_health::server::health_reporter();
         health.set_service_status("", ServingStatus::Serving).await;
         // Only the gateway's own health methods are served here; any other path,
@@ -234,23 +230,6 @@ impl<'a> Gateway<'a> {
             drain: Duration::from_secs_f64(runtime.config.shutdown_drain_secs.max(0.0)),
         })
     }
-}
-
-/// Resolves `upstreams` and adds those not running in this process to the
-/// runtime's endpoints, where the gateway's mesh clients look services up.
-async fn add_configured_upstreams(runtime: &SharedRuntime, config: &GatewayConfig) -> Result<(), GatewayError> {
-    for (service, target) in &config.upstreams {
-        let upstream_error = |reason: String| GatewayError::Upstream { service: service.clone(), reason };
-        let addr = tokio::net::lookup_host(target.as_str())
-            .await
-            .map_err(|e| upstream_error(format!("cannot resolve {target:?}: {e}")))?
-            .next()
-            .ok_or_else(|| upstream_error(format!("{target:?} resolves to no address")))?;
-        let mut endpoints =
-            runtime.endpoints.write().map_err(|_| upstream_error("endpoint table is poisoned".into()))?;
-        endpoints.entry(service.clone()).or_insert(addr);
-    }
-    Ok(())
 }
 
 /// A gateway that is serving.

@@ -31,7 +31,7 @@ use canopy_kit::auth::{CREDENTIAL_LOOKUP_HEADER, Principal};
 use canopy_kit::cache::Cache;
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::TenantId;
-use canopy_kit::server::MeshClients;
+use canopy_kit::peers::Peers;
 use canopy_sdk::proto::canopy::options::v1::RateClass;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1::{GetTenantAccessRequest, RateTier};
@@ -82,22 +82,22 @@ impl RateTierSource for ConfiguredTiers {
 /// When tenancy cannot answer, the standard tier applies (and is cached briefly, so
 /// an outage costs one lookup per tenant per period).
 pub struct TenancyTiers {
-    mesh: MeshClients,
+    peers: Peers,
     configured: ConfiguredTiers,
     ttl: Duration,
     cache: Mutex<HashMap<TenantId, (Instant, Option<String>)>>,
 }
 
 impl TenancyTiers {
-    pub fn new(mesh: MeshClients, configured: ConfiguredTiers, ttl: Duration) -> Self {
-        Self { mesh, configured, ttl, cache: Mutex::new(HashMap::new()) }
+    pub fn new(peers: Peers, configured: ConfiguredTiers, ttl: Duration) -> Self {
+        Self { peers, configured, ttl, cache: Mutex::new(HashMap::new()) }
     }
 
     async fn ask_tenancy(&self, tenant: TenantId) -> Option<String> {
-        let canopy = self.mesh.connect("tenancy").await.ok()?;
+        let channel = self.peers.channel("tenancy").await.ok()?;
         let mut request = tonic::Request::new(GetTenantAccessRequest { customer_id: tenant.to_string() });
         request.metadata_mut().insert(CREDENTIAL_LOOKUP_HEADER, tonic::metadata::MetadataValue::from_static("1"));
-        match QuotaServiceClient::new(canopy.channel()).get_tenant_access(request).await {
+        match QuotaServiceClient::new(channel).get_tenant_access(request).await {
             Ok(response) => match response.into_inner().rate_tier() {
                 RateTier::Premium => Some("premium".to_string()),
                 RateTier::Standard | RateTier::Unspecified => None,

@@ -69,7 +69,7 @@ async fn main() {
     let raw_all = raw_hash_rate(cores);
 
     let env = TestEnv::new().await;
-    let services = env.spawn(&[canopy_identity::SPEC]).await;
+    let services = env.spawn(&[&canopy_identity::MANIFEST]).await;
     let database = Database::connect(&env.config.database).await.expect("database");
     let password = canopy_identity::ensure_platform_admin(&database, EMAIL).await.expect("seed").expect("new admin");
     let channel = services.client("identity", "gateway").await.channel();

@@ -24,7 +24,8 @@ use anyhow::Context as _;
 use canopy_kit::cache::Cache;
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::Database;
-use canopy_kit::server::{ServiceContext, ServiceSpec};
+use canopy_kit::manifest::{Built, Scaling, Schema, ServiceManifest};
+use canopy_kit::server::ServiceContext;
 use canopy_sdk::proto::canopy::identity::v1::api_key_service_server::ApiKeyServiceServer;
 use canopy_sdk::proto::canopy::identity::v1::auth_service_server::AuthServiceServer;
 use canopy_sdk::proto::canopy::identity::v1::credential_service_server::CredentialServiceServer;
@@ -49,22 +50,34 @@ use crate::sessions::Sessions;
 
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/identity");
 
-/// The gRPC services identity hosts.
-pub const GRPC_SERVICES: [&str; 4] = [
-    "canopy.identity.v1.AuthService",
-    "canopy.identity.v1.UserService",
-    "canopy.identity.v1.ApiKeyService",
-    "canopy.identity.v1.CredentialService",
-];
-
-/// How canopyd and tests host the service.
-pub const SPEC: ServiceSpec = ServiceSpec {
+/// How canopyd, the generators and tests know the service.
+pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "identity",
-    schema: Some("identity"),
-    migrator: Some(&MIGRATIONS),
-    grpc_services: &GRPC_SERVICES,
-    routes,
+    schema: Some(Schema { name: "identity", migrator: &MIGRATIONS }),
+    calls: &[],
+    after: &[],
+    jobs: &[],
+    build,
+    dev_seed: Some(seed_dev_admin),
+    scaling: Scaling::API,
 };
+
+/// The email of the platform admin `canopyd dev` creates on first start.
+pub const DEV_ADMIN_EMAIL: &str = "admin@canopy.localhost";
+
+/// Creates the first platform admin if there is none; its login is printed once.
+fn seed_dev_admin(database: Database) -> BoxFuture<'static, anyhow::Result<Option<String>>> {
+    async move {
+        let password = ensure_platform_admin(&database, DEV_ADMIN_EMAIL).await?;
+        Ok(password.map(|password| {
+            format!(
+                "First platform admin (shown once, stored only hashed): {DEV_ADMIN_EMAIL} / {password}\n\
+                 Sign in through the gateway with identity's Login and change the password."
+            )
+        }))
+    }
+    .boxed()
+}
 
 /// Everything the handlers share.
 pub(crate) struct Identity {
@@ -85,11 +98,11 @@ pub(crate) struct Identity {
     pub auth: Arc<canopy_kit::auth::Authenticator>,
 }
 
-fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
-    async move { build(context).await }.boxed()
+fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
+    async move { Ok(Built::routes(routes(context).await?)) }.boxed()
 }
 
-async fn build(context: ServiceContext) -> anyhow::Result<Routes> {
+async fn routes(context: ServiceContext) -> anyhow::Result<Routes> {
     let config: IdentityConfig = context.config.section("identity")?;
     let kek = KeyEncryptionKey::new(&config.validate()?);
     let database = context.database.clone().context("identity needs its database schema")?;

@@ -33,6 +33,10 @@ pub struct KitConfig {
     /// How long a stopping service keeps answering (reporting NOT_SERVING) before it
     /// stops accepting connections, so load balancers can drain it. In seconds.
     pub shutdown_drain_secs: f64,
+    /// How long a stopping service waits for in-flight calls and for its background
+    /// jobs to stop, after the drain period, before it abandons them. In seconds; keep
+    /// it below Kubernetes' `terminationGracePeriodSeconds` minus the drain period.
+    pub shutdown_grace_secs: f64,
     /// Listening address per service name (`[listen] identity = "0.0.0.0:7101"`);
     /// a service not listed listens on `127.0.0.1:0` (a free loopback port).
     pub listen: std::collections::BTreeMap<String, String>,
@@ -74,6 +78,7 @@ impl Default for KitConfig {
             mesh: MeshConfig::default(),
             telemetry: TelemetryConfig::default(),
             shutdown_drain_secs: 1.0,
+            shutdown_grace_secs: 20.0,
             listen: Default::default(),
             services: Default::default(),
         }
@@ -164,6 +169,14 @@ pub struct MeshConfig {
     pub pki_dir: PathBuf,
     /// Which workload may call which gRPC service (see `mesh/policy.toml`).
     pub policy_file: PathBuf,
+    /// Where each peer service not running in this process is reached, by service
+    /// name: `https://tenancy.canopy.svc.cluster.local:8443` (mTLS, the callee's
+    /// workload identity verified), or `http://…` in plaintext mode behind Linkerd.
+    /// A service refuses to start when a peer its manifest calls has none.
+    pub peers: std::collections::BTreeMap<String, String>,
+    /// How long a peer call may wait for its answer when the caller gave no shorter
+    /// deadline, in seconds: a peer that hangs fails the call, never the caller.
+    pub peer_timeout_secs: f64,
 }
 
 impl Default for MeshConfig {
@@ -174,6 +187,8 @@ impl Default for MeshConfig {
             trust_domain: "cluster.local".into(),
             pki_dir: PathBuf::from(".canopy/pki"),
             policy_file: PathBuf::from("mesh/policy.toml"),
+            peers: Default::default(),
+            peer_timeout_secs: 10.0,
         }
     }
 }

@@ -56,6 +56,21 @@ pub enum ApiError {
     /// Our fault. The source is logged, never returned.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// A peer service's refusal, passed on as it came: code, reason, message,
+    /// field violations and retry delay (see [`ApiError::from_peer`]).
+    #[error("{}", .0.message)]
+    Peer(PeerRefusal),
+}
+
+/// What a peer answered, kept whole so the caller sees the peer's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRefusal {
+    pub peer: &'static str,
+    pub code: Code,
+    pub reason: String,
+    pub message: String,
+    pub violations: Vec<FieldViolation>,
+    pub retry_after: Option<Duration>,
 }
 
 fn describe(violations: &[FieldViolation]) -> String {
@@ -73,8 +88,51 @@ impl ApiError {
         Self::Internal(source.into())
     }
 
+    /// A peer's `Status` as a typed error: unreachable, timed-out and failing peers
+    /// become UNAVAILABLE naming the peer (the caller may retry; nothing of the peer's
+    /// internals leaks); a refusal keeps its code, `ErrorInfo.reason`, message,
+    /// `BadRequest` field violations and `RetryInfo`.
+    pub fn from_peer(peer: &'static str, status: Status) -> Self {
+        match status.code() {
+            Code::Unavailable | Code::Unknown | Code::Internal | Code::DataLoss | Code::Unimplemented => {
+                tracing::warn!(peer, code = ?status.code(), message = status.message(), "peer call failed");
+                Self::Unavailable(peer)
+            }
+            code => {
+                let details = status.get_error_details();
+                let reason = details
+                    .error_info()
+                    .map(|info| info.reason.clone())
+                    .unwrap_or_else(|| format!("{code:?}").to_uppercase());
+                let violations = details
+                    .bad_request()
+                    .map(|bad| {
+                        bad.field_violations
+                            .iter()
+                            .map(|v| FieldViolation::new(v.field.clone(), v.description.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let retry_after = details.retry_info().and_then(|retry| retry.retry_delay);
+                Self::Peer(PeerRefusal {
+                    peer,
+                    code,
+                    reason,
+                    message: status.message().to_string(),
+                    violations,
+                    retry_after,
+                })
+            }
+        }
+    }
+
+    /// The gRPC code this error is answered with.
+    pub fn grpc_code(&self) -> Code {
+        self.code()
+    }
+
     /// The `ErrorInfo.reason` this error carries.
-    pub fn reason(&self) -> &'static str {
+    pub fn reason(&self) -> &str {
         match self {
             Self::InvalidArgument(_) => "INVALID_ARGUMENT",
             Self::NotFound { .. } => "NOT_FOUND",
@@ -85,6 +143,7 @@ impl ApiError {
             Self::ResourceExhausted { reason, .. } => reason,
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
+            Self::Peer(refusal) => &refusal.reason,
         }
     }
 
@@ -99,6 +158,7 @@ impl ApiError {
             Self::ResourceExhausted { .. } => Code::ResourceExhausted,
             Self::Unavailable(_) => Code::Unavailable,
             Self::Internal(_) => Code::Internal,
+            Self::Peer(refusal) => refusal.code,
         }
     }
 }
@@ -117,6 +177,14 @@ impl From<ApiError> for Status {
             }
             ApiError::ResourceExhausted { retry_after, .. } => {
                 details.set_retry_info(Some(*retry_after));
+            }
+            ApiError::Peer(refusal) => {
+                for v in &refusal.violations {
+                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                }
+                if refusal.retry_after.is_some() {
+                    details.set_retry_info(refusal.retry_after);
+                }
             }
             _ => {}
         }

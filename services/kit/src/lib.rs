@@ -1,7 +1,8 @@
 //! The shared runtime of every Canopy service.
 //!
-//! A service crate provides a [`server::ServiceSpec`] (its name, schema, migrations
-//! and routes); the kit does the rest: configuration ([`config`]), PostgreSQL with the
+//! A service crate provides a [`manifest::ServiceManifest`] (its name, schema,
+//! migrations, the peers it calls, its jobs and routes); the kit does the rest: peers
+//! across processes ([`peers`]), configuration ([`config`]), PostgreSQL with the
 //! role model, migrations and tenant-scoped transactions ([`db`]), Redis ([`cache`]),
 //! the error model ([`error`]), logs/traces/metrics ([`telemetry`]), mTLS and the mesh
 //! policy ([`mesh`]), method policies from the contracts ([`access`]), and hosting with
@@ -15,9 +16,11 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod local;
+pub mod manifest;
 pub mod mesh;
 pub mod middleware;
 pub mod paging;
+pub mod peers;
 pub mod server;
 pub mod system;
 pub mod telemetry;

@@ -1,25 +1,24 @@
-//! Hosting a service: bind, mTLS, mesh authorisation, telemetry, health, reflection,
-//! the system service, the service's own routes, and graceful shutdown.
+//! Hosting a service from its [`ServiceManifest`]: bind, mTLS, peers, mesh
+//! authorisation, telemetry, health, reflection, the system service, the service's
+//! own routes, its background jobs once it serves, and graceful shutdown.
 //!
 //! Start-up order is chosen so that a bad certificate or a taken port fails before
 //! anything touches the database, and nothing half-started keeps running: every
 //! step either completes or returns an error that names the setting at fault.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use canopy_sdk::FILE_DESCRIPTOR_SET;
 use canopy_sdk::proto::canopy::system::v1::system_service_server::SystemServiceServer;
-use canopy_sdk::{Canopy, FILE_DESCRIPTOR_SET};
-use futures_util::future::BoxFuture;
-use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
-use tonic::service::Routes;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_util::sync::CancellationToken;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+use tracing::Instrument;
 
 use crate::access::{AccessError, MethodPolicies};
 use crate::auth::{
@@ -30,27 +29,12 @@ use crate::cache::{Cache, CacheError};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{KitConfig, MeshMode};
 use crate::db::{Database, DbError, migrate_schema};
-use crate::mesh::{self, MeshAuthzLayer, MeshClientIdentity, MeshPolicy, PolicyError, TlsError, WorkloadIdentity};
+use crate::manifest::{Built, Registry, Schema, ServiceManifest};
+use crate::mesh::{self, MeshAuthzLayer, MeshPolicy, PolicyError, TlsError, WorkloadIdentity};
+pub use crate::peers::Endpoints;
+use crate::peers::{PeerConfigError, Peers, check_peer_addresses};
 use crate::system::System;
 use crate::telemetry::RpcTelemetryLayer;
-
-/// Builds a service's own gRPC routes once its context is ready.
-pub type BuildRoutes = fn(ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>>;
-
-/// Everything the host needs to know about one service.
-#[derive(Clone, Copy)]
-pub struct ServiceSpec {
-    /// Service (and workload) name, e.g. `identity`.
-    pub name: &'static str,
-    /// Its PostgreSQL schema, when it keeps data.
-    pub schema: Option<&'static str>,
-    /// Its migrations (`migrations/<name>/`), applied inside `schema` at start-up.
-    pub migrator: Option<&'static Migrator>,
-    /// Full names of the domain gRPC services it hosts, for health reporting.
-    pub grpc_services: &'static [&'static str],
-    /// Its routes.
-    pub routes: BuildRoutes,
-}
 
 /// What a service's routes are built from.
 #[derive(Clone)]
@@ -60,7 +44,8 @@ pub struct ServiceContext {
     pub database: Option<Database>,
     pub cache: Cache,
     pub policies: Arc<MethodPolicies>,
-    pub mesh: MeshClients,
+    /// Channels to the peer services, calling as this workload.
+    pub peers: Peers,
     pub config: Arc<KitConfig>,
     /// Verifies callers (the same instance the service's AuthLayer uses).
     pub auth: Arc<Authenticator>,
@@ -94,6 +79,8 @@ pub enum StartError {
     Access(#[from] AccessError),
     #[error("service {service}: {reason}")]
     Routes { service: &'static str, reason: String },
+    #[error("{0}")]
+    Peers(#[from] PeerConfigError),
 }
 
 /// What the services of one process share: configuration, Redis, the mesh policy,
@@ -108,9 +95,6 @@ pub struct SharedRuntime {
     /// Time for token expiry, sessions and lockouts; tests swap in a manual clock.
     pub clock: SharedClock,
 }
-
-/// Service name → listening address, filled in as services start.
-pub type Endpoints = Arc<RwLock<BTreeMap<String, SocketAddr>>>;
 
 impl SharedRuntime {
     pub async fn connect(config: KitConfig) -> Result<Self, StartError> {
@@ -131,9 +115,9 @@ impl SharedRuntime {
         WorkloadIdentity::new(name, &self.config.mesh.namespace, &self.config.mesh.trust_domain)
     }
 
-    /// Mesh clients calling as `workload`, for a component that is not a hosted
-    /// service (the gateway): its certificate is checked as a service's would be.
-    pub fn mesh_clients(&self, workload: &'static str) -> Result<MeshClients, StartError> {
+    /// Peers calling as `workload`; in mTLS mode its certificate is checked as a
+    /// service's would be. Also for components that are not hosted services (the gateway).
+    pub fn peers(&self, workload: &'static str) -> Result<Peers, StartError> {
         let mesh = &self.config.mesh;
         let identity = match mesh.mode {
             MeshMode::Mtls => Some(
@@ -142,17 +126,43 @@ impl SharedRuntime {
             ),
             MeshMode::Plaintext => None,
         };
-        Ok(MeshClients {
+        Ok(Peers::new(
             identity,
-            endpoints: self.endpoints.clone(),
-            namespace: mesh.namespace.clone(),
-            trust_domain: mesh.trust_domain.clone(),
-        })
+            self.endpoints.clone(),
+            mesh.peers.clone(),
+            &mesh.namespace,
+            &mesh.trust_domain,
+            Duration::from_secs_f64(mesh.peer_timeout_secs.max(0.001)),
+        ))
     }
 
-    /// Starts `spec` on `listen`. On error nothing of it keeps running.
-    pub async fn start(&self, spec: &ServiceSpec, listen: SocketAddr) -> Result<RunningService, StartError> {
-        let service = spec.name;
+    /// Fails closed before anything starts: every peer that a service of `hosted`
+    /// calls runs in this process or has an address in `mesh.peers`, and every
+    /// configured address is a URL naming a service of `registry`.
+    pub fn check_peers(&self, registry: &Registry, hosted: &[&ServiceManifest]) -> Result<(), StartError> {
+        let known: Vec<&str> = registry.all().iter().map(|m| m.name).collect();
+        check_peer_addresses(&self.config.mesh.peers, &known)?;
+        for manifest in hosted {
+            for peer in manifest.peers() {
+                let local = hosted.iter().any(|h| h.name == peer);
+                if !local && !self.config.mesh.peers.contains_key(peer) {
+                    return Err(PeerConfigError::Missing { service: manifest.name.into(), peer: peer.into() }.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts `manifest` on `listen`, after migrating the schemas of the services it
+    /// must start after (`prerequisites`, from the registry). On error nothing of it
+    /// keeps running.
+    pub async fn start(
+        &self,
+        manifest: &ServiceManifest,
+        prerequisites: &[&ServiceManifest],
+        listen: SocketAddr,
+    ) -> Result<RunningService, StartError> {
+        let service = manifest.name;
         let identity = self.identity(service);
         let mesh = &self.config.mesh;
         let tls = match mesh.mode {
@@ -161,13 +171,7 @@ impl SharedRuntime {
             ),
             MeshMode::Plaintext => None,
         };
-        let client_identity = match mesh.mode {
-            MeshMode::Mtls => Some(
-                mesh::client_identity(&mesh.pki_dir, &identity)
-                    .map_err(|source| StartError::Tls { service, source })?,
-            ),
-            MeshMode::Plaintext => None,
-        };
+        let peers = self.peers(service)?;
         let listener = TcpListener::bind(listen).await.map_err(|e| StartError::Bind {
             service,
             addr: listen,
@@ -176,14 +180,15 @@ impl SharedRuntime {
         let addr =
             listener.local_addr().map_err(|e| StartError::Bind { service, addr: listen, reason: e.to_string() })?;
 
-        let database = match spec.schema {
+        let schemas: Vec<Schema> = prerequisites.iter().copied().chain([manifest]).filter_map(|m| m.schema).collect();
+        let database = match manifest.schema {
             None => None,
-            Some(schema) => {
+            Some(_) => {
                 let database = Database::connect(&self.config.database)
                     .await
                     .map_err(|source| StartError::Database { service, source })?;
-                if let Some(migrator) = spec.migrator {
-                    migrate_schema(&database.owner, &database.roles, schema, migrator)
+                for schema in schemas {
+                    migrate_schema(&database.owner, &database.roles, schema.name, schema.migrator)
                         .await
                         .map_err(|source| StartError::Database { service, source })?;
                 }
@@ -191,25 +196,19 @@ impl SharedRuntime {
             }
         };
 
-        let mesh_clients = MeshClients {
-            identity: client_identity,
-            endpoints: self.endpoints.clone(),
-            namespace: mesh.namespace.clone(),
-            trust_domain: mesh.trust_domain.clone(),
-        };
         let sessions = SessionStore::new(self.cache.clone());
         let authenticator = Arc::new(Authenticator {
             tokens: TokenVerifier::new(
-                Arc::new(IdentityKeySource { mesh: mesh_clients.clone() }),
+                Arc::new(IdentityKeySource { peers: peers.clone() }),
                 self.clock.clone(),
                 sessions.clone(),
             ),
             api_keys: ApiKeyResolver::new(
-                identity_api_key_lookup(mesh_clients.clone()),
+                identity_api_key_lookup(peers.clone()),
                 Duration::from_secs(5),
                 self.clock.clone(),
             ),
-            tenant_access: TenantAccessGuard::new(tenancy_access_lookup(mesh_clients.clone()), Duration::from_secs(2)),
+            tenant_access: TenantAccessGuard::new(tenancy_access_lookup(peers.clone()), Duration::from_secs(2)),
         });
         let context = ServiceContext {
             name: service,
@@ -217,14 +216,24 @@ impl SharedRuntime {
             database: database.clone(),
             cache: self.cache.clone(),
             policies: self.policies.clone(),
-            mesh: mesh_clients,
+            peers,
             config: self.config.clone(),
             auth: authenticator.clone(),
             sessions,
             clock: self.clock.clone(),
         };
-        let routes =
-            (spec.routes)(context).await.map_err(|e| StartError::Routes { service, reason: format!("{e:#}") })?;
+        let Built { routes, jobs } =
+            (manifest.build)(context).await.map_err(|e| StartError::Routes { service, reason: format!("{e:#}") })?;
+        let mut built_jobs: Vec<&str> = jobs.iter().map(|j| j.name).collect();
+        let mut declared_jobs: Vec<&str> = manifest.jobs.to_vec();
+        built_jobs.sort_unstable();
+        declared_jobs.sort_unstable();
+        if built_jobs != declared_jobs {
+            return Err(StartError::Routes {
+                service,
+                reason: format!("built jobs {built_jobs:?} differ from the manifest's {declared_jobs:?}"),
+            });
+        }
 
         let (health, health_service) = tonic_health::server::health_reporter();
         let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -249,11 +258,11 @@ impl SharedRuntime {
             .add_service(reflection_v1alpha)
             .add_service(system);
 
-        let mut grpc_services: Vec<&'static str> = spec.grpc_services.to_vec();
-        grpc_services.push("canopy.system.v1.SystemService");
-        grpc_services.push("");
+        let mut grpc_services = manifest.grpc_services();
+        grpc_services.push("canopy.system.v1.SystemService".into());
+        grpc_services.push(String::new());
         for name in &grpc_services {
-            health.set_service_status(*name, ServingStatus::Serving).await;
+            health.set_service_status(name, ServingStatus::Serving).await;
         }
 
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -274,6 +283,15 @@ impl SharedRuntime {
         });
         self.endpoints.write().expect("endpoints lock poisoned").insert(service.to_string(), addr);
         tracing::info!(service, %addr, identity = %identity, "service started");
+
+        // Jobs start once the service serves, each in its own span, and stop when
+        // the token is cancelled on shutdown.
+        let stop_jobs = CancellationToken::new();
+        let mut running_jobs = JoinSet::new();
+        for job in jobs {
+            let span = tracing::info_span!("job", service, job = job.name);
+            running_jobs.spawn(job.start(stop_jobs.child_token()).instrument(span));
+        }
         Ok(RunningService {
             name: service,
             addr,
@@ -281,7 +299,10 @@ impl SharedRuntime {
             grpc_services,
             stop: stop_tx,
             task,
+            stop_jobs,
+            jobs: running_jobs,
             drain: Duration::from_secs_f64(self.config.shutdown_drain_secs.max(0.0)),
+            grace: Duration::from_secs_f64(self.config.shutdown_grace_secs.max(0.0)),
             endpoints: self.endpoints.clone(),
         })
     }
@@ -292,10 +313,13 @@ pub struct RunningService {
     pub name: &'static str,
     pub addr: SocketAddr,
     health: HealthReporter,
-    grpc_services: Vec<&'static str>,
+    grpc_services: Vec<String>,
     stop: watch::Sender<bool>,
     task: JoinHandle<Result<(), tonic::transport::Error>>,
+    stop_jobs: CancellationToken,
+    jobs: JoinSet<()>,
     drain: Duration,
+    grace: Duration,
     endpoints: Endpoints,
 }
 
@@ -311,7 +335,7 @@ impl RunningService {
     /// Reports NOT_SERVING on every health name while still answering calls.
     pub async fn start_draining(&self) {
         for name in &self.grpc_services {
-            self.health.set_service_status(*name, ServingStatus::NotServing).await;
+            self.health.set_service_status(name, ServingStatus::NotServing).await;
         }
     }
 
@@ -320,55 +344,30 @@ impl RunningService {
         self.drain
     }
 
-    /// Stops accepting and waits for in-flight calls (no drain period).
-    pub async fn stop(self) {
+    /// Stops accepting, waits for in-flight calls, then stops the jobs; each wait is
+    /// bounded by the grace period, after which what is left is abandoned (a call's
+    /// stream is cut, a job's future dropped), so a stopped service writes nothing.
+    pub async fn stop(mut self) {
         let _ = self.stop.send(true);
-        match self.task.await {
-            Ok(Ok(())) => tracing::info!(service = self.name, "service stopped"),
-            Ok(Err(error)) => {
-                tracing::warn!(service = self.name, %error, "service stopped with an error")
+        let service = self.name;
+        match tokio::time::timeout(self.grace, &mut self.task).await {
+            Ok(Ok(Ok(()))) => tracing::info!(service, "service stopped accepting calls"),
+            Ok(Ok(Err(error))) => tracing::warn!(service, %error, "service stopped with an error"),
+            Ok(Err(error)) => tracing::warn!(service, %error, "service task failed"),
+            Err(_) => {
+                tracing::warn!(service, grace = ?self.grace, "calls still in flight after the grace period; cutting them");
+                self.task.abort();
             }
-            Err(error) => tracing::warn!(service = self.name, %error, "service task failed"),
         }
+        self.stop_jobs.cancel();
+        let jobs = &mut self.jobs;
+        let finished = tokio::time::timeout(self.grace, async { while jobs.join_next().await.is_some() {} }).await;
+        if finished.is_err() {
+            tracing::warn!(service, grace = ?self.grace, "jobs still running after the grace period; abandoning them");
+            self.jobs.abort_all();
+            while self.jobs.join_next().await.is_some() {}
+        }
+        tracing::info!(service, "service stopped");
         self.endpoints.write().expect("endpoints lock poisoned").remove(self.name);
-    }
-}
-
-/// Opens mTLS connections to other services as this workload.
-#[derive(Clone)]
-pub struct MeshClients {
-    identity: Option<MeshClientIdentity>,
-    endpoints: Endpoints,
-    namespace: String,
-    trust_domain: String,
-}
-
-/// Why a mesh client could not be opened.
-#[derive(Debug, thiserror::Error)]
-pub enum MeshClientError {
-    #[error("no endpoint known for service {0}")]
-    UnknownService(String),
-    #[error(transparent)]
-    Connect(#[from] canopy_sdk::ConnectError),
-}
-
-impl MeshClients {
-    /// A client for `service`, verifying that the peer proves `service`'s identity.
-    pub async fn connect(&self, service: &str) -> Result<Canopy, MeshClientError> {
-        let addr = self
-            .endpoints
-            .read()
-            .expect("endpoints lock poisoned")
-            .get(service)
-            .copied()
-            .ok_or_else(|| MeshClientError::UnknownService(service.to_string()))?;
-        let builder = match &self.identity {
-            Some(identity) => Canopy::builder(format!("https://{addr}"))
-                .ca_certificate_pem(identity.trust_anchor_pem.clone())
-                .client_identity_pem(identity.cert_pem.clone(), identity.key_pem.clone())
-                .server_name(WorkloadIdentity::new(service, &self.namespace, &self.trust_domain).dns_name()),
-            None => Canopy::builder(format!("http://{addr}")),
-        };
-        Ok(builder.lazy().connect().await?)
     }
 }

@@ -131,10 +131,77 @@ impl TraceContext {
                 return Self { trace_id: parts[1].to_ascii_lowercase(), traceparent: value.to_ascii_lowercase() };
             }
         }
-        let trace_id = uuid::Uuid::new_v4().simple().to_string();
-        let span_id = &uuid::Uuid::new_v4().simple().to_string()[..16];
-        Self { traceparent: format!("00-{trace_id}-{span_id}-01"), trace_id }
+        Self::new_trace()
     }
+
+    /// A new trace, for work no caller started (jobs, workers).
+    pub fn new_trace() -> Self {
+        let trace_id = uuid::Uuid::new_v4().simple().to_string();
+        Self { traceparent: format!("00-{trace_id}-{}-01", new_span_id()), trace_id }
+    }
+
+    /// The `traceparent` of a call made from this context: same trace, a new span.
+    pub fn child_traceparent(&self) -> String {
+        let flags = self.traceparent.rsplit('-').next().unwrap_or("01");
+        format!("00-{}-{}-{flags}", self.trace_id, new_span_id())
+    }
+}
+
+fn new_span_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..16].to_string()
+}
+
+/// What a call made while serving a request inherits from it: its trace and its
+/// deadline (from the caller's `grpc-timeout`). Peer channels read it to propagate both.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    pub trace: TraceContext,
+    pub deadline: Option<Instant>,
+}
+
+tokio::task_local! {
+    static CALL_CONTEXT: CallContext;
+}
+
+impl CallContext {
+    /// The context of the request being served on this task, if any.
+    pub fn current() -> Option<CallContext> {
+        CALL_CONTEXT.try_with(Clone::clone).ok()
+    }
+
+    /// Runs `future` with this context as the current one.
+    pub async fn scope<F: Future>(self, future: F) -> F::Output {
+        CALL_CONTEXT.scope(self, future).await
+    }
+}
+
+/// Parses a gRPC `grpc-timeout` header value (`<digits><H|M|S|m|u|n>`, at most 8 digits).
+pub fn parse_grpc_timeout(value: &str) -> Option<std::time::Duration> {
+    use std::time::Duration;
+    if value.len() < 2 || value.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = value.split_at(value.len() - 1);
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount.saturating_mul(3600)),
+        "M" => Duration::from_secs(amount.saturating_mul(60)),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+/// Formats a duration as a `grpc-timeout` value (milliseconds, rounded up, or seconds
+/// when milliseconds would need more than the 8 digits allowed).
+pub fn format_grpc_timeout(timeout: std::time::Duration) -> String {
+    let millis = timeout.as_micros().div_ceil(1000);
+    if millis < 100_000_000 { format!("{millis}m") } else { format!("{}S", timeout.as_secs().min(99_999_999)) }
 }
 
 struct TraceparentExtractor<'a>(&'a str);
@@ -193,6 +260,13 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let context = TraceContext::from_headers(request.headers());
+        let deadline = request
+            .headers()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_grpc_timeout)
+            .map(|timeout| Instant::now() + timeout);
+        let call = CallContext { trace: context.clone(), deadline };
         let method = request.uri().path().to_string();
         // `principal` and `tenant` are filled in by whichever layer authenticates the
         // caller, so the "rpc finished" line doubles as the access log.
@@ -211,18 +285,21 @@ where
         let service = self.service;
         let started = Instant::now();
         Box::pin(
-            async move {
-                let response = inner.call(request).await?;
-                let observation = Observation { service, method, started, span: tracing::Span::current() };
-                // Trailers-only responses (errors) carry grpc-status in the headers.
-                if let Some(code) = response.headers().get("grpc-status") {
-                    observation.finish(code.to_str().unwrap_or("2"));
-                    return Ok(response);
+            call.scope(
+                async move {
+                    let response = inner.call(request).await?;
+                    let observation = Observation { service, method, started, span: tracing::Span::current() };
+                    // Trailers-only responses (errors) carry grpc-status in the headers.
+                    if let Some(code) = response.headers().get("grpc-status") {
+                        observation.finish(code.to_str().unwrap_or("2"));
+                        return Ok(response);
+                    }
+                    Ok(response.map(|body| {
+                        tonic::body::Body::new(ObservedBody { inner: body, observation: Some(observation) })
+                    }))
                 }
-                Ok(response
-                    .map(|body| tonic::body::Body::new(ObservedBody { inner: body, observation: Some(observation) })))
-            }
-            .instrument(span),
+                .instrument(span),
+            ),
         )
     }
 }

@@ -13,8 +13,9 @@ use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 use crate::config::{KitConfig, LogFormat};
 use crate::local::{PrivatePostgres, PrivateRedis};
+use crate::manifest::ServiceManifest;
 use crate::mesh::{DevPki, WorkloadIdentity};
-use crate::server::{RunningService, ServiceSpec, SharedRuntime, StartError};
+use crate::server::{RunningService, SharedRuntime, StartError};
 
 /// The repository root (tests read `mesh/policy.toml` and `migrations/` from it).
 pub fn repo_root() -> PathBuf {
@@ -86,19 +87,24 @@ impl TestEnv {
         PgPool::connect(&self.config.database.url).await.expect("connect to test database")
     }
 
-    /// Starts `specs` in-process, each on `127.0.0.1:0`.
-    pub async fn spawn(&self, specs: &[ServiceSpec]) -> TestServices {
-        self.try_spawn(specs).await.unwrap_or_else(|e| panic!("services failed to start: {e}"))
+    /// Starts `manifests` in-process, in the order given, each on `127.0.0.1:0`.
+    /// A peer that is not among them has no address: calls to it fail UNAVAILABLE,
+    /// as they would with the peer down (start-up does not refuse, so a test can
+    /// run one service alone).
+    pub async fn spawn(&self, manifests: &[&ServiceManifest]) -> TestServices {
+        self.try_spawn(manifests).await.unwrap_or_else(|e| panic!("services failed to start: {e}"))
     }
 
     /// As [`TestEnv::spawn`], returning the start-up error.
-    pub async fn try_spawn(&self, specs: &[ServiceSpec]) -> Result<TestServices, StartError> {
+    pub async fn try_spawn(&self, manifests: &[&ServiceManifest]) -> Result<TestServices, StartError> {
         let mut runtime = SharedRuntime::connect(self.config.clone()).await?;
         runtime.clock = std::sync::Arc::new(self.clock.clone());
         let mut services = BTreeMap::new();
-        for spec in specs {
-            let running = runtime.start(spec, "127.0.0.1:0".parse().expect("loopback")).await?;
-            services.insert(spec.name, running);
+        for manifest in manifests {
+            let prerequisites: Vec<&ServiceManifest> =
+                manifests.iter().copied().filter(|m| manifest.after.contains(&m.name)).collect();
+            let running = runtime.start(manifest, &prerequisites, "127.0.0.1:0".parse().expect("loopback")).await?;
+            services.insert(manifest.name, running);
         }
         Ok(TestServices { runtime, services, pki_dir: self.config.mesh.pki_dir.clone(), config: self.config.clone() })
     }

@@ -18,7 +18,8 @@ pub mod workspace;
 
 use std::sync::Arc;
 
-use canopy_kit::server::{ServiceContext, ServiceSpec};
+use canopy_kit::manifest::{Built, Job, Scaling, Schema, ServiceManifest};
+use canopy_kit::server::ServiceContext;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use sqlx::migrate::Migrator;
@@ -28,14 +29,25 @@ pub use config::ProvisionerConfig;
 
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/provisioner");
 
-/// How canopyd and tests host the service: its schema, and a worker pool started with
-/// its routes (the kit adds system, health and reflection).
-pub const SPEC: ServiceSpec = ServiceSpec {
+/// How canopyd, the generators and tests know the service: its schema, and its
+/// worker pool as a job (the kit adds system, health and reflection).
+pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "provisioner",
-    schema: Some("provisioner"),
-    migrator: Some(&MIGRATIONS),
-    grpc_services: &[],
-    routes,
+    schema: Some(Schema { name: "provisioner", migrator: &MIGRATIONS }),
+    calls: &[],
+    after: &[],
+    jobs: &["workers"],
+    build,
+    dev_seed: None,
+    // Workers scale out as replicas; each runs Terraform, so give them room.
+    scaling: Scaling {
+        min_replicas: 2,
+        max_replicas: 10,
+        cpu_request: "250m",
+        memory_request: "256Mi",
+        cpu_limit: "2",
+        memory_limit: "2Gi",
+    },
 };
 
 /// The provisioner's migrations, for tests and tools that migrate without hosting it.
@@ -43,18 +55,41 @@ pub fn migrator() -> &'static Migrator {
     &MIGRATIONS
 }
 
-fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
+fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
     async move {
         let config: ProvisionerConfig = context.config.section("provisioner")?;
+        config.validate()?;
         let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("the provisioner needs its database"))?;
         let executors = worker::executors_from_config(&config, &context.config.database.url);
-        let pool = worker::WorkerPool::start(database, config, executors, Arc::new(executor::AllowEveryPlan)).await?;
-        tracing::info!(pool = %pool.id, "provisioner workers started");
-        // The kit has no stop hook for background work yet; like tenancy's mail sender,
-        // the pool lives as long as the process. Runs in progress at exit are resumed by
-        // another worker once their lease expires.
-        std::mem::forget(pool);
-        Ok(Routes::builder().routes())
+        let workers = Job::new("workers", move |stop| async move {
+            // The pool starts once the service serves, and is started again if its
+            // LISTEN connection cannot be opened (PostgreSQL restarting).
+            let pool = loop {
+                let started = worker::WorkerPool::start(
+                    database.clone(),
+                    config.clone(),
+                    executors.clone(),
+                    Arc::new(executor::AllowEveryPlan),
+                );
+                match stop.run_until_cancelled(started).await {
+                    None => return,
+                    Some(Ok(pool)) => break pool,
+                    Some(Err(error)) => {
+                        tracing::warn!(error = format!("{error:#}"), "provisioner workers could not start; retrying")
+                    }
+                }
+                if stop.run_until_cancelled(tokio::time::sleep(std::time::Duration::from_secs(1))).await.is_none() {
+                    return;
+                }
+            };
+            tracing::info!(pool = %pool.id, "provisioner workers started");
+            stop.cancelled().await;
+            // Runs in progress are stopped and left to another worker once their
+            // lease expires.
+            pool.shutdown().await;
+            tracing::info!("provisioner workers stopped");
+        });
+        Ok(Built { routes: Routes::builder().routes(), jobs: vec![workers] })
     }
     .boxed()
 }

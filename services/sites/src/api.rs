@@ -288,31 +288,22 @@ fn idempotency_key(value: &str, violations: &mut Vec<FieldViolation>) {
 impl SitesApi {
     /// Reserves quota through tenancy as the sites workload.
     async fn reserve(&self, request: ReserveQuotaRequest) -> Result<(), ApiError> {
-        let canopy = self.0.mesh.connect("tenancy").await.map_err(|_| ApiError::Unavailable("tenancy"))?;
-        QuotaServiceClient::new(canopy.channel()).reserve_quota(request).await.map(|_| ()).map_err(
-            |status| match status.code() {
-                tonic::Code::ResourceExhausted => ApiError::ResourceExhausted {
-                    reason: "QUOTA_EXCEEDED",
-                    message: status.message().to_string(),
-                    retry_after: Duration::ZERO,
-                },
-                tonic::Code::FailedPrecondition => {
-                    ApiError::FailedPrecondition { reason: "QUOTA_REFUSED", message: status.message().to_string() }
-                }
-                tonic::Code::NotFound => ApiError::NotFound { resource: "customer" },
-                _ => ApiError::Unavailable("tenancy"),
-            },
-        )
+        let channel = self.0.peers.channel("tenancy").await?;
+        QuotaServiceClient::new(channel)
+            .reserve_quota(request)
+            .await
+            .map(|_| ())
+            .map_err(|status| ApiError::from_peer("tenancy", status))
     }
 
     async fn release(&self, tenant_id: Uuid, resource: QuotaResource, key: String) {
-        if let Ok(canopy) = self.0.mesh.connect("tenancy").await {
+        if let Ok(channel) = self.0.peers.channel("tenancy").await {
             let request = ReleaseQuotaRequest {
                 customer_id: tenant_id.to_string(),
                 resource: resource as i32,
                 reservation_key: key,
             };
-            if let Err(status) = QuotaServiceClient::new(canopy.channel()).release_quota(request).await {
+            if let Err(status) = QuotaServiceClient::new(channel).release_quota(request).await {
                 tracing::warn!(error = %status.message(), "releasing quota after a failed change");
             }
         }

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::{Database, Scope};
-use canopy_kit::server::{MeshClients, ServiceContext, ServiceSpec};
+use canopy_kit::manifest::{Built, Job, Scaling, Schema, ServiceManifest};
+use canopy_kit::peers::Peers;
+use canopy_kit::server::ServiceContext;
 use canopy_provisioner::queue;
 use canopy_sdk::proto::canopy::sites::v1::site_service_server::SiteServiceServer;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
@@ -34,13 +36,18 @@ use crate::domain::lifecycle::{SiteStatus, after_deployment};
 
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sites");
 
-/// How canopyd and tests host the service.
-pub const SPEC: ServiceSpec = ServiceSpec {
+/// How canopyd, the generators and tests know the service.
+pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "sites",
-    schema: Some("sites"),
-    migrator: Some(&MIGRATIONS),
-    grpc_services: &["canopy.sites.v1.SiteService"],
-    routes,
+    schema: Some(Schema { name: "sites", migrator: &MIGRATIONS }),
+    calls: &["canopy.tenancy.v1.QuotaService"],
+    // A site change writes its deployment and run into the provisioner's queue in
+    // the same transaction, so that schema must exist first.
+    after: &["provisioner"],
+    jobs: &["deployment-events", "deployment-outcomes", "purge-deleted-sites"],
+    build,
+    dev_seed: None,
+    scaling: Scaling::API,
 };
 
 /// `[services.sites]` settings.
@@ -70,7 +77,7 @@ struct ProvisionerExecutor {
 /// State the handlers share.
 pub struct Sites {
     pub database: Database,
-    pub mesh: MeshClients,
+    pub peers: Peers,
     pub config: SitesConfig,
     pub clock: SharedClock,
     pub sandbox: bool,
@@ -78,7 +85,7 @@ pub struct Sites {
     pub events: broadcast::Sender<Uuid>,
 }
 
-fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
+fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
     async move {
         let config: SitesConfig = context.config.section("sites")?;
         if config.retention_days < 0 {
@@ -95,16 +102,24 @@ fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>>
         let (events, _) = broadcast::channel(1024);
         let sites = Arc::new(Sites {
             database,
-            mesh: context.mesh.clone(),
+            peers: context.peers.clone(),
             config,
             clock: context.clock.clone(),
             sandbox: executor == "sandbox",
             events,
         });
-        tokio::spawn(listen_for_events(sites.clone()));
-        tokio::spawn(follow_outcomes_forever(sites.clone()));
-        tokio::spawn(purge_forever(sites.clone()));
-        Ok(Routes::builder().routes().add_service(SiteServiceServer::from_arc(Arc::new(api::SitesApi(sites)))))
+        let job = |name, run: fn(Arc<Sites>) -> BoxFuture<'static, ()>| {
+            let sites = sites.clone();
+            Job::new(name, move |stop| async move { stop.run_until_cancelled(run(sites)).await.unwrap_or(()) })
+        };
+        let jobs = vec![
+            job("deployment-events", |sites| listen_for_events(sites).boxed()),
+            job("deployment-outcomes", |sites| follow_outcomes_forever(sites).boxed()),
+            job("purge-deleted-sites", |sites| purge_forever(sites).boxed()),
+        ];
+        let routes =
+            Routes::builder().routes().add_service(SiteServiceServer::from_arc(Arc::new(api::SitesApi(sites))));
+        Ok(Built { routes, jobs })
     }
     .boxed()
 }
@@ -189,13 +204,13 @@ pub fn site_quota_key(site_id: Uuid) -> String {
 /// Gives a site's slot back (best effort: a failure is logged; tenancy's
 /// reservation stays until an operator releases it).
 pub async fn release_site_quota(sites: &Sites, tenant_id: Uuid, site_id: Uuid) {
-    let Ok(canopy) = sites.mesh.connect("tenancy").await else { return };
+    let Ok(channel) = sites.peers.channel("tenancy").await else { return };
     let request = ReleaseQuotaRequest {
         customer_id: tenant_id.to_string(),
         resource: QuotaResource::Site as i32,
         reservation_key: site_quota_key(site_id),
     };
-    if let Err(status) = QuotaServiceClient::new(canopy.channel()).release_quota(request).await {
+    if let Err(status) = QuotaServiceClient::new(channel).release_quota(request).await {
         tracing::warn!(site_id = %site_id, error = %status.message(), "releasing site quota failed");
     }
 }

@@ -18,7 +18,9 @@ use std::time::Duration;
 use canopy_kit::auth::Authenticator;
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::{Database, Scope};
-use canopy_kit::server::{MeshClients, ServiceContext, ServiceSpec};
+use canopy_kit::manifest::{Built, Job, Scaling, Schema, ServiceManifest};
+use canopy_kit::peers::Peers;
+use canopy_kit::server::ServiceContext;
 use canopy_sdk::proto::canopy::tenancy::v1::branding_service_server::BrandingServiceServer;
 use canopy_sdk::proto::canopy::tenancy::v1::customer_service_server::CustomerServiceServer;
 use canopy_sdk::proto::canopy::tenancy::v1::plan_service_server::PlanServiceServer;
@@ -27,22 +29,22 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use sqlx::migrate::Migrator;
+use tokio::sync::Notify;
 use tonic::service::Routes;
 
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/tenancy");
 
-/// How canopyd and tests host the service.
-pub const SPEC: ServiceSpec = ServiceSpec {
+/// How canopyd, the generators and tests know the service.
+pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "tenancy",
-    schema: Some("tenancy"),
-    migrator: Some(&MIGRATIONS),
-    grpc_services: &[
-        "canopy.tenancy.v1.CustomerService",
-        "canopy.tenancy.v1.BrandingService",
-        "canopy.tenancy.v1.PlanService",
-        "canopy.tenancy.v1.QuotaService",
-    ],
-    routes,
+    schema: Some(Schema { name: "tenancy", migrator: &MIGRATIONS }),
+    // The owner of a new customer is invited through identity.
+    calls: &["canopy.identity.v1.UserService"],
+    after: &[],
+    jobs: &["mail"],
+    build,
+    dev_seed: None,
+    scaling: Scaling::API,
 };
 
 /// `[services.tenancy]` settings.
@@ -84,14 +86,16 @@ impl Default for TenancyConfig {
 /// State the handlers share.
 pub struct Tenancy {
     pub database: Database,
-    pub mesh: MeshClients,
+    pub peers: Peers,
     pub config: TenancyConfig,
     pub auth: Arc<Authenticator>,
     pub clock: SharedClock,
     pub dns_server: SocketAddr,
+    /// Wakes the mail job (a customer was just created).
+    pub mail_due: Notify,
 }
 
-fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>> {
+fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
     async move {
         let config: TenancyConfig = context.config.section("tenancy")?;
         let dns_server = if config.dns_server.is_empty() {
@@ -105,20 +109,24 @@ fn routes(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Routes>>
         let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("tenancy needs its database"))?;
         let tenancy = Arc::new(Tenancy {
             database,
-            mesh: context.mesh.clone(),
+            peers: context.peers.clone(),
             config,
             auth: context.auth.clone(),
             clock: context.clock.clone(),
             dns_server,
+            mail_due: Notify::new(),
         });
-        tokio::spawn(send_mail_forever(tenancy.clone()));
+        let mail = Job::new("mail", {
+            let tenancy = tenancy.clone();
+            move |stop| async move { stop.run_until_cancelled(send_mail_forever(tenancy)).await.unwrap_or(()) }
+        });
         let routes = Routes::builder()
             .routes()
             .add_service(CustomerServiceServer::from_arc(Arc::new(api::CustomersApi(tenancy.clone()))))
             .add_service(BrandingServiceServer::from_arc(Arc::new(api::BrandingApi(tenancy.clone()))))
             .add_service(PlanServiceServer::from_arc(Arc::new(api::PlansApi(tenancy.clone()))))
             .add_service(QuotaServiceServer::from_arc(Arc::new(api::QuotaApi(tenancy))));
-        Ok(routes)
+        Ok(Built { routes, jobs: vec![mail] })
     }
     .boxed()
 }
@@ -130,7 +138,10 @@ async fn send_mail_forever(tenancy: Arc<Tenancy>) {
         if let Err(error) = send_due_mail(&tenancy).await {
             tracing::warn!(error = %error, "mail outbox pass failed");
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::select! {
+            _ = tenancy.mail_due.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
     }
 }
 

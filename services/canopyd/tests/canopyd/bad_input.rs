@@ -87,6 +87,7 @@ async fn an_expired_or_mismatched_certificate_is_named() {
         let mut c = canopyd();
         c.args(["run", "--services", "identity"]).env("DATABASE_URL", database_url()).env("REDIS_URL", redis_url());
         c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
+        c.env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PKI_DIR", expired.path());
         c
     }));
@@ -104,6 +105,7 @@ async fn an_expired_or_mismatched_certificate_is_named() {
         let mut c = canopyd();
         c.args(["run", "--services", "identity"]).env("DATABASE_URL", database_url()).env("REDIS_URL", redis_url());
         c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
+        c.env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PKI_DIR", mismatched.path());
         c
     }));

@@ -46,7 +46,7 @@ async fn dev_reaches_healthy_on_every_service_and_ctrl_c_leaves_nothing_behind()
     let endpoints: serde_json::Value = serde_json::from_slice(&std::fs::read(&endpoints_path).unwrap()).unwrap();
     let services = endpoints["services"].as_object().unwrap().clone();
     let names: Vec<&String> = services.keys().collect();
-    let expected: Vec<&str> = canopyd::registry::SERVICES.iter().map(|s| s.name).collect();
+    let expected: Vec<&str> = canopyd::registry::MANIFESTS.iter().map(|s| s.name).collect();
     assert_eq!(names.len(), expected.len(), "{names:?}");
 
     let pki = dir.path().join("pki");

@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod dev;
+mod generated;
 mod support;
 mod worker_kill;

@@ -33,7 +33,7 @@ impl IdentityWorld {
         env.pki
             .issue_server_leaf("edge", &["localhost"], &["127.0.0.1".parse().unwrap()], LeafValidity::days(1))
             .expect("issue edge leaf");
-        let services = env.spawn(&[canopy_identity::SPEC]).await;
+        let services = env.spawn(&[&canopy_identity::MANIFEST]).await;
         let database = Database::connect(&env.config.database).await.expect("connect to the test database");
         let admin_password =
             ensure_platform_admin(&database, ADMIN_EMAIL).await.expect("seed platform admin").expect("a new admin");

@@ -84,7 +84,7 @@ async fn allowed_calls(channel: &Channel, token: &str, up_to: usize) -> usize {
 async fn a_premium_plan_customer_gets_the_premium_limit_and_a_standard_one_the_standard() {
     let env = TestEnv::new().await;
     env.pki.issue_server_leaf("edge", &["localhost"], &["127.0.0.1".parse().unwrap()], LeafValidity::days(1)).unwrap();
-    let services = env.spawn(&[canopy_identity::SPEC, canopy_tenancy::SPEC]).await;
+    let services = env.spawn(&[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST]).await;
     let database = Database::connect(&env.config.database).await.unwrap();
     let password = ensure_platform_admin(&database, "admin@tiers.test").await.unwrap().unwrap();
     let mut config = test_config(&env);

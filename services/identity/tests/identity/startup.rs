@@ -9,11 +9,11 @@ use canopy_kit::testing::TestEnv;
 async fn identity_refuses_to_start_without_a_key_encryption_key() {
     let mut env = TestEnv::new().await;
     env.config.set_section_value("identity", "key_encryption_key", serde_json::json!(""));
-    let error = env.try_spawn(&[canopy_identity::SPEC]).await.err().expect("start-up fails");
+    let error = env.try_spawn(&[&canopy_identity::MANIFEST]).await.err().expect("start-up fails");
     assert!(error.to_string().contains("services.identity.key_encryption_key is not set"), "{error}");
 
     env.config.set_section_value("identity", "key_encryption_key", serde_json::json!("c2hvcnQ="));
-    let error = env.try_spawn(&[canopy_identity::SPEC]).await.err().expect("start-up fails");
+    let error = env.try_spawn(&[&canopy_identity::MANIFEST]).await.err().expect("start-up fails");
     assert!(error.to_string().contains("must be base64 of exactly 32 bytes"), "{error}");
 
     env.config.set_section_value("identity", "access_token_ttl_secs", serde_json::json!(3600));
@@ -22,7 +22,7 @@ async fn identity_refuses_to_start_without_a_key_encryption_key() {
         "key_encryption_key",
         serde_json::json!(canopy_kit::local::random_key_base64()),
     );
-    let error = env.try_spawn(&[canopy_identity::SPEC]).await.err().expect("start-up fails");
+    let error = env.try_spawn(&[&canopy_identity::MANIFEST]).await.err().expect("start-up fails");
     assert!(error.to_string().contains("services.identity.access_token_ttl_secs"), "{error}");
 }
 
@@ -30,9 +30,9 @@ async fn identity_refuses_to_start_without_a_key_encryption_key() {
 async fn replicas_starting_together_create_one_active_and_one_next_key() {
     let env = TestEnv::new().await;
     let (first, second, third) = tokio::join!(
-        env.spawn(&[canopy_identity::SPEC]),
-        env.spawn(&[canopy_identity::SPEC]),
-        env.spawn(&[canopy_identity::SPEC]),
+        env.spawn(&[&canopy_identity::MANIFEST]),
+        env.spawn(&[&canopy_identity::MANIFEST]),
+        env.spawn(&[&canopy_identity::MANIFEST]),
     );
     let pool = env.superuser_pool().await;
     let (active, next): (i64, i64) = sqlx::query_as(
@@ -51,7 +51,7 @@ async fn replicas_starting_together_create_one_active_and_one_next_key() {
 #[tokio::test]
 async fn the_first_platform_admin_is_seeded_once() {
     let env = TestEnv::new().await;
-    let services = env.spawn(&[canopy_identity::SPEC]).await;
+    let services = env.spawn(&[&canopy_identity::MANIFEST]).await;
     let database = Database::connect(&env.config.database).await.unwrap();
     let password = ensure_platform_admin(&database, "first@canopy.test").await.unwrap().expect("created");
     assert!(password.chars().count() >= 20);

@@ -100,7 +100,9 @@ impl Harness {
         install_log_capture();
         let mut env = TestEnv::new().await;
         configure(&mut env);
-        let services = env.spawn(&[canopy_identity::SPEC]).await;
+        // Tenancy answers whether a customer's users may act: without it every
+        // customer call fails closed.
+        let services = env.spawn(&[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST]).await;
         let database = Database::connect(&env.config.database).await.expect("connect to the test database");
         let admin_password = ensure_platform_admin(&database, ADMIN_EMAIL)
             .await

@@ -14,7 +14,7 @@ use super::api_keys::{ApiKeyLookup, ResolvedApiKey};
 use super::verifier::{KeySet, KeySource};
 use super::{AuthError, CREDENTIAL_LOOKUP_HEADER};
 use crate::db::TenantId;
-use crate::server::MeshClients;
+use crate::peers::Peers;
 
 /// `message` marked as a credential lookup (see [`CREDENTIAL_LOOKUP_HEADER`]).
 fn credential_lookup<T>(message: T) -> tonic::Request<T> {
@@ -25,15 +25,15 @@ fn credential_lookup<T>(message: T) -> tonic::Request<T> {
 
 /// Reads keys from identity's `CredentialService.ListVerificationKeys`.
 pub struct IdentityKeySource {
-    pub mesh: MeshClients,
+    pub peers: Peers,
 }
 
 impl KeySource for IdentityKeySource {
     fn fetch(&self) -> BoxFuture<'_, Result<KeySet, AuthError>> {
         async move {
             let unavailable = |e: String| AuthError::KeysUnavailable(e);
-            let canopy = self.mesh.connect("identity").await.map_err(|e| unavailable(e.to_string()))?;
-            let response = CredentialServiceClient::new(canopy.channel())
+            let channel = self.peers.channel("identity").await.map_err(|e| unavailable(e.to_string()))?;
+            let response = CredentialServiceClient::new(channel)
                 .list_verification_keys(credential_lookup(ListVerificationKeysRequest {}))
                 .await
                 .map_err(|e| unavailable(e.message().to_string()))?
@@ -53,12 +53,12 @@ impl KeySource for IdentityKeySource {
 }
 
 /// Resolves API keys with identity's `CredentialService.VerifyApiKey`.
-pub fn identity_api_key_lookup(mesh: MeshClients) -> ApiKeyLookup {
+pub fn identity_api_key_lookup(peers: Peers) -> ApiKeyLookup {
     Arc::new(move |secret: String| {
-        let mesh = mesh.clone();
+        let peers = peers.clone();
         async move {
-            let canopy = mesh.connect("identity").await.map_err(|e| AuthError::KeysUnavailable(e.to_string()))?;
-            match CredentialServiceClient::new(canopy.channel())
+            let channel = peers.channel("identity").await.map_err(|e| AuthError::KeysUnavailable(e.to_string()))?;
+            match CredentialServiceClient::new(channel)
                 .verify_api_key(credential_lookup(VerifyApiKeyRequest { secret }))
                 .await
             {

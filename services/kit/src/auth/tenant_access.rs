@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 
 use crate::ApiError;
 use crate::db::TenantId;
-use crate::server::{MeshClientError, MeshClients};
+use crate::peers::Peers;
 
 /// What tenancy says about a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,8 @@ pub struct TenantAccess {
     pub read_only_when_suspended: bool,
 }
 
-/// `Ok(None)` when no tenancy service is deployed (a service running alone).
+/// `Ok(None)` when tenancy does not know the tenant (nothing to enforce); an error
+/// when tenancy cannot answer, so the check fails closed.
 pub type TenantAccessLookup =
     Arc<dyn Fn(TenantId) -> BoxFuture<'static, Result<Option<TenantAccess>, ApiError>> + Send + Sync>;
 
@@ -77,18 +78,15 @@ impl TenantAccessGuard {
     }
 }
 
-/// Asks tenancy's `QuotaService.GetTenantAccess` over the mesh.
-pub fn tenancy_access_lookup(mesh: MeshClients) -> TenantAccessLookup {
+/// Asks tenancy's `QuotaService.GetTenantAccess` over the mesh. Tenancy missing,
+/// down or slow is UNAVAILABLE: the call is refused, never let through unchecked.
+pub fn tenancy_access_lookup(peers: Peers) -> TenantAccessLookup {
     Arc::new(move |tenant: TenantId| {
-        let mesh = mesh.clone();
+        let peers = peers.clone();
         async move {
-            let canopy = match mesh.connect("tenancy").await {
-                Ok(canopy) => canopy,
-                Err(MeshClientError::UnknownService(_)) => return Ok(None),
-                Err(error) => return Err(ApiError::internal(error)),
-            };
+            let channel = peers.channel("tenancy").await?;
             let request = GetTenantAccessRequest { customer_id: tenant.to_string() };
-            match QuotaServiceClient::new(canopy.channel()).get_tenant_access(request).await {
+            match QuotaServiceClient::new(channel).get_tenant_access(request).await {
                 Ok(response) => {
                     let response = response.into_inner();
                     Ok(Some(TenantAccess {
@@ -99,7 +97,7 @@ pub fn tenancy_access_lookup(mesh: MeshClients) -> TenantAccessLookup {
                 }
                 // A tenant tenancy does not know: nothing to enforce (e.g. one being created).
                 Err(status) if status.code() == tonic::Code::NotFound => Ok(None),
-                Err(_) => Err(ApiError::Unavailable("tenancy")),
+                Err(status) => Err(ApiError::from_peer("tenancy", status)),
             }
         }
         .boxed()

@@ -16,7 +16,7 @@ use crate::support::spec;
 #[tokio::test]
 async fn an_allowed_workload_gets_system_info_over_mtls() {
     let env = TestEnv::new().await;
-    let services = env.spawn(&[spec("identity")]).await;
+    let services = env.spawn(&[&spec("identity")]).await;
     let client = services.client("identity", "canopyctl").await;
     let info = client.system().get_system_info(GetSystemInfoRequest {}).await.expect("system info").into_inner();
     assert_eq!(info.service, "identity");
@@ -49,7 +49,7 @@ async fn handshake_refusal(result: Result<canopy_sdk::Canopy, canopy_sdk::Connec
 #[tokio::test]
 async fn the_gateway_cannot_call_an_internal_method_even_inside_the_mesh() {
     let env = TestEnv::new().await;
-    let services = env.spawn(&[spec("identity")]).await;
+    let services = env.spawn(&[&spec("identity")]).await;
     let gateway = services.client("identity", "gateway").await;
     let error = gateway.system().get_system_info(GetSystemInfoRequest {}).await.unwrap_err();
     assert_eq!(error.code(), Code::PermissionDenied, "{error:?}");
@@ -63,7 +63,7 @@ async fn the_gateway_cannot_call_an_internal_method_even_inside_the_mesh() {
 #[tokio::test]
 async fn a_client_without_a_certificate_is_refused_at_the_handshake() {
     let env = TestEnv::new().await;
-    let services = env.spawn(&[spec("identity")]).await;
+    let services = env.spawn(&[&spec("identity")]).await;
     let ca = std::fs::read(env.pki.dir().join("trust-anchor.crt")).unwrap();
     let result = canopy_sdk::Canopy::builder(format!("https://{}", services.addr("identity")))
         .ca_certificate_pem(ca)
@@ -78,7 +78,7 @@ async fn a_client_without_a_certificate_is_refused_at_the_handshake() {
 #[tokio::test]
 async fn a_certificate_from_another_trust_anchor_is_refused() {
     let env = TestEnv::new().await;
-    let services = env.spawn(&[spec("identity")]).await;
+    let services = env.spawn(&[&spec("identity")]).await;
     let rogue_dir = tempfile::tempdir().unwrap();
     DevPki::generate(rogue_dir.path(), "canopy", "cluster.local", &["canopyctl"]).unwrap();
     let read = |name: &str| std::fs::read(rogue_dir.path().join(name)).unwrap();
@@ -106,7 +106,7 @@ async fn an_identity_the_mesh_policy_does_not_list_is_permission_denied() {
             LeafValidity::days(1),
         )
         .unwrap();
-    let services = env.spawn(&[spec("identity")]).await;
+    let services = env.spawn(&[&spec("identity")]).await;
     for workload in ["intruder", "foreign-gateway"] {
         let client = services.client("identity", workload).await;
         let error = client.system().get_system_info(GetSystemInfoRequest {}).await.unwrap_err();
@@ -125,7 +125,7 @@ async fn a_service_refuses_to_start_with_an_expired_or_mismatched_certificate() 
     let now = time::OffsetDateTime::now_utc();
     let expired = LeafValidity { not_before: now - time::Duration::days(10), not_after: now - time::Duration::days(1) };
     env.pki.issue_leaf("identity", expired).unwrap();
-    let error = env.try_spawn(&[spec("identity")]).await.err().expect("expired certificate refused");
+    let error = env.try_spawn(&[&spec("identity")]).await.err().expect("expired certificate refused");
     assert!(matches!(error, StartError::Tls { .. }), "{error}");
     assert!(error.to_string().contains("identity.crt: certificate expired"), "{error}");
 
@@ -136,7 +136,7 @@ async fn a_service_refuses_to_start_with_an_expired_or_mismatched_certificate() 
             LeafValidity::days(1),
         )
         .unwrap();
-    let error = env.try_spawn(&[spec("identity")]).await.err().expect("mismatched certificate refused");
+    let error = env.try_spawn(&[&spec("identity")]).await.err().expect("mismatched certificate refused");
     assert!(error.to_string().contains("certificate names"), "{error}");
     assert!(error.to_string().contains("expected identity.canopy"), "{error}");
 }
@@ -146,7 +146,7 @@ async fn a_port_in_use_is_a_clear_start_error() {
     let env = TestEnv::new().await;
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let runtime = canopy_kit::server::SharedRuntime::connect(env.config.clone()).await.unwrap();
-    let error = runtime.start(&spec("identity"), taken.local_addr().unwrap()).await.err().expect("port in use");
+    let error = runtime.start(&spec("identity"), &[], taken.local_addr().unwrap()).await.err().expect("port in use");
     let text = error.to_string();
     assert!(text.starts_with("service identity: cannot listen on 127.0.0.1:"), "{text}");
 }
@@ -159,7 +159,7 @@ async fn health_and_reflection_answer_and_shutdown_reports_not_serving() {
     use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
     let env = TestEnv::new().await;
-    let mut services = env.spawn(&[spec("identity")]).await;
+    let mut services = env.spawn(&[&spec("identity")]).await;
     let client = services.client("identity", "canopyctl").await;
     let mut health = HealthClient::new(client.channel());
     for service in ["", "canopy.system.v1.SystemService"] {
@@ -195,7 +195,7 @@ async fn health_and_reflection_answer_and_shutdown_reports_not_serving() {
 #[tokio::test]
 async fn the_credential_lookup_marker_opens_nothing_but_the_credential_service_to_the_gateway() {
     let env = TestEnv::new().await;
-    let services = env.spawn(&[spec("identity")]).await;
+    let services = env.spawn(&[&spec("identity")]).await;
     let gateway = services.client("identity", "gateway").await;
     let mut request = tonic::Request::new(GetSystemInfoRequest {});
     request.metadata_mut().insert(canopy_kit::auth::CREDENTIAL_LOOKUP_HEADER, "1".parse().unwrap());
@@ -208,7 +208,7 @@ async fn the_credential_lookup_marker_opens_nothing_but_the_credential_service_t
 async fn plaintext_mode_trusts_the_linkerd_proxy_s_client_identity_header_only() {
     let mut env = TestEnv::new().await;
     env.config.mesh.mode = canopy_kit::config::MeshMode::Plaintext;
-    let services = env.spawn(&[spec("identity")]).await;
+    let services = env.spawn(&[&spec("identity")]).await;
     let plain = canopy_sdk::Canopy::connect(format!("http://{}", services.addr("identity"))).await.unwrap();
     let call = |client_id: Option<&'static str>| {
         let plain = plain.clone();

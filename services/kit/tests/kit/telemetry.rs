@@ -46,7 +46,7 @@ async fn rpc_spans_are_exported_over_otlp_in_the_caller_s_trace() {
     let guard = canopy_kit::telemetry::init(&telemetry, "kit-otlp-test").expect("telemetry starts");
 
     let env = TestEnv::new().await;
-    let services = env.spawn(&[spec("identity")]).await;
+    let services = env.spawn(&[&spec("identity")]).await;
     let client = services.client("identity", "canopyctl").await;
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let mut request = tonic::Request::new(GetSystemInfoRequest {});

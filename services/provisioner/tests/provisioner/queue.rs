@@ -324,7 +324,7 @@ async fn the_hosted_service_runs_sandbox_deployments() {
     let mut harness = Harness::new().await;
     harness.env.config.set_section_value("provisioner", "sandbox_step_millis", json!(1));
     harness.env.config.set_section_value("provisioner", "workers", json!(1));
-    let services = harness.env.spawn(&[canopy_provisioner::SPEC]).await;
+    let services = harness.env.spawn(&[&canopy_provisioner::MANIFEST]).await;
     let deployment = new_deployment(DeploymentKind::Create, false);
     harness.enqueue(&deployment).await.unwrap();
     let row = harness.until_finished(deployment.tenant_id, deployment.deployment_id).await;

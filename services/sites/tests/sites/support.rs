@@ -56,7 +56,12 @@ impl World {
         // Fast sandbox steps keep the suite quick; realism is for `canopyd dev`.
         env.config.set_section_value("provisioner", "sandbox_step_millis", serde_json::json!(20));
         let services = env
-            .spawn(&[canopy_identity::SPEC, canopy_tenancy::SPEC, canopy_provisioner::SPEC, canopy_sites::SPEC])
+            .spawn(&[
+                &canopy_identity::MANIFEST,
+                &canopy_tenancy::MANIFEST,
+                &canopy_provisioner::MANIFEST,
+                &canopy_sites::MANIFEST,
+            ])
             .await;
         let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
         let password = canopy_identity::ensure_platform_admin(&database, "admin@sites.test").await.unwrap().unwrap();

@@ -47,8 +47,7 @@ impl CustomersApi {
         display_name: &str,
         resuming: bool,
     ) -> Result<Invitation, ApiError> {
-        let canopy = self.0.mesh.connect("identity").await.map_err(|_| ApiError::Unavailable("identity"))?;
-        let mut client = UserServiceClient::new(canopy.channel());
+        let mut client = UserServiceClient::new(self.0.peers.channel("identity").await?);
         let create = identity::CreateUserRequest {
             tenant_id: tenant_id.to_string(),
             email: email.to_string(),
@@ -155,7 +154,7 @@ fn identity_error(status: Status) -> ApiError {
         tonic::Code::PermissionDenied | tonic::Code::Unauthenticated => {
             ApiError::PermissionDenied(format!("identity refused the owner invitation: {}", status.message()))
         }
-        _ => ApiError::Unavailable("identity"),
+        _ => ApiError::from_peer("identity", status),
     }
 }
 
@@ -260,12 +259,7 @@ impl CustomerService for CustomersApi {
         tx.commit().await.map_err(db)?;
         tracing::info!(target: "security", event = "customer.created", customer_id = %tenant_id, by = %principal.id());
 
-        let tenancy = self.0.clone();
-        tokio::spawn(async move {
-            if let Err(error) = crate::send_due_mail(&tenancy).await {
-                tracing::warn!(error = %error, "invitation mail pass failed; the outbox retries");
-            }
-        });
+        self.0.mail_due.notify_one();
         Ok(Response::new(pb::CreateCustomerResponse { customer: Some(customer_to_proto(&created)) }))
     }
 

@@ -42,7 +42,7 @@ impl World {
         );
         env.config.set_section_value("tenancy", "dns_server", serde_json::json!(dns_addr.to_string()));
         env.config.set_section_value("tenancy", "customer_portal_url", serde_json::json!("https://portal.canopy.test"));
-        let services = env.spawn(&[canopy_identity::SPEC, canopy_tenancy::SPEC]).await;
+        let services = env.spawn(&[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST]).await;
         let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
         let password = canopy_identity::ensure_platform_admin(&database, ADMIN_EMAIL)
             .await
