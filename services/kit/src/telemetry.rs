@@ -118,20 +118,20 @@ pub struct TraceContext {
 impl TraceContext {
     /// The caller's context when its `traceparent` is well-formed, else a new trace.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        if let Some(value) = headers.get("traceparent").and_then(|v| v.to_str().ok()) {
-            let parts: Vec<&str> = value.split('-').collect();
-            let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-            if parts.len() == 4
-                && parts[0] == "00"
-                && hex(parts[1], 32)
-                && hex(parts[2], 16)
-                && hex(parts[3], 2)
-                && parts[1] != "0".repeat(32)
-            {
-                return Self { trace_id: parts[1].to_ascii_lowercase(), traceparent: value.to_ascii_lowercase() };
-            }
-        }
-        Self::new_trace()
+        headers.get("traceparent").and_then(|v| v.to_str().ok()).and_then(Self::parse).unwrap_or_else(Self::new_trace)
+    }
+
+    /// A well-formed W3C `traceparent` (version 00, non-zero trace id).
+    pub fn parse(value: &str) -> Option<Self> {
+        let parts: Vec<&str> = value.split('-').collect();
+        let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let valid = parts.len() == 4
+            && parts[0] == "00"
+            && hex(parts[1], 32)
+            && hex(parts[2], 16)
+            && hex(parts[3], 2)
+            && parts[1] != "0".repeat(32);
+        valid.then(|| Self { trace_id: parts[1].to_ascii_lowercase(), traceparent: value.to_ascii_lowercase() })
     }
 
     /// A new trace, for work no caller started (jobs, workers).

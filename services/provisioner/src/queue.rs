@@ -19,6 +19,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use canopy_kit::telemetry::CallContext;
 use canopy_terraform::CloudProvider;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -171,12 +172,15 @@ pub enum EnqueueError {
 /// transaction and then finds the conflict, so there is no check-then-insert race. A
 /// conflict leaves the caller's transaction usable (no error is raised inside it).
 pub async fn enqueue(tx: &mut PgConnection, d: &NewDeployment) -> Result<(), EnqueueError> {
+    // The run continues the trace of the request that enqueued it.
+    let traceparent = CallContext::current().map(|call| call.trace.child_traceparent()).unwrap_or_default();
     // A conflict can race with the active run finishing; the loop then finds the site
     // free on the next pass. Three passes are plenty: each needs a run to end in between.
     for _ in 0..3 {
         sqlx::query(
-            "insert into provisioner.deployment (tenant_id, id, site_id, kind, status, provider, sandbox, variables)
-             values ($1, $2, $3, $4, 'queued', $5, $6, $7)",
+            "insert into provisioner.deployment
+                    (tenant_id, id, site_id, kind, status, provider, sandbox, variables, traceparent)
+             values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)",
         )
         .bind(d.tenant_id)
         .bind(d.deployment_id)
@@ -185,6 +189,7 @@ pub async fn enqueue(tx: &mut PgConnection, d: &NewDeployment) -> Result<(), Enq
         .bind(d.provider.as_str())
         .bind(d.sandbox)
         .bind(&d.variables)
+        .bind(&traceparent)
         .execute(&mut *tx)
         .await?;
         let inserted = sqlx::query(
@@ -613,6 +618,9 @@ pub struct ClaimedRun {
     /// The run was taken over from a worker whose lease expired.
     pub reclaimed: bool,
     pub cancel_requested: bool,
+    /// The W3C trace context of the request that enqueued the deployment (empty for
+    /// deployments enqueued outside a request).
+    pub traceparent: String,
     /// The state lock recorded for this run by an earlier attempt, if any.
     pub state_lock_id: String,
     /// Start of the latest earlier attempt whose worker vanished (lease expired): a
@@ -711,7 +719,7 @@ pub async fn claim_next_run(
     let deployment = sqlx::query(
         "update provisioner.deployment set sandbox = sandbox or $3, start_time = coalesce(start_time, now())
           where tenant_id = $1 and id = $2
-         returning kind, provider, sandbox, variables, cancel_requested, status",
+         returning kind, provider, sandbox, variables, cancel_requested, status, traceparent",
     )
     .bind(tenant_id)
     .bind(deployment_id)
@@ -756,6 +764,7 @@ pub async fn claim_next_run(
         attempt,
         reclaimed,
         cancel_requested: deployment.try_get("cancel_requested")?,
+        traceparent: deployment.try_get("traceparent")?,
         state_lock_id: row.try_get("state_lock_id")?,
         lapsed_attempt_start,
     }))

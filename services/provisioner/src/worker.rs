@@ -17,9 +17,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use canopy_kit::db::{Database, Scope};
+use canopy_kit::telemetry::{CallContext, TraceContext};
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::{ExecutorKind, ProvisionerConfig};
@@ -155,7 +157,15 @@ async fn work(worker: String, shared: Arc<Shared>) {
         match claim(&shared, &worker).await {
             Ok(Some(claimed)) => {
                 failures = 0;
-                run_claimed(&shared, claimed).await;
+                // The run logs under the trace of the request that enqueued it.
+                let trace = TraceContext::parse(&claimed.traceparent).unwrap_or_else(TraceContext::new_trace);
+                let span = tracing::info_span!(
+                    "run",
+                    trace_id = %trace.trace_id,
+                    deployment_id = %claimed.lease.deployment_id,
+                );
+                let call = CallContext { trace, deadline: None };
+                call.scope(run_claimed(&shared, claimed)).instrument(span).await;
                 continue;
             }
             Ok(None) => failures = 0,

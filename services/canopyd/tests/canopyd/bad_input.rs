@@ -148,3 +148,23 @@ fn pki_with(adjust: impl FnOnce(&DevPki)) -> tempfile::TempDir {
     adjust(&pki);
     dir
 }
+
+#[test]
+fn a_peer_address_that_is_not_a_url_or_names_no_service_is_refused_naming_the_setting() {
+    let run = |key: &str, value: &str| {
+        error_line(&run_to_exit({
+            let mut c = canopyd();
+            c.args(["run", "--services", "identity"]).env("DATABASE_URL", "postgres://127.0.0.1:1/x");
+            c.env("REDIS_URL", redis_url()).env(key, value);
+            c
+        }))
+    };
+    assert_eq!(
+        run("CANOPY_MESH__PEERS__TENANCY", "tenancy:8443"),
+        "canopyd: error: mesh.peers.tenancy: \"tenancy:8443\" is not a URL with an http or https scheme and a host"
+    );
+    assert_eq!(
+        run("CANOPY_MESH__PEERS__BILLING", "https://billing.canopy.svc.cluster.local:8443"),
+        "canopyd: error: mesh.peers.billing: no such service (known: identity, tenancy, provisioner, sites)"
+    );
+}

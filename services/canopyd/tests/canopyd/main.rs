@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod dev;
+mod distributed;
 mod generated;
 mod support;
 mod worker_kill;

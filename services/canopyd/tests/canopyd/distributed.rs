@@ -1,0 +1,477 @@
+//! Canopy as it is deployed: gateway, identity, tenancy, provisioner and sites each in
+//! its own OS process (`canopyd run --services <one>`, own port, own certificate),
+//! reaching each other only through `mesh.peers`, sharing one PostgreSQL and Redis.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use canopy_kit::testing::{TestEnv, repo_root};
+use canopy_sdk::Canopy;
+use canopy_sdk::proto::canopy::identity::v1 as identity;
+use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceClient;
+use canopy_sdk::proto::canopy::identity::v1::user_service_client::UserServiceClient;
+use canopy_sdk::proto::canopy::sites::v1 as sites;
+use canopy_sdk::proto::canopy::sites::v1::site_service_client::SiteServiceClient;
+use canopy_sdk::proto::canopy::tenancy::v1 as tenancy;
+use canopy_sdk::proto::canopy::tenancy::v1::customer_service_client::CustomerServiceClient;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use tonic::Code;
+
+use crate::support::canopyd;
+
+/// A key-encryption key for identity, which refuses to start without one.
+const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+const ADMIN_EMAIL: &str = "admin@distributed.test";
+/// How long a service trusts tenancy's last answer about a customer
+/// (`TenantAccessGuard`'s period): a change is in force everywhere after it.
+const TENANT_ACCESS_PERIOD: Duration = Duration::from_millis(2_500);
+
+const SERVICES: [&str; 5] = ["identity", "tenancy", "provisioner", "sites", "gateway"];
+
+/// One OS process per service.
+struct Cluster {
+    env: TestEnv,
+    logs: tempfile::TempDir,
+    ports: BTreeMap<&'static str, u16>,
+    processes: BTreeMap<&'static str, Child>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Cluster {
+    async fn start() -> Self {
+        let env = TestEnv::new().await;
+        let ports = SERVICES.iter().map(|s| (*s, free_port())).collect();
+        let mut cluster = Cluster { env, logs: tempfile::tempdir().unwrap(), ports, processes: BTreeMap::new() };
+        for service in SERVICES {
+            cluster.spawn(service);
+        }
+        for service in SERVICES {
+            cluster.wait_serving(service).await;
+        }
+        cluster
+    }
+
+    fn log_path(&self, service: &str) -> PathBuf {
+        self.logs.path().join(format!("{service}.log"))
+    }
+
+    /// Starts `service` alone in a process; its peers are the other processes.
+    fn spawn(&mut self, service: &'static str) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.log_path(service)).unwrap();
+        let mut command = canopyd();
+        command
+            .args(["run", "--services", service])
+            .env("DATABASE_URL", &self.env.config.database.url)
+            .env("REDIS_URL", &self.env.config.redis.url)
+            .env("CANOPY_REDIS__KEY_PREFIX", &self.env.config.redis.key_prefix)
+            .env("CANOPY_MESH__PKI_DIR", self.env.pki.dir())
+            .env("CANOPY_MESH__POLICY_FILE", repo_root().join("mesh/policy.toml"))
+            .env(format!("CANOPY_LISTEN__{}", service.to_uppercase()), format!("127.0.0.1:{}", self.ports[service]))
+            .env("CANOPY_TELEMETRY__OPS_LISTEN", "")
+            .env("CANOPY_TELEMETRY__LOG_FORMAT", "json")
+            .env("CANOPY_TELEMETRY__LOG_FILTER", "info,sqlx=warn")
+            .env("CANOPY_SHUTDOWN_DRAIN_SECS", "0")
+            .env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK)
+            .env("CANOPY_SERVICES__GATEWAY__TLS", "false")
+            .env("CANOPY_SERVICES__PROVISIONER__SANDBOX_STEP_MILLIS", "20")
+            .stdout(Stdio::null())
+            .stderr(log);
+        for peer in SERVICES.iter().filter(|p| **p != service && **p != "gateway") {
+            command.env(
+                format!("CANOPY_MESH__PEERS__{}", peer.to_uppercase()),
+                format!("https://127.0.0.1:{}", self.ports[peer]),
+            );
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("spawn canopyd for {service}: {e}"));
+        self.processes.insert(service, child);
+    }
+
+    /// Sends `signal` to `service`'s process and hands the process over.
+    fn signal(&mut self, service: &str, signal: Signal) -> Child {
+        let child = self.processes.remove(service).expect("running");
+        kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+        child
+    }
+
+    async fn gateway(&self) -> Canopy {
+        Canopy::connect(format!("http://127.0.0.1:{}", self.ports["gateway"])).await.unwrap()
+    }
+
+    async fn wait_serving(&mut self, service: &'static str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.processes.get_mut(service).unwrap().try_wait().unwrap() {
+                panic!("{service} exited ({status}):\n{}", self.log(service));
+            }
+            let serving = if service == "gateway" {
+                let port = self.ports[service];
+                tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
+            } else {
+                match tokio::time::timeout(Duration::from_secs(2), self.health(service)).await {
+                    Ok(Ok(status)) => status == 1,
+                    _ => false,
+                }
+            };
+            if serving {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{service} never served:\n{}", self.log(service));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn health(&self, service: &str) -> Result<i32, tonic::Status> {
+        let read = |name: &str| std::fs::read(self.env.pki.dir().join(name)).unwrap();
+        let client = Canopy::builder(format!("https://127.0.0.1:{}", self.ports[service]))
+            .ca_certificate_pem(read("trust-anchor.crt"))
+            .client_identity_pem(read("canopyctl.crt"), read("canopyctl.key"))
+            .server_name(format!("{service}.canopy.serviceaccount.identity.linkerd.cluster.local"))
+            .connect()
+            .await
+            .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+        let mut health = tonic_health::pb::health_client::HealthClient::new(client.channel());
+        let response = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await?;
+        Ok(response.into_inner().status)
+    }
+
+    fn log(&self, service: &str) -> String {
+        std::fs::read_to_string(self.log_path(service)).unwrap_or_default()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for (_, mut child) in std::mem::take(&mut self.processes) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn login(gateway: &Canopy, email: &str, password: &str) -> String {
+    let response = AuthServiceClient::new(gateway.channel())
+        .login(identity::LoginRequest { email: email.into(), password: password.into() })
+        .await
+        .unwrap_or_else(|status| panic!("login {email}: {status:?}"))
+        .into_inner();
+    match response.result {
+        Some(identity::login_response::Result::Session(session)) => session.access_token,
+        other => panic!("login {email}: {other:?}"),
+    }
+}
+
+fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+fn new_site(name: &str) -> sites::CreateSiteRequest {
+    sites::CreateSiteRequest {
+        idempotency_key: format!("create-{}", uuid::Uuid::new_v4()),
+        name: name.into(),
+        provider: canopy_sdk::proto::canopy::common::v1::CloudProvider::Aws as i32,
+        region: "eu-west-1".into(),
+        size: sites::SiteSize::Small as i32,
+        runtime: Some(sites::Runtime { image: "ghcr.io/acme/shop:1.4.2".into(), port: 8080, env: Default::default() }),
+        ..Default::default()
+    }
+}
+
+async fn site_reaches(gateway: &Canopy, token: &str, site_id: &str, status: sites::SiteStatus) {
+    let mut client = SiteServiceClient::new(gateway.channel());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let site = client
+            .get_site(with_token(sites::GetSiteRequest { site_id: site_id.into() }, token))
+            .await
+            .unwrap()
+            .into_inner()
+            .site
+            .unwrap();
+        if site.status() == status {
+            return;
+        }
+        assert!(Instant::now() < deadline, "site {site_id} stuck in {:?}, expected {status:?}", site.status());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_journey_runs_across_processes_and_survives_tenancy_being_killed() {
+    let mut cluster = Cluster::start().await;
+    let database = canopy_kit::db::Database::connect(&cluster.env.config.database).await.unwrap();
+    let admin_password = canopy_identity::ensure_platform_admin(&database, ADMIN_EMAIL).await.unwrap().unwrap();
+    let gateway = cluster.gateway().await;
+    let admin = login(&gateway, ADMIN_EMAIL, &admin_password).await;
+
+    // The admin creates a customer; tenancy invites the owner through identity.
+    let customer = CustomerServiceClient::new(gateway.channel())
+        .create_customer(with_token(
+            tenancy::CreateCustomerRequest {
+                idempotency_key: "distributed-customer".into(),
+                name: "Distributed".into(),
+                owner_email: "owner@distributed.test".into(),
+                owner_display_name: "Owner".into(),
+                ..Default::default()
+            },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .customer
+        .unwrap();
+    let reset = UserServiceClient::new(gateway.channel())
+        .issue_password_reset(with_token(
+            identity::IssuePasswordResetRequest { user_id: customer.owner_user_id.clone() },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let password = "a distributed journey needs a long phrase 4";
+    AuthServiceClient::new(gateway.channel())
+        .set_password_with_token(identity::SetPasswordWithTokenRequest {
+            token: reset.reset_token,
+            new_password: password.into(),
+        })
+        .await
+        .unwrap();
+    let owner = login(&gateway, "owner@distributed.test", password).await;
+
+    // The owner creates a site with a trace of its own; it reaches ACTIVE.
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let mut create = with_token(new_site("across-processes"), &owner);
+    create.metadata_mut().insert("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01").parse().unwrap());
+    let mut sites_client = SiteServiceClient::new(gateway.channel());
+    let site = sites_client.create_site(create).await.unwrap().into_inner().site.unwrap();
+    site_reaches(&gateway, &owner, &site.id, sites::SiteStatus::Active).await;
+
+    // The client's trace crossed every process: gateway → sites → tenancy, and the
+    // provisioner's run of the deployment.
+    for service in ["gateway", "sites", "tenancy", "provisioner"] {
+        let log = cluster.log(service);
+        assert!(log.contains(trace_id), "{service}'s log lacks the trace {trace_id}:\n{log}");
+    }
+    let run_lines = cluster.log("provisioner");
+    assert!(
+        run_lines.lines().any(|line| line.contains(trace_id) && line.contains("run started")),
+        "the provisioner's run is not under the trace:\n{run_lines}"
+    );
+
+    // Suspended: the owner's next change is refused once the access period passes.
+    CustomerServiceClient::new(gateway.channel())
+        .suspend_customer(with_token(
+            tenancy::SuspendCustomerRequest { customer_id: customer.id.clone(), reason: "unpaid".into() },
+            &admin,
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(TENANT_ACCESS_PERIOD).await;
+    let refused = sites_client.create_site(with_token(new_site("while-suspended"), &owner)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert!(refused.message().contains("suspended"), "{refused:?}");
+
+    CustomerServiceClient::new(gateway.channel())
+        .reactivate_customer(with_token(
+            tenancy::ReactivateCustomerRequest { customer_id: customer.id.clone() },
+            &admin,
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(TENANT_ACCESS_PERIOD).await;
+    let second = sites_client.create_site(with_token(new_site("reactivated"), &owner)).await.unwrap();
+    let second = second.into_inner().site.unwrap();
+    site_reaches(&gateway, &owner, &second.id, sites::SiteStatus::Active).await;
+
+    // Tenancy is killed. Once the access period has passed, everything that needs to
+    // know whether the customer may act fails fast with UNAVAILABLE, and nothing of it
+    // happens; the platform admin, who needs no such check, carries on.
+    cluster.signal("tenancy", Signal::SIGKILL).wait().unwrap();
+    tokio::time::sleep(TENANT_ACCESS_PERIOD).await;
+    let sites_before = site_count(&cluster).await;
+    for attempt in 0..3 {
+        let mut request = with_token(new_site(&format!("tenancy-down-{attempt}")), &owner);
+        request.set_timeout(Duration::from_secs(5));
+        let started = Instant::now();
+        let status = sites_client.create_site(request).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+
+        let mut read = with_token(sites::GetSiteRequest { site_id: site.id.clone() }, &owner);
+        read.set_timeout(Duration::from_secs(5));
+        let status = sites_client.get_site(read).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    }
+    assert_eq!(site_count(&cluster).await, sites_before, "a site was created while its check could not run");
+    let listed = sites_client
+        .list_sites(with_token(
+            sites::ListSitesRequest { customer_id: customer.id.clone(), ..Default::default() },
+            &admin,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(listed.into_inner().sites.len(), 2);
+
+    // Tenancy comes back on its address: the others reconnect without a restart.
+    cluster.spawn("tenancy");
+    cluster.wait_serving("tenancy").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let read = with_token(sites::GetSiteRequest { site_id: site.id.clone() }, &owner);
+        match sites_client.get_site(read).await {
+            Ok(_) => break,
+            Err(status) => assert!(Instant::now() < deadline, "sites never recovered: {status:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Deleted, to DELETED.
+    sites_client
+        .delete_site(with_token(
+            sites::DeleteSiteRequest { site_id: site.id.clone(), idempotency_key: "delete-distributed".into() },
+            &owner,
+        ))
+        .await
+        .unwrap();
+    site_reaches(&gateway, &owner, &site.id, sites::SiteStatus::Deleted).await;
+}
+
+async fn site_count(cluster: &Cluster) -> i64 {
+    let pool = cluster.env.superuser_pool().await;
+    sqlx::query_scalar("select count(*) from sites.site").fetch_one(&pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_service_whose_peer_has_no_address_refuses_to_start_naming_the_setting() {
+    let env = TestEnv::new().await;
+    let output = crate::support::run_to_exit({
+        let mut c = canopyd();
+        c.args(["run", "--services", "sites"])
+            .env("DATABASE_URL", &env.config.database.url)
+            .env("REDIS_URL", &env.config.redis.url)
+            .env("CANOPY_MESH__PKI_DIR", env.pki.dir())
+            .env("CANOPY_MESH__PEERS__IDENTITY", "https://identity.canopy.svc.cluster.local:8443");
+        c
+    });
+    assert_eq!(
+        crate::support::error_line(&output),
+        "canopyd: error: service sites calls tenancy, which does not run in this process and has no address: \
+         set mesh.peers.tenancy"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_stops_calls_then_jobs_within_the_grace_period_and_nothing_is_written_after() {
+    let mut cluster = Cluster {
+        env: TestEnv::new().await,
+        logs: tempfile::tempdir().unwrap(),
+        ports: SERVICES.iter().map(|s| (*s, free_port())).collect(),
+        processes: BTreeMap::new(),
+    };
+    // The provisioner alone, slow enough to be mid-run when the signal comes, with a
+    // deployment put straight on its queue. Its peers are addresses nobody answers
+    // on: it calls none of them here.
+    let database = canopy_kit::db::Database::connect(&cluster.env.config.database).await.unwrap();
+    canopy_kit::db::migrate_schema(&database.owner, &database.roles, "provisioner", canopy_provisioner::migrator())
+        .await
+        .unwrap();
+    let deployment = enqueue_slow_deployment(&database).await;
+    let pool = cluster.env.superuser_pool().await;
+    let events = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>("select count(*) from provisioner.deployment_event where deployment_id = $1")
+            .bind(deployment)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let provisioner = {
+        let log = std::fs::File::create(cluster.log_path("provisioner")).unwrap();
+        let mut command = canopyd();
+        command
+            .args(["run", "--services", "provisioner"])
+            .env("DATABASE_URL", &cluster.env.config.database.url)
+            .env("REDIS_URL", &cluster.env.config.redis.url)
+            .env("CANOPY_MESH__PKI_DIR", cluster.env.pki.dir())
+            .env("CANOPY_LISTEN__PROVISIONER", format!("127.0.0.1:{}", cluster.ports["provisioner"]))
+            .env("CANOPY_MESH__PEERS__IDENTITY", "https://127.0.0.1:9")
+            .env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9")
+            .env("CANOPY_TELEMETRY__OPS_LISTEN", "")
+            .env("CANOPY_SHUTDOWN_DRAIN_SECS", "0.5")
+            .env("CANOPY_SHUTDOWN_GRACE_SECS", "3")
+            .env("CANOPY_SERVICES__PROVISIONER__SANDBOX_STEP_MILLIS", "300")
+            .stdout(Stdio::null())
+            .stderr(log);
+        command.spawn().unwrap()
+    };
+    cluster.processes.insert("provisioner", provisioner);
+    cluster.wait_serving("provisioner").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while events(pool.clone()).await < 4 {
+        assert!(Instant::now() < deadline, "the run never got going:\n{}", cluster.log("provisioner"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let signalled = Instant::now();
+    let mut child = cluster.signal("provisioner", Signal::SIGTERM);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        // Drain (0.5 s) + calls + jobs, each bounded by the grace (3 s): well under 8 s.
+        assert!(signalled.elapsed() < Duration::from_secs(8), "still running after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}:\n{}", cluster.log("provisioner"));
+    let log = cluster.log("provisioner");
+    assert!(log.contains("provisioner workers stopped"), "{log}");
+    // It no longer accepts calls.
+    assert!(cluster.health("provisioner").await.is_err());
+
+    // Nothing is written by it afterwards: the run's log stays as it was left.
+    let at_exit = events(pool.clone()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(events(pool.clone()).await, at_exit);
+}
+
+/// A sandbox deployment put on the queue directly (no sites service needed).
+async fn enqueue_slow_deployment(database: &canopy_kit::db::Database) -> uuid::Uuid {
+    use canopy_provisioner::queue::{self, DeploymentKind, NewDeployment};
+    use canopy_terraform::{CloudProvider, SiteRuntime, SiteVariables};
+    let (tenant, site, id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let variables = SiteVariables {
+        site_id: site.to_string(),
+        customer_id: tenant.to_string(),
+        name: "sigterm".into(),
+        region: "eu-west-1".into(),
+        size: "small".into(),
+        database_enabled: true,
+        storage_enabled: true,
+        runtime: SiteRuntime { image: "nginx:1.27".into(), port: 80, env: Default::default() },
+        tags: Default::default(),
+    };
+    let mut tx = database.begin(canopy_kit::db::Scope::Tenant(canopy_kit::db::TenantId(tenant))).await.unwrap();
+    queue::enqueue(
+        &mut tx,
+        &NewDeployment {
+            tenant_id: tenant,
+            site_id: site,
+            deployment_id: id,
+            kind: DeploymentKind::Create,
+            provider: CloudProvider::Aws,
+            sandbox: true,
+            variables: variables.to_tfvars_json(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
