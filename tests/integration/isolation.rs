@@ -263,14 +263,8 @@ async fn every_tenant_scoped_rpc_treats_another_tenant_s_ids_as_nonexistent() {
     // plan), so each tenant has a failed deployment a fleet summary could leak.
     let no_templates = tempfile::tempdir().unwrap();
     env.config.set_section_value("provisioner", "terraform_root", serde_json::json!(no_templates.path()));
-    let services = env
-        .spawn(&[
-            &canopy_identity::MANIFEST,
-            &canopy_tenancy::MANIFEST,
-            &canopy_provisioner::MANIFEST,
-            &canopy_sites::MANIFEST,
-        ])
-        .await;
+    // Every registered service, so a new one's RPCs are reached the day it is added.
+    let services = env.spawn(canopyd::registry::MANIFESTS).await;
     let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
     let password = canopy_identity::ensure_platform_admin(&database, "admin@isolation.test").await.unwrap().unwrap();
     let admin = login(&services, "admin@isolation.test", &password).await;

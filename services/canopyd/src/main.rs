@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use canopy_kit::config::{KitConfig, LogFormat};
 use canopy_kit::manifest::Registry;
 use canopyd::host::{Host, shutdown_signal};
@@ -48,6 +49,22 @@ enum Command {
         /// Only compare; exit 1 naming the stale files.
         #[arg(long)]
         check: bool,
+    },
+    /// Renders the Kubernetes and Linkerd manifests for a cluster: one pod per
+    /// service behind Linkerd, from the service manifests and the mesh policy.
+    Manifests {
+        /// Namespace of every resource and of the workload identities.
+        #[arg(long, default_value = "canopy")]
+        namespace: String,
+        /// The canopyd image.
+        #[arg(long, default_value = "canopyd:dev")]
+        image: String,
+        /// Linkerd trust domain.
+        #[arg(long, default_value = "cluster.local")]
+        trust_domain: String,
+        /// Folder to write the YAML files into.
+        #[arg(long, default_value = "mesh/kubernetes")]
+        out: PathBuf,
     },
     /// Writes a dev PKI (trust anchor, issuer, a leaf per workload of the mesh policy).
     Pki {
@@ -126,8 +143,24 @@ fn select(
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let registry = registry::registry()?;
-    if let Command::Generate { root, check } = &cli.command {
-        return generate(&registry, root, *check);
+    match &cli.command {
+        Command::Generate { root, check } => return generate(&registry, root, *check),
+        Command::Manifests { namespace, image, trust_domain, out } => {
+            let options = canopyd::kubernetes::KubernetesOptions {
+                namespace: namespace.clone(),
+                image: image.clone(),
+                trust_domain: trust_domain.clone(),
+                ..Default::default()
+            };
+            std::fs::create_dir_all(out).with_context(|| format!("--out: cannot create {}", out.display()))?;
+            for (name, yaml) in canopyd::generate::kubernetes_manifests(&registry, &options) {
+                let path = out.join(name);
+                std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            return Ok(());
+        }
+        _ => {}
     }
     let mut config = load_config(cli.config.as_deref())?;
     match cli.command {
@@ -169,7 +202,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote dev PKI for {} to {}", workloads.join(", "), dir.display());
             Ok(())
         }
-        Command::Generate { .. } => unreachable!("handled before configuration is loaded"),
+        Command::Generate { .. } | Command::Manifests { .. } => {
+            unreachable!("handled before configuration is loaded")
+        }
     }
 }
 
