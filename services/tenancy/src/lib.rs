@@ -102,7 +102,11 @@ fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
     async move {
         let config: TenancyConfig = context.config.section("tenancy")?;
         let dns = if config.dns_server.is_empty() {
-            dns::TxtResolver::from_system()?
+            // As before hickory: without a usable resolv.conf, the systemd-resolved stub.
+            dns::TxtResolver::from_system().or_else(|error| {
+                tracing::warn!(error = %error, "no usable resolv.conf; asking 127.0.0.53:53");
+                dns::TxtResolver::with_server(std::net::SocketAddr::from(([127, 0, 0, 53], 53)))
+            })?
         } else {
             let server = config
                 .dns_server
