@@ -50,6 +50,11 @@ struct SmtpServer {
 
 impl SmtpServer {
     async fn start(password: &'static str) -> Self {
+        Self::start_with(password, false).await
+    }
+
+    /// With `implicit_tls`, TLS from the first byte (port 465 style) instead of STARTTLS.
+    async fn start_with(password: &'static str, implicit_tls: bool) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let ca_key = KeyPair::generate().unwrap();
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -80,7 +85,15 @@ impl SmtpServer {
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
                     let mut session = Session::default();
-                    serve(stream, acceptor, password, &mut session).await;
+                    if implicit_tls {
+                        if let Ok(mut tls) = acceptor.accept(stream).await
+                            && tls.write_all(b"220 mail.canopy.test ESMTP\r\n").await.is_ok()
+                        {
+                            converse(tls, true, password, &mut session).await;
+                        }
+                    } else {
+                        serve(stream, acceptor, password, &mut session).await;
+                    }
                     let _ = tx.send(session);
                 });
             }
@@ -285,6 +298,30 @@ async fn mail_upgrades_with_starttls_authenticates_and_encodes_the_sender_name_a
             "Follow the link.\n.leading dot survives"
         );
     }
+}
+
+#[tokio::test]
+async fn implicit_tls_authenticates_from_the_first_byte() {
+    let mut server = SmtpServer::start_with(PASSWORD, true).await;
+    let mailer = Mailer::from_config(&MailConfig { tls: SmtpTls::Tls, ..server.config() }).unwrap();
+    let message = Message {
+        to: "owner@customer.test".into(),
+        sender_name: "Acme, Inc.".into(),
+        subject: "Welcome".into(),
+        body: "Hello".into(),
+    };
+    mailer.send(&message).await.expect("sent over implicit TLS");
+    let session = server.next_session().await;
+    assert!(session.commands.iter().all(|(_, secure)| *secure), "{:?}", session.commands);
+    assert!(!session.verbs().contains(&"STARTTLS"));
+    assert_eq!(session.credentials, Some((USERNAME.to_string(), PASSWORD.to_string())));
+    assert_eq!(sole_sender(&session.message.unwrap()).0.as_deref(), Some("Acme, Inc."));
+
+    // The same server is not trusted without the test CA.
+    let untrusted =
+        Mailer::from_config(&MailConfig { tls: SmtpTls::Tls, ca_file: String::new(), ..server.config() }).unwrap();
+    let error = untrusted.send(&message).await.unwrap_err().to_string();
+    assert!(error.contains("tls") || error.contains("certificate"), "{error}");
 }
 
 #[tokio::test]
