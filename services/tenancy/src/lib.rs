@@ -11,7 +11,6 @@ pub mod domain;
 pub mod mail;
 pub mod store;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,7 +56,8 @@ pub struct TenancyConfig {
     pub customer_portal_url: String,
     /// Outgoing mail.
     pub mail: mail::MailConfig,
-    /// DNS server for domain verification, `ip:port`; empty uses /etc/resolv.conf.
+    /// DNS server for domain verification, `ip:port` (UDP, and TCP for truncated
+    /// answers); empty uses the nameservers of /etc/resolv.conf.
     pub dns_server: String,
     /// Whether a suspended customer's users may still read (false: nothing at all).
     pub read_only_when_suspended: bool,
@@ -90,7 +90,10 @@ pub struct Tenancy {
     pub config: TenancyConfig,
     pub auth: Arc<Authenticator>,
     pub clock: SharedClock,
-    pub dns_server: SocketAddr,
+    /// Looks up domain-verification TXT records.
+    pub dns: dns::TxtResolver,
+    /// Sends the outbox, as `config.mail` says.
+    pub mailer: mail::Mailer,
     /// Wakes the mail job (a customer was just created).
     pub mail_due: Notify,
 }
@@ -98,14 +101,20 @@ pub struct Tenancy {
 fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
     async move {
         let config: TenancyConfig = context.config.section("tenancy")?;
-        let dns_server = if config.dns_server.is_empty() {
-            dns::system_server().unwrap_or_else(|| "127.0.0.53:53".parse().expect("static address"))
+        let dns = if config.dns_server.is_empty() {
+            // As before hickory: without a usable resolv.conf, the systemd-resolved stub.
+            dns::TxtResolver::from_system().or_else(|error| {
+                tracing::warn!(error = %error, "no usable resolv.conf; asking 127.0.0.53:53");
+                dns::TxtResolver::with_server(std::net::SocketAddr::from(([127, 0, 0, 53], 53)))
+            })?
         } else {
-            config
+            let server = config
                 .dns_server
                 .parse()
-                .map_err(|_| anyhow::anyhow!("services.tenancy.dns_server: {:?} is not ip:port", config.dns_server))?
+                .map_err(|_| anyhow::anyhow!("services.tenancy.dns_server: {:?} is not ip:port", config.dns_server))?;
+            dns::TxtResolver::with_server(server)?
         };
+        let mailer = mail::Mailer::from_config(&config.mail)?;
         let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("tenancy needs its database"))?;
         let tenancy = Arc::new(Tenancy {
             database,
@@ -113,7 +122,8 @@ fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
             config,
             auth: context.auth.clone(),
             clock: context.clock.clone(),
-            dns_server,
+            dns,
+            mailer,
             mail_due: Notify::new(),
         });
         let mail = Job::new("mail", {
@@ -164,7 +174,7 @@ pub async fn send_due_mail(tenancy: &Tenancy) -> Result<usize, sqlx::Error> {
             subject: email.subject.clone(),
             body: email.body.clone(),
         };
-        let outcome = mail::send(&tenancy.config.mail, &message).await;
+        let outcome = tenancy.mailer.send(&message).await;
         if let Err(error) = &outcome {
             tracing::warn!(email_id = %email.id, error = %error, "mail not delivered; will retry");
         }

@@ -231,7 +231,7 @@ impl BrandingService for BrandingApi {
         };
         let record = format!("{TXT_PREFIX}.{domain}");
         let expected = format!("canopy-verify={}", row.domain_verification_token);
-        let texts = crate::dns::lookup_txt(self.0.dns_server, &record).await.map_err(|e| {
+        let texts = self.0.dns.lookup_txt(&record).await.map_err(|e| {
             tracing::warn!(error = %e, "dns lookup failed");
             ApiError::Unavailable("dns")
         })?;

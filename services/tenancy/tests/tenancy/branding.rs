@@ -51,7 +51,7 @@ async fn only_a_verified_domain_gets_the_customer_s_branding() {
         .await
         .unwrap_err();
     assert_eq!(error.code(), Code::FailedPrecondition, "no TXT record yet: {error:?}");
-    world.dns.lock().unwrap().insert(set.txt_record_name.clone(), set.txt_record_value.clone());
+    world.dns.lock().unwrap().insert(set.txt_record_name.clone(), vec![set.txt_record_value.clone()]);
     let verified = branding
         .verify_custom_domain(VerifyCustomDomainRequest { customer_id: customer.id.clone() })
         .await

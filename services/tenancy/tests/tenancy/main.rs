@@ -3,5 +3,7 @@
 
 mod branding;
 mod customers;
+mod dns;
+mod mail;
 mod quota;
 mod support;

@@ -11,7 +11,7 @@ use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceCli
 use canopy_sdk::proto::canopy::identity::v1::{LoginRequest, SetPasswordWithTokenRequest, login_response};
 use canopy_sdk::proto::canopy::tenancy::v1::customer_service_client::CustomerServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1::{CreateCustomerRequest, Customer};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 pub const ADMIN_EMAIL: &str = "admin@platform.test";
@@ -21,7 +21,8 @@ pub struct World {
     pub services: TestServices,
     pub admin_token: String,
     pub mail: mpsc::UnboundedReceiver<String>,
-    pub dns: Arc<Mutex<HashMap<String, String>>>,
+    pub dns: TxtRecords,
+    pub dns_queries: DnsQueries,
 }
 
 impl World {
@@ -29,12 +30,12 @@ impl World {
         Self::start_configured(|_| {}).await
     }
 
-    /// As [`World::start`], with extra configuration applied before services start.
+    /// As [`World::start`], with extra configuration applied (over the sink's and
+    /// DNS server's settings) before services start.
     pub async fn start_configured(configure: impl FnOnce(&mut TestEnv)) -> Self {
         let mut env = TestEnv::new().await;
-        configure(&mut env);
         let (mail_addr, mail) = smtp_sink().await;
-        let (dns_addr, dns) = dns_server().await;
+        let (dns_addr, dns, dns_queries) = dns_server().await;
         env.config.set_section_value(
             "tenancy",
             "mail",
@@ -42,13 +43,14 @@ impl World {
         );
         env.config.set_section_value("tenancy", "dns_server", serde_json::json!(dns_addr.to_string()));
         env.config.set_section_value("tenancy", "customer_portal_url", serde_json::json!("https://portal.canopy.test"));
+        configure(&mut env);
         let services = env.spawn(&[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST]).await;
         let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
         let password = canopy_identity::ensure_platform_admin(&database, ADMIN_EMAIL)
             .await
             .expect("seed platform admin")
             .expect("a fresh database has no admin yet");
-        let mut world = World { env, services, admin_token: String::new(), mail, dns };
+        let mut world = World { env, services, admin_token: String::new(), mail, dns, dns_queries };
         world.admin_token = world.login(ADMIN_EMAIL, &password).await;
         world
     }
@@ -125,7 +127,7 @@ impl World {
     }
 }
 
-/// An SMTP server that accepts every message and hands each DATA section over.
+/// An SMTP server that accepts every message and hands each decoded body over.
 async fn smtp_sink() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -142,7 +144,11 @@ async fn smtp_sink() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
                 while let Ok(Some(line)) = lines.next_line().await {
                     if let Some(body) = data.as_mut() {
                         if line == "." {
-                            let _ = tx.send(std::mem::take(body));
+                            // Hand over the body as a mail client shows it (lettre
+                            // picks quoted-printable or base64 where it must).
+                            let raw = std::mem::take(body).replace('\n', "\r\n");
+                            let parsed = mailparse::parse_mail(raw.as_bytes()).expect("a parseable message");
+                            let _ = tx.send(parsed.get_body().expect("a decodable body"));
                             data = None;
                             let _ = write.write_all(b"250 queued\r\n").await;
                         } else {
@@ -172,40 +178,103 @@ async fn smtp_sink() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
     (addr, rx)
 }
 
-/// A DNS server answering TXT queries from a map (name → text), NXDOMAIN otherwise.
-async fn dns_server() -> (SocketAddr, Arc<Mutex<HashMap<String, String>>>) {
+/// Published TXT records: name → the records' texts (each text one record).
+pub type TxtRecords = Arc<Mutex<HashMap<String, Vec<String>>>>;
+
+/// The transport and name of every query the DNS server was asked.
+pub type DnsQueries = Arc<Mutex<Vec<(&'static str, String)>>>;
+
+/// A DNS server on one port over UDP and TCP (RFC 1035 §4.2), answering TXT queries
+/// from a map, NXDOMAIN otherwise. Over UDP an answer larger than 512 bytes is
+/// truncated (TC set, no answers), as a server does; over TCP it is served whole.
+pub async fn dns_server() -> (SocketAddr, TxtRecords, DnsQueries) {
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let addr = socket.local_addr().unwrap();
-    let records: Arc<Mutex<HashMap<String, String>>> = Arc::default();
-    let served = records.clone();
+    let tcp = tokio::net::TcpListener::bind(addr).await.expect("TCP on the UDP port");
+    let records: TxtRecords = Arc::default();
+    let queries: DnsQueries = Arc::default();
+    let (served, asked) = (records.clone(), queries.clone());
     tokio::spawn(async move {
-        let mut buffer = [0u8; 512];
+        let mut buffer = [0u8; 1500];
         loop {
             let Ok((n, peer)) = socket.recv_from(&mut buffer).await else { return };
-            let query = &buffer[..n];
-            // Parse the question name.
-            let mut labels = Vec::new();
-            let mut at = 12;
-            while at < n && query[at] != 0 {
-                let len = query[at] as usize;
-                labels.push(String::from_utf8_lossy(&query[at + 1..at + 1 + len]).to_string());
-                at += 1 + len;
-            }
-            let question_end = at + 5;
-            let name = labels.join(".");
-            let text = served.lock().unwrap().get(&name).cloned();
-            let mut answer = query[..2].to_vec();
-            answer.extend_from_slice(if text.is_some() { &[0x81, 0x80] } else { &[0x81, 0x83] });
-            answer.extend_from_slice(&[0, 1, 0, u8::from(text.is_some()), 0, 0, 0, 0]);
-            answer.extend_from_slice(&query[12..question_end]);
-            if let Some(text) = text {
-                answer.extend_from_slice(&[0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 30]);
-                answer.extend_from_slice(&((text.len() + 1) as u16).to_be_bytes());
-                answer.push(text.len() as u8);
-                answer.extend_from_slice(text.as_bytes());
+            let Some(mut answer) = dns_answer(&buffer[..n], &served, &asked, "udp") else { continue };
+            if answer.len() > 512 {
+                // Header only: TC=1, QD=1, AN=0, then the question.
+                let question_end = 12 + dns_question_end(&answer[12..]);
+                answer.truncate(question_end);
+                answer[2] |= 0x02;
+                answer[6..8].copy_from_slice(&[0, 0]);
             }
             let _ = socket.send_to(&answer, peer).await;
         }
     });
-    (addr, records)
+    let (served, asked) = (records.clone(), queries.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = tcp.accept().await else { return };
+            let (served, asked) = (served.clone(), asked.clone());
+            tokio::spawn(async move {
+                loop {
+                    let mut length = [0u8; 2];
+                    if stream.read_exact(&mut length).await.is_err() {
+                        return;
+                    }
+                    let mut query = vec![0u8; u16::from_be_bytes(length) as usize];
+                    if stream.read_exact(&mut query).await.is_err() {
+                        return;
+                    }
+                    let Some(answer) = dns_answer(&query, &served, &asked, "tcp") else { return };
+                    let framed = [&(answer.len() as u16).to_be_bytes()[..], &answer].concat();
+                    if stream.write_all(&framed).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, records, queries)
+}
+
+/// Length of the question's name and its type and class (no compression in questions).
+fn dns_question_end(question: &[u8]) -> usize {
+    let mut at = 0;
+    while at < question.len() && question[at] != 0 {
+        at += 1 + question[at] as usize;
+    }
+    at + 5
+}
+
+/// The whole answer to `query` (id, question copied; TXT records or NXDOMAIN).
+fn dns_answer(query: &[u8], records: &TxtRecords, queries: &DnsQueries, transport: &'static str) -> Option<Vec<u8>> {
+    if query.len() < 17 {
+        return None;
+    }
+    let question_end = 12 + dns_question_end(&query[12..]);
+    let question = query.get(12..question_end)?;
+    let mut labels = Vec::new();
+    let mut at = 0;
+    while question[at] != 0 {
+        let len = question[at] as usize;
+        labels.push(String::from_utf8_lossy(&question[at + 1..at + 1 + len]).to_ascii_lowercase());
+        at += 1 + len;
+    }
+    let name = labels.join(".");
+    queries.lock().unwrap().push((transport, name.clone()));
+    let texts = records.lock().unwrap().get(&name).cloned().unwrap_or_default();
+    let mut answer = query[..2].to_vec();
+    answer.extend_from_slice(if texts.is_empty() { &[0x81, 0x83] } else { &[0x81, 0x80] });
+    answer.extend_from_slice(&[0, 1]);
+    answer.extend_from_slice(&(texts.len() as u16).to_be_bytes());
+    answer.extend_from_slice(&[0, 0, 0, 0]);
+    answer.extend_from_slice(question);
+    for text in texts {
+        // One record; its text split in character-strings of at most 255 bytes.
+        let rdata: Vec<u8> =
+            text.as_bytes().chunks(255).flat_map(|chunk| [&[chunk.len() as u8][..], chunk].concat()).collect();
+        answer.extend_from_slice(&[0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 30]);
+        answer.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+        answer.extend_from_slice(&rdata);
+    }
+    Some(answer)
 }
