@@ -326,16 +326,16 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
       await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
       assert.equal(await nameField.getAttribute("aria-invalid"), "true", "the name violation is beside the name field");
       await shot(page, "customer-new-site-violation");
-      await nameField.fill("journey-shop");
-      await page.getByRole("button", { name: "Create site" }).click();
-
       // Site detail: the CREATE deployment streams live. Mid-stream the network
       // drops (every connection through the relay is cut); the log resumes after
-      // the last line it had, so nothing is lost or shown twice.
+      // the last line it had, so nothing is lost or shown twice. (Listening before
+      // the click: the first watch may start before the click's reply arrives.)
       const watches: number[] = [];
       page.on("request", (request) => {
         if (request.url().endsWith("/canopy.sites.v1.SiteService/WatchDeployment")) watches.push(watchAfterSeq(request.postDataBuffer() ?? Buffer.alloc(0)));
       });
+      await nameField.fill("journey-shop");
+      await page.getByRole("button", { name: "Create site" }).click();
       await page.waitForURL(/\/sites\/[0-9a-f-]+$/);
       const deployment = page.getByRole("region", { name: "Creating the site" });
       await deployment.waitFor();
@@ -517,7 +517,8 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
       await shot(page, "admin-sites");
       await sites.getByRole("link", { name: "journey-shop" }).click();
       const history = page.getByRole("table", { name: "Deployment history" });
-      await history.waitFor();
+      // Counted once the rows are there, not the moment the table appears.
+      await history.locator("tbody tr").nth(2).waitFor();
       assert.equal(await history.locator("tbody tr").count(), 3, "create, the cancelled redeploy, delete");
       await page.getByLabel("Deployment log").first().waitFor();
       await shot(page, "admin-site-detail");

@@ -46,5 +46,6 @@ export { usePageTokens, type PageTokens } from "./paging/use-page-tokens";
 export { newIdempotencyKey } from "./lib/idempotency-key";
 export { SiteTitle } from "./sites/site-title";
 export { useLiveDeployment, type LiveDeployment } from "./sites/use-live-deployment";
+export { SITE_SETTLING_EVERY_MS, useSite } from "./sites/use-site";
 export { FilterBar, type FilterBarProps } from "./filters/filter-bar";
 export { useSearchFilters, type Filters } from "./filters/use-search-filters";

@@ -136,3 +136,26 @@ describe("cancelling a deployment on the site page", () => {
     expect(screen.queryByRole("button", { name: "Cancel deployment" })).not.toBeInTheDocument();
   });
 });
+
+describe("the site's status after its deployment", () => {
+  it("follows the site until it settles: its status lags the deployment's outcome", async () => {
+    const stream = controlledStream();
+    // The fetch made when the deployment finishes still reads Updating (sites records
+    // the outcome a moment later); the next one reads Active.
+    let reads = 0;
+    const getSite = vi.fn(async () => {
+      reads += 1;
+      const status = reads <= 2 ? sites.SiteStatus.UPDATING : sites.SiteStatus.ACTIVE;
+      return create(sites.GetSiteResponseSchema, { site: { id: "s-1", name: "shop", status, region: "ams3" } });
+    });
+    renderSite({ getSite, watchDeployment: vi.fn(() => stream.watch()) });
+    const heading = (await screen.findByRole("heading", { name: "shop" })).parentElement!;
+    expect(within(heading).getByText("Updating")).toBeInTheDocument();
+    stream.push({ kind: sites.DeploymentEventKind.STATUS, status: S.SUCCEEDED });
+    stream.end();
+    await within(await screen.findByRole("region", { name: "Redeploying" })).findByText("Succeeded");
+    await waitFor(() => expect(getSite).toHaveBeenCalledTimes(2));
+    await within(heading).findByText("Active", undefined, { timeout: 5_000 });
+    expect(getSite).toHaveBeenCalledTimes(3);
+  });
+});

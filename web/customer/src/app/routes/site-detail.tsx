@@ -1,6 +1,5 @@
 import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
-import { useQuery } from "@tanstack/react-query";
 import {
   Alert,
   Button,
@@ -18,6 +17,7 @@ import {
   Spinner,
   useCanopy,
   useLiveDeployment,
+  useSite,
 } from "@canopy/ui";
 import { sites } from "@canopy/sdk";
 
@@ -30,7 +30,7 @@ export function SiteDetailRoute() {
   const [busy, setBusy] = useState<"redeploy" | "delete">();
   const [actionError, setActionError] = useState<string>();
 
-  const site = useQuery({ queryKey: ["site", siteId], queryFn: async () => (await client.sites.getSite({ siteId })).site! });
+  const site = useSite(client, siteId);
   const live = useLiveDeployment(client, siteId, chosen);
   const { deploymentId, listed: watched, watch, status: liveStatus } = live;
 

@@ -3,7 +3,6 @@
 //! for platform admins, outputs, configuration and the deployment history.
 import { useState } from "react";
 import { Link } from "react-router";
-import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
 import {
   Alert,
@@ -23,6 +22,7 @@ import {
   SIZES,
   Spinner,
   useLiveDeployment,
+  useSite,
 } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
@@ -103,7 +103,7 @@ function LiveDeployment({ client, site, canChange }: { client: Pick<CanopyClient
 }
 
 export function SiteDetail({ client, siteId, canChange }: SiteDetailProps) {
-  const site = useQuery({ queryKey: ["site", siteId], queryFn: async () => (await client.sites.getSite({ siteId })).site! });
+  const site = useSite(client, siteId);
   const names = useCustomerNames(client, site.data ? [site.data.customerId] : []);
   if (site.isPending) return <Spinner label="Loading site" />;
   if (site.isError) return <Alert tone="danger">{errorMessage(site.error)}</Alert>;
