@@ -151,7 +151,7 @@ impl Peers {
 
 /// A channel to one peer that carries the current call's trace and deadline and is
 /// bounded in time. Use it wherever a generated client takes a channel.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct PeerChannel {
     peer: Arc<str>,
     channel: Channel,

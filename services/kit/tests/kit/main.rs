@@ -6,5 +6,6 @@ mod config;
 mod database;
 mod errors;
 mod mesh;
+mod peers;
 mod support;
 mod telemetry;
