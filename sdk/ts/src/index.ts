@@ -5,7 +5,7 @@
  * protobuf-es types generated from `proto/` (namespaced by package, e.g.
  * `sites.CreateSiteRequestSchema`), built with `create` from `@bufbuild/protobuf`.
  */
-export { createCanopyClient, authInterceptor, errorInterceptor } from "./client.js";
+export { createCanopyClient, authInterceptor, errorInterceptor, serviceClients } from "./client.js";
 export type { CanopyClient, CanopyClientOptions, TokenRequest, TokenSource } from "./client.js";
 export { CanopyError, isCanopyError, toCanopyError } from "./errors.js";
 export {
