@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use canopy_kit::config::KitConfig;
-use canopy_kit::local::{PrivatePostgres, PrivateRedis};
+use canopy_kit::local::{Lifetime, PrivatePostgres, PrivateRedis};
 use canopy_kit::manifest::{Registry, ServiceManifest};
 use canopy_kit::mesh::{DevPki, LeafValidity, MeshPolicy, WorkloadIdentity};
 use serde::Serialize;
@@ -47,6 +47,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("--dir: cannot create {}", dir.display()))?;
     let dir = dir.canonicalize().with_context(|| format!("--dir: {}", dir.display()))?;
+    // One canopyd dev per folder. The lock goes with this process however it ends,
+    // so a folder whose owner was killed is free again (its servers die with it, or
+    // are stopped by the next start).
+    let _owner = claim_folder(&dir)?;
 
     // Servers we start are stopped by Drop, on success and on every error path.
     let mut private_postgres = None;
@@ -55,14 +59,14 @@ pub async fn run(
             "canopyd: DATABASE_URL unset, starting a private PostgreSQL under {}",
             dir.join("postgres").display()
         );
-        let server = PrivatePostgres::start(&dir.join("postgres"))?;
+        let server = PrivatePostgres::start(&dir.join("postgres"), Lifetime::WithThisProcess)?;
         config.database.url = ensure_database(&server.url(), "canopy").await?;
         private_postgres = Some(server);
     }
     let mut private_redis = None;
     if config.redis.url.is_empty() {
         eprintln!("canopyd: REDIS_URL unset, starting a private redis-server under {}", dir.join("redis").display());
-        let server = PrivateRedis::start(&dir.join("redis"))?;
+        let server = PrivateRedis::start(&dir.join("redis"), Lifetime::WithThisProcess)?;
         config.redis.url = server.url();
         private_redis = Some(server);
     }
@@ -134,6 +138,28 @@ pub async fn run(
     Ok(())
 }
 
+/// Takes the folder's lock (`canopyd.lock`, holding our pid), or says who has it.
+fn claim_folder(dir: &Path) -> anyhow::Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.join("canopyd.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("--dir: cannot open {}", path.display()))?;
+    if file.try_lock().is_err() {
+        let mut owner = String::new();
+        let _ = file.read_to_string(&mut owner);
+        anyhow::bail!("--dir: another canopyd dev (pid {}) is using {}", owner.trim(), dir.display());
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
+}
+
 /// Creates `name` on the server if missing; returns its URL.
 async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<String> {
     let mut connection = PgConnection::connect(server_url).await.context("connecting to the private PostgreSQL")?;
@@ -149,7 +175,8 @@ async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<String>
 }
 
 /// Secrets a dev environment needs, generated once and kept under `<dir>/secrets`
-/// (0600) so sessions and encrypted keys survive a restart. Production sets them in
+/// (0600) so encrypted keys survive a restart (sessions survive too: the private Redis
+/// keeps an append-only file). Production sets them in
 /// configuration instead.
 fn ensure_dev_secrets(config: &mut KitConfig, dir: &Path) -> anyhow::Result<()> {
     let set: Option<String> = config

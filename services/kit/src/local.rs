@@ -5,6 +5,14 @@
 //! PostgreSQL refuses to run as root, so when we are root the cluster is created
 //! and run as an unprivileged system user (`postgres`, else `nobody`) via `setpriv`,
 //! which execs in place: the child we hold *is* the postmaster, so our signals reach it.
+//!
+//! A server started [`Lifetime::WithThisProcess`] (`canopyd dev`) dies with us even
+//! when we are killed: `setpriv --pdeathsig` asks the kernel to signal it when its
+//! parent goes. Its durability is PostgreSQL's and Redis's own (no relaxed fsync, an
+//! append-only file), and a server a dead predecessor left behind in the same folder
+//! is stopped before a new one starts. A [`Lifetime::Detached`] server (the test
+//! harness's, shared by a run's processes) outlives us and keeps disposable data, so
+//! it trades durability for speed.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -67,6 +75,59 @@ pub fn free_port() -> Result<u16, LocalError> {
     listener.local_addr().map(|a| a.port()).map_err(|e| failed("finding a free port", e))
 }
 
+/// How long a private server lives, and what it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// Dies with this process, however it ends; durable data (dev).
+    WithThisProcess,
+    /// Left running for others to stop by pid; disposable data (tests).
+    Detached,
+}
+
+/// A program run as `user` (when given), signalled with `death_signal` when this
+/// process dies (when given), through `setpriv`.
+fn supervised(program: &Path, user: &Option<User>, death_signal: Option<&str>) -> Command {
+    if user.is_none() && death_signal.is_none() {
+        return Command::new(program);
+    }
+    let mut command = Command::new("setpriv");
+    if let Some(signal) = death_signal {
+        command.arg(format!("--pdeathsig={signal}"));
+    }
+    if let Some(user) = user {
+        command.arg(format!("--reuid={}", user.uid)).arg(format!("--regid={}", user.gid)).arg("--clear-groups");
+    }
+    command.arg("--").arg(program);
+    command
+}
+
+/// Stops a server a previous owner of `pid_file` left running: the pid on its first
+/// line, if that process is alive and is `expected` (its /proc comm), gets `signal`,
+/// then SIGKILL after `grace`. A reused pid of another program is left alone.
+fn stop_leftover(pid_file: &Path, expected: &str, signal: Signal, grace: Duration) {
+    let Some(pid) = std::fs::read_to_string(pid_file)
+        .ok()
+        .and_then(|text| text.lines().next().and_then(|line| line.trim().parse::<i32>().ok()))
+    else {
+        return;
+    };
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    if comm.trim() != expected {
+        return;
+    }
+    tracing::warn!(pid, server = expected, "stopping a server left running by a previous canopyd");
+    let pid = Pid::from_raw(pid);
+    let _ = kill(pid, signal);
+    let deadline = Instant::now() + grace;
+    while kill(pid, None).is_ok() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let _ = kill(pid, Signal::SIGKILL);
+    while kill(pid, None).is_ok() && Instant::now() < deadline + Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
 /// The user PostgreSQL runs as: ourselves, unless we are root.
 fn unprivileged_user() -> Result<Option<User>, LocalError> {
     if !geteuid().is_root() {
@@ -78,22 +139,6 @@ fn unprivileged_user() -> Result<Option<User>, LocalError> {
         }
     }
     Err(failed("running PostgreSQL as root", "no unprivileged user (postgres or nobody) exists"))
-}
-
-fn command_as(user: &Option<User>, program: &Path) -> Command {
-    match user {
-        None => Command::new(program),
-        Some(user) => {
-            let mut command = Command::new("setpriv");
-            command
-                .arg(format!("--reuid={}", user.uid))
-                .arg(format!("--regid={}", user.gid))
-                .arg("--clear-groups")
-                .arg("--")
-                .arg(program);
-            command
-        }
-    }
 }
 
 fn chown_tree(path: &Path, user: &User) -> Result<(), LocalError> {
@@ -116,9 +161,10 @@ pub struct PrivatePostgres {
 }
 
 impl PrivatePostgres {
-    /// Initialises `dir/data` when empty, then starts the server on a free loopback
-    /// port and waits until it accepts connections.
-    pub fn start(dir: &Path) -> Result<Self, LocalError> {
+    /// Initialises `dir/data` when empty, stops a server a dead predecessor left
+    /// there, then starts the server on a free loopback port and waits until it
+    /// accepts connections.
+    pub fn start(dir: &Path, lifetime: Lifetime) -> Result<Self, LocalError> {
         let initdb = postgres_binary("initdb")?;
         let postgres = postgres_binary("postgres")?;
         let user = unprivileged_user()?;
@@ -128,7 +174,7 @@ impl PrivatePostgres {
             chown_tree(dir, user)?;
         }
         if !data_dir.join("PG_VERSION").is_file() {
-            let output = command_as(&user, &initdb)
+            let output = supervised(&initdb, &user, None)
                 .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--no-instructions", "-D"])
                 .arg(&data_dir)
                 .stdin(Stdio::null())
@@ -138,6 +184,8 @@ impl PrivatePostgres {
                 return Err(failed("initdb", last_line(&output.stderr)));
             }
         }
+        // A fast shutdown (SIGINT) of a postmaster whose owner died.
+        stop_leftover(&data_dir.join("postmaster.pid"), "postgres", Signal::SIGINT, Duration::from_secs(10));
         let port = free_port()?;
         let log_path = dir.join("postgres.log");
         let log =
@@ -145,13 +193,24 @@ impl PrivatePostgres {
         if let Some(user) = &user {
             chown_tree(&log_path, user)?;
         }
-        let child = command_as(&user, &postgres)
-            .arg("-D")
-            .arg(&data_dir)
-            .args(["-p", &port.to_string()])
-            .args(["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"])
-            // Dev and test data is disposable: trade durability for speed.
-            .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+        let mut command = match lifetime {
+            Lifetime::WithThisProcess => supervised(&postgres, &user, Some("INT")),
+            Lifetime::Detached => supervised(&postgres, &user, None),
+        };
+        command.arg("-D").arg(&data_dir).args(["-p", &port.to_string()]).args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "max_connections=300",
+        ]);
+        if lifetime == Lifetime::Detached {
+            // Test data is disposable: trade durability for speed. Never for dev,
+            // where a confirmed commit (a deployment's log line) must survive a crash.
+            command.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| failed("postgres log", e))?)
             .stderr(log)
@@ -215,22 +274,37 @@ impl Drop for PrivatePostgres {
     }
 }
 
-/// A redis-server of our own, keeping nothing on disk.
+/// A redis-server of our own: with an append-only file (fsync every second) when it
+/// lives with this process, so dev sessions survive a restart; nothing on disk when
+/// detached.
 pub struct PrivateRedis {
     child: Option<Child>,
     port: u16,
 }
 
 impl PrivateRedis {
-    pub fn start(dir: &Path) -> Result<Self, LocalError> {
+    pub fn start(dir: &Path, lifetime: Lifetime) -> Result<Self, LocalError> {
         let binary = find_on_path("redis-server").ok_or(LocalError::MissingBinary { binary: "redis-server" })?;
         std::fs::create_dir_all(dir).map_err(|e| failed(format!("creating {}", dir.display()), e))?;
+        let dir = dir.canonicalize().map_err(|e| failed(format!("reading {}", dir.display()), e))?;
+        let pid_file = dir.join("redis.pid");
+        stop_leftover(&pid_file, "redis-server", Signal::SIGTERM, Duration::from_secs(5));
         let port = free_port()?;
         let log_path = dir.join("redis.log");
-        let child = Command::new(binary)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        let mut command = match lifetime {
+            Lifetime::WithThisProcess => supervised(&binary, &None, Some("TERM")),
+            Lifetime::Detached => supervised(&binary, &None, None),
+        };
+        command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]);
+        match lifetime {
+            Lifetime::WithThisProcess => command.args(["--appendonly", "yes", "--appendfsync", "everysec"]),
+            Lifetime::Detached => command.args(["--appendonly", "no"]),
+        };
+        let child = command
+            .arg("--pidfile")
+            .arg(&pid_file)
             .arg("--dir")
-            .arg(dir)
+            .arg(&dir)
             .arg("--logfile")
             .arg(&log_path)
             .stdin(Stdio::null())

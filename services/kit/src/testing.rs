@@ -12,7 +12,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 use crate::config::{KitConfig, LogFormat};
-use crate::local::{PrivatePostgres, PrivateRedis};
+use crate::local::{Lifetime, PrivatePostgres, PrivateRedis};
 use crate::manifest::ServiceManifest;
 use crate::mesh::{DevPki, WorkloadIdentity};
 use crate::server::{RunningService, SharedRuntime, StartError};
@@ -196,7 +196,8 @@ fn shared_private_servers() -> (String, String) {
         std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| url.trim().to_string())
     };
     let database = alive(&dir.join("postgres.url")).unwrap_or_else(|| {
-        let server = PrivatePostgres::start(&dir.join("postgres")).unwrap_or_else(|e| panic!("{e}"));
+        let server =
+            PrivatePostgres::start(&dir.join("postgres"), Lifetime::Detached).unwrap_or_else(|e| panic!("{e}"));
         let url = server.url();
         let pid = server.detach();
         std::fs::write(dir.join("postgres.pid"), pid.to_string()).expect("write pid");
@@ -204,7 +205,7 @@ fn shared_private_servers() -> (String, String) {
         url
     });
     let redis = alive(&dir.join("redis.url")).unwrap_or_else(|| {
-        let server = PrivateRedis::start(&dir.join("redis")).unwrap_or_else(|e| panic!("{e}"));
+        let server = PrivateRedis::start(&dir.join("redis"), Lifetime::Detached).unwrap_or_else(|e| panic!("{e}"));
         let url = server.url();
         let pid = server.detach();
         std::fs::write(dir.join("redis.pid"), pid.to_string()).expect("write pid");

@@ -258,3 +258,119 @@ async fn reqwest_metrics(addr: &str) -> String {
     stream.read_to_string(&mut body).await.unwrap();
     body
 }
+
+/// `canopyd dev` on `dir`, its stdout collected as it comes.
+struct DevProcess {
+    child: std::process::Child,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl DevProcess {
+    fn spawn(dir: &std::path::Path) -> Self {
+        let mut child = canopyd()
+            .args(["dev", "--dir"])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn canopyd dev");
+        let stdout = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        for pipe in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let stdout = stdout.clone();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                    stdout.lock().unwrap().push_str(&(line + "\n"));
+                }
+            });
+        }
+        Self { child, stdout }
+    }
+
+    async fn ready(&mut self, dir: &std::path::Path) -> serde_json::Value {
+        let path = dir.join("endpoints.json");
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while !path.exists() {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("canopyd dev exited ({status}):\n{}", self.stdout.lock().unwrap());
+            }
+            assert!(Instant::now() < deadline, "canopyd dev not ready after 90s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // The seed runs just after endpoints.json is written.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+    }
+
+    fn output(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+}
+
+async fn admin_login(dir: &std::path::Path, endpoints: &serde_json::Value, email: &str, password: &str) -> String {
+    use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceClient;
+    use canopy_sdk::proto::canopy::identity::v1::{LoginRequest, login_response};
+    let gateway = Canopy::builder(format!("https://{}", endpoints["gateway"].as_str().unwrap()))
+        .ca_certificate_pem(std::fs::read(dir.join("pki/trust-anchor.crt")).unwrap())
+        .server_name("localhost")
+        .connect()
+        .await
+        .unwrap();
+    let response = AuthServiceClient::new(gateway.channel())
+        .login(LoginRequest { email: email.into(), password: password.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    match response.result {
+        Some(login_response::Result::Session(session)) => session.access_token,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_killed_canopyd_dev_takes_its_servers_along_and_starts_again_on_the_same_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = DevProcess::spawn(dir.path());
+    let endpoints = first.ready(dir.path()).await;
+    let admin_line = first.output().lines().find(|l| l.starts_with("First platform admin")).map(String::from);
+    let admin_line = admin_line.unwrap_or_else(|| panic!("no admin login printed:\n{}", first.output()));
+    let (email, password) = admin_line.rsplit(": ").next().unwrap().split_once(" / ").unwrap();
+    let (email, password) = (email.to_string(), password.to_string());
+    admin_login(dir.path(), &endpoints, &email, &password).await;
+
+    // A second canopyd dev on the same folder is refused, naming the first.
+    let second = crate::support::run_to_exit({
+        let mut c = canopyd();
+        c.args(["dev", "--dir"]).arg(dir.path());
+        c
+    });
+    let line = crate::support::error_line(&second);
+    assert!(line.contains(&format!("another canopyd dev (pid {}) is using", first.child.id())), "{line}");
+
+    let postgres = postmaster_pid(&dir.path().join("postgres/data")).expect("private postgres running");
+    let redis: i32 = std::fs::read_to_string(dir.path().join("redis/redis.pid")).unwrap().trim().parse().unwrap();
+    assert!(alive(postgres) && alive(redis));
+
+    // Killed outright: no chance to clean up, yet its servers go with it.
+    kill(Pid::from_raw(first.child.id() as i32), Signal::SIGKILL).unwrap();
+    first.child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while alive(postgres) || alive(redis) {
+        assert!(Instant::now() < deadline, "private servers outlived canopyd dev (postgres {postgres}, redis {redis})");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Started again on the folder: the same data, so the same admin login, and no
+    // new admin printed.
+    std::fs::remove_file(dir.path().join("endpoints.json")).unwrap();
+    let mut again = DevProcess::spawn(dir.path());
+    let endpoints = again.ready(dir.path()).await;
+    admin_login(dir.path(), &endpoints, &email, &password).await;
+    assert!(!again.output().contains("First platform admin"), "{}", again.output());
+
+    kill(Pid::from_raw(again.child.id() as i32), Signal::SIGINT).unwrap();
+    assert!(again.child.wait().unwrap().success(), "{}", again.output());
+}

@@ -110,7 +110,8 @@ async fn sign_in_calls_are_limited_per_client_address_whoever_calls() {
 #[tokio::test]
 async fn when_redis_is_down_sign_in_fails_closed_and_other_classes_fail_open() {
     let dir = tempfile::tempdir().unwrap();
-    let mut redis = PrivateRedis::start(dir.path()).expect("start a private redis-server");
+    let mut redis =
+        PrivateRedis::start(dir.path(), canopy_kit::local::Lifetime::Detached).expect("start a private redis-server");
     let limiter_cache = Cache::connect(&RedisConfig { url: redis.url(), key_prefix: "gateway-test:".into() })
         .await
         .expect("connect to the private redis");
