@@ -11,13 +11,27 @@ use canopy_kit::testing::{TestEnv, TestServices};
 use canopy_sdk::proto::canopy::identity::v1 as identity;
 use canopy_sdk::proto::canopy::options::v1::{Audience, RateClass};
 use prost::Message;
-use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MapKey, MethodDescriptor, Value};
+use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MapKey, MethodDescriptor, ReflectMessage as _, Value};
 use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic_types::StatusExt as _;
 
 use crate::isolation::{login, request, tenant};
 use crate::raw_codec::RawCodec;
+
+/// Human-readable text fields: a bidirectional override in any of them is refused,
+/// naming the field (the kit's one rule for text people read).
+const HUMAN_TEXT: &[(&str, &str)] = &[
+    ("/canopy.tenancy.v1.CustomerService/CreateCustomer", "name"),
+    ("/canopy.tenancy.v1.CustomerService/CreateCustomer", "owner_display_name"),
+    ("/canopy.tenancy.v1.CustomerService/UpdateCustomer", "name"),
+    ("/canopy.tenancy.v1.CustomerService/SuspendCustomer", "reason"),
+    ("/canopy.tenancy.v1.BrandingService/UpdateBranding", "product_name"),
+    ("/canopy.tenancy.v1.BrandingService/UpdateBranding", "mail_sender_name"),
+    ("/canopy.tenancy.v1.PlanService/UpsertPlan", "plan.display_name"),
+    ("/canopy.identity.v1.UserService/CreateUser", "display_name"),
+    ("/canopy.identity.v1.ApiKeyService/CreateApiKey", "name"),
+];
 
 /// Workloads tried, in order, for INTERNAL methods (never reachable as the gateway).
 const MESH_CALLERS: &[&str] = &["sites", "tenancy", "identity", "provisioner"];
@@ -208,7 +222,11 @@ async fn no_hostile_string_in_any_request_field_gets_an_internal_answer() {
             .collect();
         for field in method.input().fields().filter(|f| f.kind() == Kind::String && !f.is_list()) {
             let name = field.name().to_string();
-            bodies.push((format!("{name} (invalid UTF-8)"), "request".into(), with_invalid_utf8(&base, field.number())));
+            bodies.push((
+                format!("{name} (invalid UTF-8)"),
+                "request".into(),
+                with_invalid_utf8(&base, field.number()),
+            ));
         }
         for (slot, named_as, body) in bodies {
             let mut reached = false;
@@ -243,10 +261,11 @@ async fn no_hostile_string_in_any_request_field_gets_an_internal_answer() {
 
     // An unauthenticated sign-in with a NUL email gets the uniform refusal: no field
     // named, no word about NUL, the same code as an unknown email.
-    let login_method = pool.get_service_by_name("canopy.identity.v1.AuthService").unwrap().methods();
-    let login_method = login_method.into_iter().find(|m| m.name() == "Login").unwrap();
+    let auth_service = pool.get_service_by_name("canopy.identity.v1.AuthService").unwrap();
+    let login_method = auth_service.methods().find(|m| m.name() == "Login").unwrap();
     let attempt = |email: &str| identity::LoginRequest { email: email.into(), password: "wrong password".into() };
-    let with_nul = call(&services, &login_method, "gateway", None, attempt("owner\0@hostile.test").encode_to_vec()).await;
+    let with_nul =
+        call(&services, &login_method, "gateway", None, attempt("owner\0@hostile.test").encode_to_vec()).await;
     let unknown = call(&services, &login_method, "gateway", None, attempt("nobody@hostile.test").encode_to_vec()).await;
     assert_eq!(with_nul.code, Code::Unauthenticated, "{with_nul:?}");
     assert_eq!(unknown.code, Code::Unauthenticated, "{unknown:?}");
@@ -256,12 +275,12 @@ async fn no_hostile_string_in_any_request_field_gets_an_internal_answer() {
     // characters and very long strings. Refused or accepted, never INTERNAL.
     let long = "x".repeat(100_000);
     let mut handled = 0;
+    let mut human_text_refused: Vec<(String, String)> = Vec::new();
     for value in ["Acme\u{202E}gnp.exe", "Ac\u{200B}me\u{FEFF}", long.as_str()] {
         for method in &methods {
             let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
             let policy = policies.get(&path).unwrap();
-            let workloads: &[&str] =
-                if policy.audience() == Audience::Internal { MESH_CALLERS } else { &["gateway"] };
+            let workloads: &[&str] = if policy.audience() == Audience::Internal { MESH_CALLERS } else { &["gateway"] };
             let (base, _) = request(method, &|field| owner.ids.get(field).cloned());
             for probe in probes(&base, value, 0) {
                 for (who, token) in principals {
@@ -269,7 +288,14 @@ async fn no_hostile_string_in_any_request_field_gets_an_internal_answer() {
                         let outcome =
                             call(&services, method, workload, Some(token), probe.message.encode_to_vec()).await;
                         if outcome.code == Code::Internal {
-                            internal.push(format!("{path} {} = {:.20}… as {who}: {}", probe.slot, value, outcome.message));
+                            internal
+                                .push(format!("{path} {} = {:.20}… as {who}: {}", probe.slot, value, outcome.message));
+                        }
+                        if value.contains('\u{202E}')
+                            && outcome.code == Code::InvalidArgument
+                            && outcome.fields.contains(&probe.named_as)
+                        {
+                            human_text_refused.push((path.clone(), probe.slot.clone()));
                         }
                         if outcome.code != Code::PermissionDenied {
                             handled += 1;
@@ -287,5 +313,11 @@ async fn no_hostile_string_in_any_request_field_gets_an_internal_answer() {
     );
     assert!(internal.is_empty(), "INTERNAL answers to hostile input: {internal:#?}");
     assert!(not_named.is_empty(), "NUL or invalid UTF-8 not refused by the boundary: {not_named:#?}");
+    for (method, field) in HUMAN_TEXT {
+        assert!(
+            human_text_refused.iter().any(|(m, f)| m == method && f == field),
+            "{method} accepted a bidirectional override in {field}"
+        );
+    }
     assert!(refused_at_boundary >= 100, "suspiciously few string slots probed: {refused_at_boundary}");
 }
