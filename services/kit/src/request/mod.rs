@@ -70,20 +70,6 @@ pub fn time_from_proto(time: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(time.seconds, nanos)
 }
 
-/// A timestamp field, collecting a violation naming `field` when it is not a
-/// representable instant.
-pub fn time_field(
-    field: &str,
-    time: &prost_types::Timestamp,
-    violations: &mut Vec<FieldViolation>,
-) -> Option<DateTime<Utc>> {
-    let parsed = time_from_proto(time);
-    if parsed.is_none() {
-        violations.push(FieldViolation::new(field, "must be a valid timestamp"));
-    }
-    parsed
-}
-
 /// Idempotency keys: 8 to 128 printable ASCII characters.
 pub fn idempotency_key(value: &str, violations: &mut Vec<FieldViolation>) {
     if !(8..=128).contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_graphic()) {
