@@ -31,13 +31,13 @@ use crate::raw_codec::RawCodec;
 const EXEMPT: &[(&str, &str)] = &[];
 
 /// One customer's objects.
-struct Tenant {
-    id: String,
-    token: String,
-    ids: BTreeMap<&'static str, String>,
+pub(crate) struct Tenant {
+    pub(crate) id: String,
+    pub(crate) token: String,
+    pub(crate) ids: BTreeMap<&'static str, String>,
 }
 
-async fn login(services: &TestServices, email: &str, password: &str) -> String {
+pub(crate) async fn login(services: &TestServices, email: &str, password: &str) -> String {
     let canopy = services.client("identity", "gateway").await;
     match AuthServiceClient::new(canopy.channel())
         .login(identity::LoginRequest { email: email.into(), password: password.into() })
@@ -51,7 +51,7 @@ async fn login(services: &TestServices, email: &str, password: &str) -> String {
     }
 }
 
-async fn tenant(services: &TestServices, admin: &str, name: &str) -> Tenant {
+pub(crate) async fn tenant(services: &TestServices, admin: &str, name: &str) -> Tenant {
     let admin_tenancy = services.client("tenancy", "gateway").await.with_token(admin);
     let customer = CustomerServiceClient::with_interceptor(admin_tenancy.channel(), admin_tenancy.interceptor())
         .create_customer(tenancy::CreateCustomerRequest {
@@ -133,7 +133,7 @@ async fn tenant(services: &TestServices, admin: &str, name: &str) -> Tenant {
 
 /// A request for `method` whose id fields are set by `id_for`, with plausible
 /// values elsewhere so validation passes and the call reaches its data.
-fn request(method: &MethodDescriptor, id_for: &dyn Fn(&str) -> Option<String>) -> (DynamicMessage, usize) {
+pub(crate) fn request(method: &MethodDescriptor, id_for: &dyn Fn(&str) -> Option<String>) -> (DynamicMessage, usize) {
     let input = method.input();
     let mut message = DynamicMessage::new(input.clone());
     let mut ids = 0;

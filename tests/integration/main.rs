@@ -1,7 +1,9 @@
 //! Every service canopyd knows, started in-process with mTLS against real PostgreSQL
 //! and Redis: each answers health, reflection and the system service to an allowed
-//! workload, refuses others, and the database catalog proves isolation.
+//! workload, refuses others, the database catalog proves isolation, and no request
+//! field, however hostile, gets an INTERNAL answer.
 
 mod every_service;
+mod hostile_input;
 mod isolation;
 mod raw_codec;

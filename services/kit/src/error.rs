@@ -201,6 +201,9 @@ pub fn from_sqlx(error: sqlx::Error, resource: &'static str) -> ApiError {
             Some("23505") => ApiError::AlreadyExists { resource },
             // A foreign key naming a row the tenant cannot see looks like a missing row.
             Some("23503") => ApiError::NotFound { resource },
+            // A character the database cannot store (NUL). The request boundary refuses
+            // NUL before a handler runs; this keeps anything it missed the caller's fault.
+            Some("22021") | Some("22P05") => ApiError::invalid(resource, "contains a character that cannot be stored"),
             Some("40001") | Some("40P01") => ApiError::Unavailable("database (serialization conflict, retry)"),
             _ => ApiError::internal(error),
         },

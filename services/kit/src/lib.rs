@@ -5,7 +5,8 @@
 //! across processes ([`peers`]), configuration ([`config`]), PostgreSQL with the
 //! role model, migrations and tenant-scoped transactions ([`db`]), Redis ([`cache`]),
 //! the error model ([`error`]), logs/traces/metrics ([`telemetry`]), mTLS and the mesh
-//! policy ([`mesh`]), method policies from the contracts ([`access`]), and hosting with
+//! policy ([`mesh`]), method policies from the contracts ([`access`]), the request boundary
+//! ([`request`]: parsing helpers, the human-text rule, the layer refusing NUL), and hosting with
 //! health, reflection, the system service and graceful shutdown ([`server`]).
 
 pub mod access;
@@ -21,6 +22,7 @@ pub mod mesh;
 pub mod middleware;
 pub mod paging;
 pub mod peers;
+pub mod request;
 pub mod server;
 pub mod system;
 pub mod telemetry;

@@ -33,6 +33,7 @@ use crate::manifest::{Built, Registry, Schema, ServiceManifest};
 use crate::mesh::{self, MeshAuthzLayer, MeshPolicy, PolicyError, TlsError, WorkloadIdentity};
 pub use crate::peers::Endpoints;
 use crate::peers::{PeerConfigError, Peers, check_peer_addresses};
+use crate::request::RequestBoundaryLayer;
 use crate::system::System;
 use crate::telemetry::RpcTelemetryLayer;
 
@@ -268,10 +269,13 @@ impl SharedRuntime {
         let (stop_tx, stop_rx) = watch::channel(false);
         let incoming = mesh::accept(listener, tls, mesh.trust_domain.clone(), stop_rx.clone());
         let authz = MeshAuthzLayer::new(self.mesh_policy.clone(), mesh.mode, &mesh.namespace, &mesh.trust_domain);
+        let boundary = RequestBoundaryLayer::new(FILE_DESCRIPTOR_SET, &self.policies)
+            .map_err(|e| StartError::Routes { service, reason: format!("request boundary: {e}") })?;
         let server = tonic::transport::Server::builder()
             .layer(RpcTelemetryLayer::new(service))
             .layer(authz)
             .layer(AuthLayer::new(self.policies.clone(), authenticator))
+            .layer(boundary)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .add_routes(routes);
         let mut stop = stop_rx;

@@ -9,9 +9,10 @@ use std::time::Duration;
 use canopy_kit::auth::Principal;
 use canopy_kit::db::{Database, Scope, TenantId};
 use canopy_kit::paging::{PageCursor, finish_page, page_size};
+use canopy_kit::request::{idempotency_key, optional_tenant, principal, required_id, time_from_proto, timestamp};
 use canopy_kit::{ApiError, FieldViolation};
 use canopy_provisioner::queue::{self, DeploymentKind, DeploymentRow, DeploymentStatus, EnqueueError, NewDeployment};
-use canopy_sdk::proto::canopy::common::v1::{CloudProvider as PbProvider, PageResponse};
+use canopy_sdk::proto::canopy::common::v1::PageResponse;
 use canopy_sdk::proto::canopy::sites::v1 as pb;
 use canopy_sdk::proto::canopy::sites::v1::site_service_server::SiteService;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
@@ -32,63 +33,19 @@ use crate::{Sites, site_quota_key};
 
 pub struct SitesApi(pub Arc<Sites>);
 
-fn principal<T>(request: &Request<T>) -> Result<Principal, ApiError> {
-    request.extensions().get::<Principal>().cloned().ok_or(ApiError::Unauthenticated("credentials required"))
-}
-
-fn uuid_field(field: &str, value: &str) -> Result<Uuid, ApiError> {
-    value.trim().parse().map_err(|_| ApiError::invalid(field, "must be a UUID"))
-}
-
 fn db(error: sqlx::Error) -> ApiError {
     canopy_kit::error::from_sqlx(error, "site")
-}
-
-fn timestamp(time: DateTime<Utc>) -> Option<prost_types::Timestamp> {
-    Some(prost_types::Timestamp { seconds: time.timestamp(), nanos: time.timestamp_subsec_nanos() as i32 })
-}
-
-/// A request's timestamp, or `None` when it names no representable instant.
-fn time_from_proto(time: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    let nanos = u32::try_from(time.nanos).ok().filter(|nanos| *nanos < 1_000_000_000)?;
-    DateTime::from_timestamp(time.seconds, nanos)
 }
 
 /// The `customer_id` a request may carry: `None` when empty, a violation when it is
 /// not a UUID.
 fn optional_customer(value: &str, violations: &mut Vec<FieldViolation>) -> Option<TenantId> {
-    if value.is_empty() {
-        return None;
-    }
-    match uuid_field("customer_id", value) {
-        Ok(id) => Some(TenantId(id)),
-        Err(_) => {
-            violations.push(FieldViolation::new("customer_id", "must be a UUID"));
-            None
+    optional_tenant("customer_id", value).unwrap_or_else(|refused| {
+        if let ApiError::InvalidArgument(refused) = refused {
+            violations.extend(refused);
         }
-    }
-}
-
-fn provider_from_proto(raw: i32) -> Option<CloudProvider> {
-    Some(match PbProvider::try_from(raw).ok()? {
-        PbProvider::Unspecified => return None,
-        PbProvider::Aws => CloudProvider::Aws,
-        PbProvider::Azure => CloudProvider::Azure,
-        PbProvider::Gcp => CloudProvider::Gcp,
-        PbProvider::Digitalocean => CloudProvider::DigitalOcean,
-        PbProvider::Akamai => CloudProvider::Akamai,
+        None
     })
-}
-
-fn provider_to_proto(provider: &str) -> PbProvider {
-    match provider {
-        "aws" => PbProvider::Aws,
-        "azure" => PbProvider::Azure,
-        "gcp" => PbProvider::Gcp,
-        "digitalocean" => PbProvider::Digitalocean,
-        "akamai" => PbProvider::Akamai,
-        _ => PbProvider::Unspecified,
-    }
 }
 
 fn size_from_proto(raw: i32) -> Option<&'static str> {
@@ -165,7 +122,7 @@ fn site_to_proto(row: &SiteRow) -> pb::Site {
         id: row.id.to_string(),
         customer_id: row.tenant_id.to_string(),
         name: row.name.clone(),
-        provider: provider_to_proto(&row.provider) as i32,
+        provider: CloudProvider::proto_from_name(&row.provider) as i32,
         region: row.region.clone(),
         size: size_to_proto(&row.size) as i32,
         database_enabled: row.database_enabled,
@@ -189,9 +146,9 @@ fn site_to_proto(row: &SiteRow) -> pb::Site {
             storage_bucket: text("storage_bucket"),
         }),
         active_deployment_id: row.active_deployment_id.map(|id| id.to_string()).unwrap_or_default(),
-        create_time: timestamp(row.create_time),
-        update_time: timestamp(row.update_time),
-        delete_time: row.delete_time.and_then(timestamp),
+        create_time: Some(timestamp(row.create_time)),
+        update_time: Some(timestamp(row.update_time)),
+        delete_time: row.delete_time.map(timestamp),
     }
 }
 
@@ -205,9 +162,9 @@ fn deployment_to_proto(row: &DeploymentRow) -> pb::Deployment {
         sandbox: row.sandbox,
         attempt: row.attempt,
         error: row.error.clone(),
-        create_time: timestamp(row.create_time),
-        start_time: row.start_time.and_then(timestamp),
-        finish_time: row.finish_time.and_then(timestamp),
+        create_time: Some(timestamp(row.create_time)),
+        start_time: row.start_time.map(timestamp),
+        finish_time: row.finish_time.map(timestamp),
         cancel_requested: row.cancel_requested,
     }
 }
@@ -215,7 +172,7 @@ fn deployment_to_proto(row: &DeploymentRow) -> pb::Deployment {
 fn event_to_proto(event: &queue::DeploymentEvent) -> pb::DeploymentEvent {
     pb::DeploymentEvent {
         seq: event.seq,
-        time: timestamp(event.time),
+        time: Some(timestamp(event.time)),
         kind: match event.kind {
             queue::EventKind::Status => pb::DeploymentEventKind::Status,
             queue::EventKind::Log => pb::DeploymentEventKind::Log,
@@ -269,7 +226,7 @@ fn validate_config(
 fn change_target(site_id: &str, key: &str) -> Result<Uuid, ApiError> {
     let mut violations = Vec::new();
     idempotency_key(key, &mut violations);
-    let parsed = uuid_field("site_id", site_id);
+    let parsed = required_id("site_id", site_id);
     if let Err(ApiError::InvalidArgument(v)) = &parsed {
         violations.extend(v.clone());
     }
@@ -277,12 +234,6 @@ fn change_target(site_id: &str, key: &str) -> Result<Uuid, ApiError> {
         return Err(ApiError::InvalidArgument(violations));
     }
     parsed
-}
-
-fn idempotency_key(value: &str, violations: &mut Vec<FieldViolation>) {
-    if !(8..=128).contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_graphic()) {
-        violations.push(FieldViolation::new("idempotency_key", "must be 8 to 128 printable ASCII characters"));
-    }
 }
 
 impl SitesApi {
@@ -472,7 +423,7 @@ pub async fn fleet_summary(
     Ok(pb::GetFleetSummaryResponse {
         total_sites: site_counts.iter().map(|c| c.count).sum(),
         site_counts,
-        since: timestamp(since),
+        since: Some(timestamp(since)),
         deployment_counts: DeploymentStatus::ALL
             .into_iter()
             .map(|status| pb::DeploymentStatusCount {
@@ -513,7 +464,7 @@ impl SiteService for SitesApi {
         idempotency_key(&input.idempotency_key, &mut violations);
         let name =
             SiteName::parse(&input.name).map_err(|problem| violations.push(FieldViolation::new("name", problem))).ok();
-        let provider = provider_from_proto(input.provider);
+        let provider = CloudProvider::from_proto_number(input.provider);
         match provider {
             None => {
                 violations.push(FieldViolation::new("provider", "must be one of aws, azure, gcp, digitalocean, akamai"))
@@ -664,7 +615,7 @@ impl SiteService for SitesApi {
 
     async fn get_site(&self, request: Request<pb::GetSiteRequest>) -> Result<Response<pb::GetSiteResponse>, Status> {
         let principal = principal(&request)?;
-        let site_id = uuid_field("site_id", &request.get_ref().site_id)?;
+        let site_id = required_id("site_id", &request.get_ref().site_id)?;
         let mut tx = self.0.database.begin(principal.scope_for(None)?).await.map_err(db)?;
         let site =
             store::site(&mut tx, site_id, false).await.map_err(db)?.ok_or(ApiError::NotFound { resource: "site" })?;
@@ -684,12 +635,12 @@ impl SiteService for SitesApi {
         let customer = if input.customer_id.is_empty() {
             None
         } else {
-            Some(TenantId(uuid_field("customer_id", &input.customer_id)?))
+            Some(TenantId(required_id("customer_id", &input.customer_id)?))
         };
         let provider = if input.provider == 0 {
             None
         } else {
-            match provider_from_proto(input.provider) {
+            match CloudProvider::from_proto_number(input.provider) {
                 Some(p) => Some(p.as_str().to_string()),
                 None => {
                     violations.push(FieldViolation::new("provider", "is not a known provider"));
@@ -739,7 +690,7 @@ impl SiteService for SitesApi {
         let input = request.into_inner();
         let mut violations = Vec::new();
         idempotency_key(&input.idempotency_key, &mut violations);
-        let site_id = uuid_field("site_id", &input.site_id);
+        let site_id = required_id("site_id", &input.site_id);
         let config = validate_config(
             input.size,
             input.database_enabled,
@@ -808,7 +759,7 @@ impl SiteService for SitesApi {
     ) -> Result<Response<pb::ListDeploymentsResponse>, Status> {
         let principal = principal(&request)?;
         let input = request.into_inner();
-        let site_id = uuid_field("site_id", &input.site_id)?;
+        let site_id = required_id("site_id", &input.site_id)?;
         let page = input.page.unwrap_or_default();
         let limit = page_size(page.page_size)?;
         let cursor = PageCursor::decode(&page.page_token)?;
@@ -831,7 +782,7 @@ impl SiteService for SitesApi {
         request: Request<pb::GetDeploymentRequest>,
     ) -> Result<Response<pb::GetDeploymentResponse>, Status> {
         let principal = principal(&request)?;
-        let id = uuid_field("deployment_id", &request.get_ref().deployment_id)?;
+        let id = required_id("deployment_id", &request.get_ref().deployment_id)?;
         let deployment = self.visible_deployment(&principal, id).await?;
         Ok(Response::new(pb::GetDeploymentResponse { deployment: Some(deployment_to_proto(&deployment)) }))
     }
@@ -844,7 +795,7 @@ impl SiteService for SitesApi {
     ) -> Result<Response<Self::WatchDeploymentStream>, Status> {
         let principal = principal(&request)?;
         let input = request.into_inner();
-        let id = uuid_field("deployment_id", &input.deployment_id)?;
+        let id = required_id("deployment_id", &input.deployment_id)?;
         if input.after_seq < 0 {
             return Err(ApiError::invalid("after_seq", "must not be negative").into());
         }
@@ -934,7 +885,7 @@ impl SiteService for SitesApi {
         request: Request<pb::CancelDeploymentRequest>,
     ) -> Result<Response<pb::CancelDeploymentResponse>, Status> {
         let principal = principal(&request)?;
-        let id = uuid_field("deployment_id", &request.get_ref().deployment_id)?;
+        let id = required_id("deployment_id", &request.get_ref().deployment_id)?;
         let deployment = self.visible_deployment(&principal, id).await?;
         let mut tx = self.0.database.begin(principal.scope_for(None)?).await.map_err(db)?;
         queue::request_cancel(&mut tx, deployment.tenant_id, id).await.map_err(db)?;
@@ -976,9 +927,10 @@ impl SiteService for SitesApi {
     ) -> Result<Response<pb::ListRegionsResponse>, Status> {
         let wanted = match request.get_ref().provider {
             0 => None,
-            raw => {
-                Some(provider_from_proto(raw).ok_or_else(|| ApiError::invalid("provider", "is not a known provider"))?)
-            }
+            raw => Some(
+                CloudProvider::from_proto_number(raw)
+                    .ok_or_else(|| ApiError::invalid("provider", "is not a known provider"))?,
+            ),
         };
         let mut regions = Vec::new();
         for (provider, codes) in catalogue::regions() {
@@ -988,7 +940,7 @@ impl SiteService for SitesApi {
             }
             for (code, display_name) in codes {
                 regions.push(pb::Region {
-                    provider: provider_to_proto(provider) as i32,
+                    provider: CloudProvider::proto_from_name(provider) as i32,
                     code: code.clone(),
                     display_name: display_name.clone(),
                 });

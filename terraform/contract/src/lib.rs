@@ -22,6 +22,8 @@ mod error;
 mod expr;
 mod module;
 mod plan;
+#[cfg(feature = "proto")]
+mod proto;
 mod tagging;
 
 pub use check::{

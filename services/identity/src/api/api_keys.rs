@@ -18,7 +18,9 @@ use canopy_sdk::proto::canopy::identity::v1::{
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use super::{api_key_to_proto, client_address, db, from_timestamp, parse_id, parse_tenant, principal, role_to_store};
+use super::{
+    api_key_to_proto, client_address, db, optional_tenant, principal, required_id, role_to_store, time_from_proto,
+};
 use crate::Identity;
 use crate::domain::names::DisplayName;
 use crate::domain::roles;
@@ -86,7 +88,7 @@ impl ApiKeyService for ApiKeyApi {
         let now = identity.clock.now();
 
         let mut violations = Vec::new();
-        let tenant = parse_tenant("tenant_id", &request.tenant_id)?;
+        let tenant = optional_tenant("tenant_id", &request.tenant_id)?;
         let name = DisplayName::parse(&request.name)
             .map_err(|problem| violations.push(FieldViolation::new("name", problem)))
             .ok();
@@ -94,7 +96,7 @@ impl ApiKeyService for ApiKeyApi {
         let scopes = validate_scopes(&request.scopes, &identity.known_services).map_err(|v| violations.extend(v)).ok();
         let expire_at = match &request.expire_time {
             None => None,
-            Some(time) => match from_timestamp(time) {
+            Some(time) => match time_from_proto(time) {
                 Some(at) if at > now => Some(at),
                 Some(_) => {
                     violations.push(FieldViolation::new("expire_time", "must be in the future"));
@@ -167,7 +169,7 @@ impl ApiKeyService for ApiKeyApi {
         let principal = principal(&request)?;
         let request = request.into_inner();
         let identity = &self.identity;
-        let tenant = parse_tenant("tenant_id", &request.tenant_id)?;
+        let tenant = optional_tenant("tenant_id", &request.tenant_id)?;
         let page = request.page.unwrap_or_default();
         let size = page_size(page.page_size)?;
         let after = PageCursor::decode(&page.page_token)?;
@@ -192,7 +194,7 @@ impl ApiKeyService for ApiKeyApi {
     ) -> Result<Response<RevokeApiKeyResponse>, Status> {
         let address = client_address(&request);
         let principal = principal(&request)?;
-        let key_id = parse_id("api_key_id", &request.get_ref().api_key_id)?;
+        let key_id = required_id("api_key_id", &request.get_ref().api_key_id)?;
         let identity = &self.identity;
         let now = identity.clock.now();
         let mut tx = identity.database.begin(principal.scope_for(None)?).await.map_err(db("api key"))?;

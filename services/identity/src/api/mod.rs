@@ -16,9 +16,10 @@ use std::net::IpAddr;
 
 use canopy_kit::ApiError;
 use canopy_kit::auth::{Principal, PrincipalKind, role_from_name, role_name};
-use canopy_kit::db::{Scope, TenantId};
+use canopy_kit::db::Scope;
 use canopy_kit::error::from_sqlx;
 use canopy_kit::mesh::{CallerWorkload, PeerInfo};
+pub(crate) use canopy_kit::request::{optional_tenant, principal, required_id, time_from_proto, timestamp};
 use canopy_sdk::proto::canopy::identity::v1 as proto;
 use canopy_sdk::proto::canopy::options::v1::Role;
 use chrono::{DateTime, Utc};
@@ -43,12 +44,6 @@ pub(crate) fn db(resource: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
 pub(crate) fn session_store(error: impl std::fmt::Display) -> ApiError {
     tracing::warn!(error = %error, "session store failed");
     ApiError::Unavailable("session store")
-}
-
-/// The authenticated caller. Every method that calls this has an audience that
-/// requires one, so its absence is our bug, not the caller's.
-pub(crate) fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
-    request.extensions().get::<Principal>().cloned().ok_or(ApiError::Unauthenticated("credentials required"))
 }
 
 /// The signed-in user and session behind `principal`; API keys have neither.
@@ -84,30 +79,6 @@ pub(crate) fn client_address<T>(request: &tonic::Request<T>) -> Option<String> {
         return Some(address.to_string());
     }
     request.extensions().get::<PeerInfo>().map(|peer| peer.remote_addr.ip().to_string())
-}
-
-/// A required UUID field.
-pub(crate) fn parse_id(field: &str, value: &str) -> Result<Uuid, ApiError> {
-    if value.is_empty() {
-        return Err(ApiError::invalid(field, "is required"));
-    }
-    value.parse().map_err(|_| ApiError::invalid(field, "must be a uuid"))
-}
-
-/// An optional tenant id field (empty: none).
-pub(crate) fn parse_tenant(field: &str, value: &str) -> Result<Option<TenantId>, ApiError> {
-    if value.is_empty() {
-        return Ok(None);
-    }
-    value.parse().map(|id| Some(TenantId(id))).map_err(|_| ApiError::invalid(field, "must be a uuid"))
-}
-
-pub(crate) fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: time.timestamp(), nanos: time.timestamp_subsec_nanos() as i32 }
-}
-
-pub(crate) fn from_timestamp(time: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    u32::try_from(time.nanos).ok().and_then(|nanos| DateTime::from_timestamp(time.seconds, nanos))
 }
 
 /// A stored role name as the proto enum (unknown names cannot be stored).

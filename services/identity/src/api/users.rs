@@ -21,7 +21,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::{
-    client_address, db, parse_id, parse_tenant, principal, role_to_store, session_store, status_name, timestamp,
+    client_address, db, optional_tenant, principal, required_id, role_to_store, session_store, status_name, timestamp,
     user_to_proto,
 };
 use crate::Identity;
@@ -101,7 +101,7 @@ impl UserService for UserApi {
         let identity = &self.identity;
 
         let mut violations = Vec::new();
-        let tenant = parse_tenant("tenant_id", &request.tenant_id)?;
+        let tenant = optional_tenant("tenant_id", &request.tenant_id)?;
         let email =
             Email::parse(&request.email).map_err(|problem| violations.push(FieldViolation::new("email", problem))).ok();
         let display_name = DisplayName::parse(&request.display_name)
@@ -165,7 +165,7 @@ impl UserService for UserApi {
 
     async fn get_user(&self, request: Request<GetUserRequest>) -> Result<Response<GetUserResponse>, Status> {
         let principal = principal(&request)?;
-        let user_id = parse_id("user_id", &request.get_ref().user_id)?;
+        let user_id = required_id("user_id", &request.get_ref().user_id)?;
         let identity = &self.identity;
         let mut tx = identity.database.begin(principal.scope_for(None)?).await.map_err(db("user"))?;
         let user = users::find(&mut tx, user_id).await.map_err(db("user"))?.ok_or_else(not_found)?;
@@ -178,7 +178,7 @@ impl UserService for UserApi {
         let request = request.into_inner();
         let identity = &self.identity;
         let mut violations = Vec::new();
-        let tenant = parse_tenant("tenant_id", &request.tenant_id)?;
+        let tenant = optional_tenant("tenant_id", &request.tenant_id)?;
         let page = request.page.unwrap_or_default();
         let size = page_size(page.page_size)?;
         let after = PageCursor::decode(&page.page_token)?;
@@ -222,7 +222,7 @@ impl UserService for UserApi {
         let address = client_address(&request);
         let principal = principal(&request)?;
         let request = request.into_inner();
-        let user_id = parse_id("user_id", &request.user_id)?;
+        let user_id = required_id("user_id", &request.user_id)?;
         let role = roles::parse_required("role", request.role).map_err(|v| ApiError::InvalidArgument(vec![v]))?;
         refuse_self(&principal, user_id, "change the role of")?;
         let identity = &self.identity;
@@ -251,7 +251,7 @@ impl UserService for UserApi {
     ) -> Result<Response<DisableUserResponse>, Status> {
         let address = client_address(&request);
         let principal = principal(&request)?;
-        let user_id = parse_id("user_id", &request.get_ref().user_id)?;
+        let user_id = required_id("user_id", &request.get_ref().user_id)?;
         refuse_self(&principal, user_id, "disable")?;
         let identity = &self.identity;
         let now = identity.clock.now();
@@ -273,7 +273,7 @@ impl UserService for UserApi {
     async fn enable_user(&self, request: Request<EnableUserRequest>) -> Result<Response<EnableUserResponse>, Status> {
         let address = client_address(&request);
         let principal = principal(&request)?;
-        let user_id = parse_id("user_id", &request.get_ref().user_id)?;
+        let user_id = required_id("user_id", &request.get_ref().user_id)?;
         let now = self.identity.clock.now();
         let user = self
             .change_user(&principal, user_id, "user_enabled", address.as_deref(), |tx, user| {
@@ -300,7 +300,7 @@ impl UserService for UserApi {
     async fn delete_user(&self, request: Request<DeleteUserRequest>) -> Result<Response<DeleteUserResponse>, Status> {
         let address = client_address(&request);
         let principal = principal(&request)?;
-        let user_id = parse_id("user_id", &request.get_ref().user_id)?;
+        let user_id = required_id("user_id", &request.get_ref().user_id)?;
         refuse_self(&principal, user_id, "delete")?;
         let identity = &self.identity;
         self.change_user(&principal, user_id, "user_deleted", address.as_deref(), |tx, user| {
@@ -317,7 +317,7 @@ impl UserService for UserApi {
     async fn unlock_user(&self, request: Request<UnlockUserRequest>) -> Result<Response<UnlockUserResponse>, Status> {
         let address = client_address(&request);
         let principal = principal(&request)?;
-        let user_id = parse_id("user_id", &request.get_ref().user_id)?;
+        let user_id = required_id("user_id", &request.get_ref().user_id)?;
         let identity = self.identity.clone();
         let now = identity.clock.now();
         let lockout = identity.lockout;
@@ -341,7 +341,7 @@ impl UserService for UserApi {
     ) -> Result<Response<IssuePasswordResetResponse>, Status> {
         let address = client_address(&request);
         let principal = principal(&request)?;
-        let user_id = parse_id("user_id", &request.get_ref().user_id)?;
+        let user_id = required_id("user_id", &request.get_ref().user_id)?;
         let identity = &self.identity;
         let now = identity.clock.now();
         let (token, digest) = secrets::new_token();

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use canopy_kit::ApiError;
 use canopy_kit::db::Scope;
+use canopy_kit::request::human_text_field;
 use canopy_sdk::proto::canopy::tenancy::v1 as pb;
 use canopy_sdk::proto::canopy::tenancy::v1::branding_service_server::BrandingService;
 use rand::RngCore;
 use tonic::{Request, Response, Status};
 
-use super::{branding_to_proto, customer_scope, db, principal, uuid_field};
+use super::{branding_to_proto, customer_scope, db, principal, required_id};
 use crate::Tenancy;
 use crate::domain::{branding as rules, customer, hostname, image};
 use crate::store::{self, BrandingRow};
@@ -74,7 +75,7 @@ impl BrandingService for BrandingApi {
     ) -> Result<Response<pb::GetBrandingAssetResponse>, Status> {
         let input = request.into_inner();
         let (kind, _) = asset_kind(input.kind)?;
-        let tenant_id = uuid_field("customer_id", &input.customer_id)?;
+        let tenant_id = required_id("customer_id", &input.customer_id)?;
         // Logos are public by nature (shown on the sign-in page).
         let mut tx = self.0.database.begin(Scope::Platform).await.map_err(db)?;
         let (content_type, data) = store::asset(&mut tx, tenant_id, kind)
@@ -89,7 +90,7 @@ impl BrandingService for BrandingApi {
         request: Request<pb::GetCustomerBrandingRequest>,
     ) -> Result<Response<pb::GetCustomerBrandingResponse>, Status> {
         let principal = principal(&request)?;
-        let tenant_id = uuid_field("customer_id", &request.get_ref().customer_id)?;
+        let tenant_id = required_id("customer_id", &request.get_ref().customer_id)?;
         let row = self.load(customer_scope(&principal, tenant_id)?, tenant_id).await?;
         Ok(Response::new(pb::GetCustomerBrandingResponse { branding: Some(branding_to_proto(&row)) }))
     }
@@ -101,11 +102,11 @@ impl BrandingService for BrandingApi {
         let principal = principal(&request)?;
         let input = request.into_inner();
         let mut violations = Vec::new();
-        let tenant_id = uuid_field("customer_id", &input.customer_id);
+        let tenant_id = required_id("customer_id", &input.customer_id);
         let product_name = if input.product_name.is_empty() {
             String::new()
         } else {
-            customer::display_name("product_name", &input.product_name, 60, &mut violations)
+            human_text_field("product_name", &input.product_name, 60, &mut violations)
         };
         let primary_color = rules::colour("primary_color", &input.primary_color, true, &mut violations);
         let secondary_color = rules::colour("secondary_color", &input.secondary_color, false, &mut violations);
@@ -118,7 +119,7 @@ impl BrandingService for BrandingApi {
         let mail_sender_name = if input.mail_sender_name.is_empty() {
             String::new()
         } else {
-            customer::display_name("mail_sender_name", &input.mail_sender_name, 60, &mut violations)
+            human_text_field("mail_sender_name", &input.mail_sender_name, 60, &mut violations)
         };
         let theme: BTreeMap<String, String> = input.theme_variables.into_iter().collect();
         rules::theme_variables(&theme, &mut violations);
@@ -153,7 +154,7 @@ impl BrandingService for BrandingApi {
     ) -> Result<Response<pb::UploadBrandingAssetResponse>, Status> {
         let principal = principal(&request)?;
         let input = request.into_inner();
-        let tenant_id = uuid_field("customer_id", &input.customer_id)?;
+        let tenant_id = required_id("customer_id", &input.customer_id)?;
         let (kind, max_bytes) = asset_kind(input.kind)?;
         let mut violations = Vec::new();
         image::check(max_bytes, &input.content_type, &input.data, &mut violations);
@@ -177,7 +178,7 @@ impl BrandingService for BrandingApi {
     ) -> Result<Response<pb::SetCustomDomainResponse>, Status> {
         let principal = principal(&request)?;
         let input = request.into_inner();
-        let tenant_id = uuid_field("customer_id", &input.customer_id)?;
+        let tenant_id = required_id("customer_id", &input.customer_id)?;
         let domain = hostname::normalize(&input.domain);
         if !domain.is_empty()
             && let Err(problem) = hostname::check(&domain)
@@ -219,7 +220,7 @@ impl BrandingService for BrandingApi {
         request: Request<pb::VerifyCustomDomainRequest>,
     ) -> Result<Response<pb::VerifyCustomDomainResponse>, Status> {
         let principal = principal(&request)?;
-        let tenant_id = uuid_field("customer_id", &request.get_ref().customer_id)?;
+        let tenant_id = required_id("customer_id", &request.get_ref().customer_id)?;
         let scope = customer_scope(&principal, tenant_id)?;
         let row = self.load(scope, tenant_id).await?;
         let Some(domain) = row.custom_domain.clone() else {

@@ -11,6 +11,7 @@ use canopy_kit::ApiError;
 use canopy_kit::FieldViolation;
 use canopy_kit::db::{Scope, TenantId};
 use canopy_kit::paging::{PageCursor, finish_page, page_size};
+use canopy_kit::request::{human_text_field, idempotency_key};
 use canopy_sdk::proto::canopy::identity::v1 as identity;
 use canopy_sdk::proto::canopy::identity::v1::user_service_client::UserServiceClient;
 use canopy_sdk::proto::canopy::options::v1::Role;
@@ -21,10 +22,10 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::{
-    customer_scope, customer_to_proto, db, limits_from_proto, principal, status_from_proto, timestamp, uuid_field,
+    customer_scope, customer_to_proto, db, limits_from_proto, principal, required_id, status_from_proto, timestamp,
 };
 use crate::Tenancy;
-use crate::domain::customer::{self as rules, Status as CustomerStatus};
+use crate::domain::customer::{self as rules, MAX_REASON_CHARS, Status as CustomerStatus};
 use crate::domain::plan::valid_plan_id;
 use crate::store::{self, CustomerFilter, Overrides};
 
@@ -99,10 +100,10 @@ impl CustomersApi {
         let principal = principal(&request)?;
         let (id, reason) = request.into_inner();
         let mut violations = Vec::new();
-        let tenant_id = uuid_field("customer_id", &id);
+        let tenant_id = required_id("customer_id", &id);
         let reason = match to {
             CustomerStatus::Active => String::new(),
-            _ => rules::reason("reason", &reason, &mut violations),
+            _ => human_text_field("reason", &reason, MAX_REASON_CHARS, &mut violations),
         };
         if !violations.is_empty() {
             return Err(ApiError::InvalidArgument(violations));
@@ -168,10 +169,10 @@ impl CustomerService for CustomersApi {
         let authorization = request.metadata().get("authorization").cloned();
         let input = request.into_inner();
         let mut violations = Vec::new();
-        rules::idempotency_key(&input.idempotency_key, &mut violations);
-        let name = rules::display_name("name", &input.name, 100, &mut violations);
+        idempotency_key(&input.idempotency_key, &mut violations);
+        let name = human_text_field("name", &input.name, 100, &mut violations);
         let owner_email = rules::email("owner_email", &input.owner_email, &mut violations);
-        let owner_name = rules::display_name("owner_display_name", &input.owner_display_name, 100, &mut violations);
+        let owner_name = human_text_field("owner_display_name", &input.owner_display_name, 100, &mut violations);
         let plan_id = if input.plan_id.is_empty() { "standard".to_string() } else { input.plan_id.clone() };
         if !valid_plan_id(&plan_id) {
             violations.push(FieldViolation::new("plan_id", "must be a plan id such as standard"));
@@ -268,7 +269,7 @@ impl CustomerService for CustomersApi {
         request: Request<pb::GetCustomerRequest>,
     ) -> Result<Response<pb::GetCustomerResponse>, Status> {
         let principal = principal(&request)?;
-        let tenant_id = uuid_field("customer_id", &request.get_ref().customer_id)?;
+        let tenant_id = required_id("customer_id", &request.get_ref().customer_id)?;
         let mut tx = self.0.database.begin(customer_scope(&principal, tenant_id)?).await.map_err(db)?;
         let customer = store::customer(&mut tx, tenant_id, false)
             .await
@@ -320,8 +321,8 @@ impl CustomerService for CustomersApi {
         let principal = principal(&request)?;
         let input = request.into_inner();
         let mut violations = Vec::new();
-        let tenant_id = uuid_field("customer_id", &input.customer_id);
-        let name = (!input.name.is_empty()).then(|| rules::display_name("name", &input.name, 100, &mut violations));
+        let tenant_id = required_id("customer_id", &input.customer_id);
+        let name = (!input.name.is_empty()).then(|| human_text_field("name", &input.name, 100, &mut violations));
         let plan_id = Some(input.plan_id.clone()).filter(|p| !p.is_empty());
         if plan_id.as_deref().is_some_and(|p| !valid_plan_id(p)) {
             violations.push(FieldViolation::new("plan_id", "must be a plan id such as standard"));
@@ -399,7 +400,7 @@ impl CustomerService for CustomersApi {
     ) -> Result<Response<pb::ListCustomerStatusChangesResponse>, Status> {
         let principal = principal(&request)?;
         let input = request.into_inner();
-        let tenant_id = uuid_field("customer_id", &input.customer_id)?;
+        let tenant_id = required_id("customer_id", &input.customer_id)?;
         let page = input.page.unwrap_or_default();
         let limit = page_size(page.page_size)?;
         let cursor = PageCursor::decode(&page.page_token)?;
@@ -422,7 +423,7 @@ impl CustomerService for CustomersApi {
                     to_status: status(&r.to_status),
                     reason: r.reason.clone(),
                     changed_by: r.changed_by.clone(),
-                    change_time: timestamp(r.change_time),
+                    change_time: Some(timestamp(r.change_time)),
                 })
                 .collect(),
             page: Some(canopy_sdk::proto::canopy::common::v1::PageResponse { next_page_token: next, total_size: -1 }),

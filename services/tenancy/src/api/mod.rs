@@ -6,17 +6,16 @@ mod customers;
 mod plans;
 mod quota;
 
-use std::str::FromStr;
-
 use canopy_kit::ApiError;
 use canopy_kit::auth::Principal;
 use canopy_kit::db::{Scope, TenantId};
+use canopy_kit::request::{principal, required_id, timestamp};
 use canopy_sdk::proto::canopy::tenancy::v1 as pb;
-use chrono::{DateTime, Utc};
+use canopy_terraform::CloudProvider;
 use uuid::Uuid;
 
 use crate::domain::customer::Status;
-use crate::domain::plan::{EffectiveLimits, provider_from_name, provider_name};
+use crate::domain::plan::EffectiveLimits;
 use crate::store::{BrandingRow, CustomerRow, Overrides};
 
 pub use branding::BrandingApi;
@@ -24,24 +23,10 @@ pub use customers::CustomersApi;
 pub use plans::PlansApi;
 pub use quota::QuotaApi;
 
-/// The principal the kit's AuthLayer put on the request.
-fn principal<T>(request: &tonic::Request<T>) -> Result<Principal, ApiError> {
-    request.extensions().get::<Principal>().cloned().ok_or(ApiError::Unauthenticated("credentials required"))
-}
-
-/// Parses a UUID field; an empty or malformed one names the field.
-fn uuid_field(field: &str, value: &str) -> Result<Uuid, ApiError> {
-    Uuid::from_str(value.trim()).map_err(|_| ApiError::invalid(field, "must be a UUID"))
-}
-
 /// The scope for acting on customer `id`: customers may only name themselves
 /// (anything else is NOT_FOUND, exactly like an id that does not exist).
 fn customer_scope(principal: &Principal, id: Uuid) -> Result<Scope, ApiError> {
     principal.scope_for(Some(TenantId(id)))
-}
-
-fn timestamp(time: DateTime<Utc>) -> Option<prost_types::Timestamp> {
-    Some(prost_types::Timestamp { seconds: time.timestamp(), nanos: time.timestamp_subsec_nanos() as i32 })
 }
 
 fn status_to_proto(status: Status) -> pb::CustomerStatus {
@@ -82,7 +67,8 @@ fn limits_to_proto(limits: &EffectiveLimits) -> pb::Limits {
         allowed_providers: limits
             .allowed_providers
             .iter()
-            .filter_map(|p| provider_from_name(p))
+            .filter_map(|p| p.parse::<CloudProvider>().ok())
+            .map(CloudProvider::to_proto)
             .map(|p| p as i32)
             .collect(),
         allowed_regions: limits.allowed_regions.clone(),
@@ -98,7 +84,8 @@ fn overrides_to_proto(o: &Overrides) -> pb::Limits {
             .allowed_providers
             .iter()
             .flatten()
-            .filter_map(|p| provider_from_name(p))
+            .filter_map(|p| p.parse::<CloudProvider>().ok())
+            .map(CloudProvider::to_proto)
             .map(|p| p as i32)
             .collect(),
         allowed_regions: o.allowed_regions.clone().unwrap_or_default(),
@@ -123,11 +110,11 @@ fn limits_from_proto(
     }
     let mut providers = Vec::new();
     for (i, raw) in limits.allowed_providers.iter().enumerate() {
-        match canopy_sdk::proto::canopy::common::v1::CloudProvider::try_from(*raw).ok().and_then(provider_name) {
-            Some(name) => providers.push(name.to_string()),
+        match CloudProvider::from_proto_number(*raw) {
+            Some(provider) => providers.push(provider.as_str().to_string()),
             None => violations.push(canopy_kit::FieldViolation::new(
                 format!("{field}.allowed_providers[{i}]"),
-                "must be one of aws, azure, gcp, digitalocean, akamai",
+                format!("must be one of {}", CloudProvider::names()),
             )),
         }
     }
@@ -161,8 +148,8 @@ fn customer_to_proto(row: &CustomerRow) -> pb::Customer {
         plan_id: row.plan_id.clone(),
         quota_overrides: Some(overrides_to_proto(&row.overrides)),
         owner_user_id: row.owner_user_id.map(|id| id.to_string()).unwrap_or_default(),
-        create_time: timestamp(row.create_time),
-        update_time: timestamp(row.update_time),
+        create_time: Some(timestamp(row.create_time)),
+        update_time: Some(timestamp(row.update_time)),
     }
 }
 
@@ -185,7 +172,7 @@ fn branding_to_proto(row: &BrandingRow) -> pb::Branding {
         theme_variables,
         has_logo: row.has_logo,
         has_favicon: row.has_favicon,
-        update_time: timestamp(row.update_time),
+        update_time: Some(timestamp(row.update_time)),
     }
 }
 

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use canopy_kit::db::Scope;
+use canopy_kit::request::human_text_field;
 use canopy_kit::{ApiError, FieldViolation};
 use canopy_sdk::proto::canopy::tenancy::v1 as pb;
 use canopy_sdk::proto::canopy::tenancy::v1::plan_service_server::PlanService;
 use tonic::{Request, Response, Status};
 
-use super::{customer_scope, db, limits_from_proto, limits_to_proto, principal, uuid_field};
+use super::{customer_scope, db, limits_from_proto, limits_to_proto, principal, required_id};
 use crate::Tenancy;
 use crate::domain::plan::{EffectiveLimits, valid_plan_id};
 use crate::store::{self, PlanRow};
@@ -64,8 +65,7 @@ impl PlanService for PlansApi {
                 "must be lowercase letters, digits and hyphens, starting with a letter (at most 40)",
             ));
         }
-        let display_name =
-            crate::domain::customer::display_name("plan.display_name", &plan.display_name, 60, &mut violations);
+        let display_name = human_text_field("plan.display_name", &plan.display_name, 60, &mut violations);
         let limits = plan.limits.unwrap_or_default();
         let (providers, tier) = limits_from_proto("plan.limits", &limits, &mut violations);
         if !violations.is_empty() {
@@ -90,7 +90,7 @@ impl PlanService for PlansApi {
 
     async fn get_usage(&self, request: Request<pb::GetUsageRequest>) -> Result<Response<pb::GetUsageResponse>, Status> {
         let principal = principal(&request)?;
-        let tenant_id = uuid_field("customer_id", &request.get_ref().customer_id)?;
+        let tenant_id = required_id("customer_id", &request.get_ref().customer_id)?;
         let mut tx = self.0.database.begin(customer_scope(&principal, tenant_id)?).await.map_err(db)?;
         let usage = usage(&mut tx, tenant_id, self.0.clock.now()).await?;
         Ok(Response::new(usage))

@@ -6,16 +6,15 @@ use std::time::Duration;
 
 use canopy_kit::ApiError;
 use canopy_kit::db::{Scope, TenantId};
-use canopy_sdk::proto::canopy::common::v1::CloudProvider;
 use canopy_sdk::proto::canopy::tenancy::v1 as pb;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_server::QuotaService;
+use canopy_terraform::CloudProvider;
 use chrono::{Datelike, TimeZone, Utc};
 use tonic::{Request, Response, Status};
 
-use super::{db, status_to_proto, tier_to_proto, uuid_field};
+use super::{db, required_id, status_to_proto, tier_to_proto};
 use crate::Tenancy;
 use crate::domain::customer::Status as CustomerStatus;
-use crate::domain::plan::provider_name;
 use crate::store::{self, Reserved};
 
 pub struct QuotaApi(pub Arc<Tenancy>);
@@ -42,7 +41,7 @@ impl QuotaService for QuotaApi {
         request: Request<pb::ReserveQuotaRequest>,
     ) -> Result<Response<pb::ReserveQuotaResponse>, Status> {
         let input = request.into_inner();
-        let tenant_id = uuid_field("customer_id", &input.customer_id)?;
+        let tenant_id = required_id("customer_id", &input.customer_id)?;
         let resource = resource(input.resource)?;
         reservation_key(&input.reservation_key)?;
         let now = self.0.clock.now();
@@ -60,7 +59,7 @@ impl QuotaService for QuotaApi {
         }
         let limits = store::effective_limits(&mut tx, &customer).await.map_err(db)?;
         let outcome = if resource == "site" {
-            let provider = CloudProvider::try_from(input.provider).ok().and_then(provider_name);
+            let provider = CloudProvider::from_proto_number(input.provider).map(CloudProvider::as_str);
             if let Some(provider) = provider
                 && let Err(message) = limits.allows_placement(provider, &input.region)
             {
@@ -110,7 +109,7 @@ impl QuotaService for QuotaApi {
         request: Request<pb::ReleaseQuotaRequest>,
     ) -> Result<Response<pb::ReleaseQuotaResponse>, Status> {
         let input = request.into_inner();
-        let tenant_id = uuid_field("customer_id", &input.customer_id)?;
+        let tenant_id = required_id("customer_id", &input.customer_id)?;
         let resource = resource(input.resource)?;
         reservation_key(&input.reservation_key)?;
         let mut tx = self.0.database.begin(Scope::Tenant(TenantId(tenant_id))).await.map_err(db)?;
@@ -123,7 +122,7 @@ impl QuotaService for QuotaApi {
         &self,
         request: Request<pb::GetTenantAccessRequest>,
     ) -> Result<Response<pb::GetTenantAccessResponse>, Status> {
-        let tenant_id = uuid_field("customer_id", &request.get_ref().customer_id)?;
+        let tenant_id = required_id("customer_id", &request.get_ref().customer_id)?;
         let mut tx = self.0.database.begin(Scope::Tenant(TenantId(tenant_id))).await.map_err(db)?;
         let customer = store::customer(&mut tx, tenant_id, false)
             .await

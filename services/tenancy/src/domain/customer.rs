@@ -1,4 +1,5 @@
-//! Customers: names, idempotency keys, emails, and the status life cycle.
+//! Customers: emails and the status life cycle. Names and reasons are human text
+//! (`canopy_kit::request::text`); idempotency keys are the kit's too.
 
 use canopy_kit::FieldViolation;
 
@@ -43,30 +44,8 @@ impl Status {
     }
 }
 
-/// Trims and checks a display name (1 to `max` characters, no control characters).
-pub fn display_name(field: &str, value: &str, max: usize, violations: &mut Vec<FieldViolation>) -> String {
-    let trimmed = value.trim();
-    let length = trimmed.chars().count();
-    if length == 0 || length > max {
-        violations.push(FieldViolation::new(field, format!("must be 1 to {max} characters")));
-    } else if trimmed.chars().any(char::is_control) {
-        violations.push(FieldViolation::new(field, "must not contain control characters"));
-    }
-    trimmed.to_string()
-}
-
-/// A reason shown to users (1 to 500 characters).
-pub fn reason(field: &str, value: &str, violations: &mut Vec<FieldViolation>) -> String {
-    display_name(field, value, 500, violations)
-}
-
-/// Idempotency keys: 8 to 128 printable ASCII characters.
-pub fn idempotency_key(value: &str, violations: &mut Vec<FieldViolation>) {
-    let ok = (8..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic());
-    if !ok {
-        violations.push(FieldViolation::new("idempotency_key", "must be 8 to 128 printable ASCII characters"));
-    }
-}
+/// Longest reason shown to users (suspension, deactivation), in characters.
+pub const MAX_REASON_CHARS: usize = 500;
 
 /// A practical email check: one `@`, a non-empty local part of safe characters, a
 /// domain that is a valid host name with a dot; at most 254 characters.

@@ -1,7 +1,5 @@
 //! Plans and limits: a plan's limits with a customer's overrides applied.
 
-use canopy_sdk::proto::canopy::common::v1::CloudProvider;
-
 /// The limits in force for a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EffectiveLimits {
@@ -29,30 +27,6 @@ impl EffectiveLimits {
         }
         Ok(())
     }
-}
-
-/// `CloudProvider::Aws` → `"aws"`.
-pub fn provider_name(provider: CloudProvider) -> Option<&'static str> {
-    Some(match provider {
-        CloudProvider::Unspecified => return None,
-        CloudProvider::Aws => "aws",
-        CloudProvider::Azure => "azure",
-        CloudProvider::Gcp => "gcp",
-        CloudProvider::Digitalocean => "digitalocean",
-        CloudProvider::Akamai => "akamai",
-    })
-}
-
-/// The inverse of [`provider_name`].
-pub fn provider_from_name(name: &str) -> Option<CloudProvider> {
-    Some(match name {
-        "aws" => CloudProvider::Aws,
-        "azure" => CloudProvider::Azure,
-        "gcp" => CloudProvider::Gcp,
-        "digitalocean" => CloudProvider::Digitalocean,
-        "akamai" => CloudProvider::Akamai,
-        _ => return None,
-    })
 }
 
 /// Plan ids: lowercase letter, then letters, digits or hyphens, at most 40.
