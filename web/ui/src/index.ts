@@ -54,6 +54,8 @@ export {
   deploymentQueries,
   siteKeys,
   siteQueries,
+  useDeleteSite,
+  useRedeploySite,
   useRefreshSite,
   type SiteListRequest,
 } from "./sites/site-queries";

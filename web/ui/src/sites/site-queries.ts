@@ -4,7 +4,7 @@
 //! everything that shows a site once one of its deployments changes it. Every
 //! site query lives under `siteKeys.all`, so invalidating it refreshes the lists,
 //! the fleet summaries and the site pages of either portal.
-import { keepPreviousData, queryOptions, useQueryClient } from "@tanstack/react-query";
+import { type QueryClient, keepPreviousData, queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
 import type { CanopyClient, sites } from "@canopy/sdk";
 import { isFinished, isSettling } from "./site-status";
 
@@ -81,12 +81,34 @@ export const deploymentQueries = {
     }),
 };
 
+function refreshSite(queryClient: QueryClient, siteId: string) {
+  void queryClient.invalidateQueries({ queryKey: deploymentKeys.ofSite(siteId) });
+  // The site itself, the site lists and both portals' fleet summaries.
+  void queryClient.invalidateQueries({ queryKey: siteKeys.all });
+}
+
 /** Fetches again the site, its deployments, every site list and every fleet summary. */
 export function useRefreshSite(siteId: string): () => void {
   const queryClient = useQueryClient();
-  return () => {
-    void queryClient.invalidateQueries({ queryKey: deploymentKeys.ofSite(siteId) });
-    // The site itself, the site lists and both portals' fleet summaries.
-    void queryClient.invalidateQueries({ queryKey: siteKeys.all });
-  };
+  return () => refreshSite(queryClient, siteId);
+}
+
+type SiteChangeRequest = { siteId: string; idempotencyKey: string };
+
+/** RedeploySite (answers the new deployment); the site, its deployments and the lists are fetched again. */
+export function useRedeploySite(client: SitesClient) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (request: SiteChangeRequest) => client.sites.redeploySite(request),
+    onSuccess: (_res, { siteId }) => refreshSite(queryClient, siteId),
+  });
+}
+
+/** DeleteSite (answers the DELETE deployment); the site, its deployments and the lists are fetched again. */
+export function useDeleteSite(client: SitesClient) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (request: SiteChangeRequest) => client.sites.deleteSite(request),
+    onSuccess: (_res, { siteId }) => refreshSite(queryClient, siteId),
+  });
 }
