@@ -7,7 +7,7 @@ export default defineConfig({
   oxc: { jsx: { runtime: "automatic" } },
   test: {
     environment: "jsdom",
-    include: ["{ui,customer,admin}/src/**/*.test.{ts,tsx}"],
+    include: ["{ui,customer,admin}/src/**/*.test.{ts,tsx}", "lint/**/*.test.ts"],
     setupFiles: ["./vitest.setup.ts"],
   },
 });

@@ -24,10 +24,11 @@ export {
 export { appendEvents, useDeploymentWatch, type DeploymentWatch, type WatchConnection } from "./sites/use-deployment-watch";
 export { DeploymentProgress, type DeploymentProgressProps } from "./sites/deployment-progress";
 export { SiteOutputs } from "./sites/site-outputs";
-export { DeploymentHistory, deploymentsQueryKey, type DeploymentHistoryProps } from "./sites/deployment-history";
+export { DeploymentHistory, type DeploymentHistoryProps } from "./sites/deployment-history";
 export { CancelDeployment, isCancellable, type CancelDeploymentProps } from "./sites/cancel-deployment";
 export { durationInWords, formatDateTime, timeInWords, toDate, type Timestamp } from "./sites/time-in-words";
-export { API_KEYS_QUERY_KEY, ApiKeyManager, type ApiKeyManagerProps } from "./api-keys/api-key-manager";
+export { ApiKeyManager, type ApiKeyManagerProps } from "./api-keys/api-key-manager";
+export { apiKeyKeys, apiKeyQueries, useCreateApiKey, useRevokeApiKey, type ApiKeyListFilters } from "./api-keys/api-key-queries";
 export { ROLE, grantableRoles, roleLabel, type Role } from "./api-keys/roles";
 export { SelectField, TextField, type SelectFieldProps, type TextFieldProps } from "./components/text-field";
 export { FONT_FAMILIES, applyFavicon, applyTheme, themeVariables, type BrandingTheme } from "./theme/branding-theme";
@@ -46,6 +47,18 @@ export { usePageTokens, type PageTokens } from "./paging/use-page-tokens";
 export { newIdempotencyKey } from "./lib/idempotency-key";
 export { SiteTitle } from "./sites/site-title";
 export { useLiveDeployment, type LiveDeployment } from "./sites/use-live-deployment";
-export { SITE_SETTLING_EVERY_MS, useSite } from "./sites/use-site";
+export { useSite } from "./sites/use-site";
+export {
+  SITE_SETTLING_EVERY_MS,
+  deploymentKeys,
+  deploymentQueries,
+  siteKeys,
+  siteQueries,
+  useDeleteSite,
+  useRedeploySite,
+  useRefreshSite,
+  type SiteListRequest,
+} from "./sites/site-queries";
+export { currentUserKeys, currentUserQueries } from "./session/current-user";
 export { FilterBar, type FilterBarProps } from "./filters/filter-bar";
 export { useSearchFilters, type Filters } from "./filters/use-search-filters";

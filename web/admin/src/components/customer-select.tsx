@@ -4,8 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { CanopyClient } from "@canopy/sdk";
 import { SelectField } from "@canopy/ui";
 import { useCustomerNames } from "../hooks/use-customer-names";
-
-const MAX_CUSTOMERS = 500;
+import { MAX_CUSTOMERS, customerQueries } from "../lib/customer-queries";
 
 export interface CustomerSelectProps {
   client: Pick<CanopyClient, "customers">;
@@ -18,11 +17,7 @@ export interface CustomerSelectProps {
 }
 
 export function CustomerSelect({ client, value, onChange, label = "Customer", placeholder = "All customers" }: CustomerSelectProps) {
-  const customers = useQuery({
-    queryKey: ["customers", "choices"],
-    queryFn: () => client.customers.listCustomers({ page: { pageSize: MAX_CUSTOMERS } }),
-    staleTime: 60_000,
-  });
+  const customers = useQuery(customerQueries.choices(client));
   const listed = customers.data?.customers ?? [];
   // A customer chosen through a link may lie beyond the first page: name it anyway.
   const names = useCustomerNames(client, value && !listed.some((c) => c.id === value) ? [value] : []);

@@ -2,12 +2,12 @@
 //! operators read everything, only platform admins change customers, users, keys
 //! and sites (the roles in the proto's method policies).
 import { useQuery } from "@tanstack/react-query";
-import { ROLE, useCanopy, useSignedIn } from "@canopy/ui";
+import { ROLE, currentUserQueries, useCanopy, useSignedIn } from "@canopy/ui";
 
 export function useCurrentUser() {
   const { client } = useCanopy();
   const signedIn = useSignedIn();
-  return useQuery({ queryKey: ["current-user"], queryFn: async () => (await client.auth.getCurrentUser({})).user!, enabled: signedIn });
+  return useQuery({ ...currentUserQueries.me(client), enabled: signedIn });
 }
 
 /** True for a platform admin; false for an operator (and while the user loads). */

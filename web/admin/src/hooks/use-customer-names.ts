@@ -4,16 +4,13 @@
 //! calls once, not 20 on every render.
 import { useQueries } from "@tanstack/react-query";
 import type { CanopyClient } from "@canopy/sdk";
+import { customerQueries } from "../lib/customer-queries";
 
 /** Id → name for the ids known so far; an id still loading (or failing) is absent. */
 export function useCustomerNames(client: Pick<CanopyClient, "customers">, ids: string[]): Map<string, string> {
   const distinct = [...new Set(ids.filter(Boolean))];
   return useQueries({
-    queries: distinct.map((customerId) => ({
-      queryKey: ["customer", customerId],
-      queryFn: async () => (await client.customers.getCustomer({ customerId })).customer!,
-      staleTime: 5 * 60_000,
-    })),
+    queries: distinct.map((customerId) => ({ ...customerQueries.detail(client, customerId), staleTime: 5 * 60_000 })),
     combine: (results) => new Map(results.flatMap((r, i) => (r.data ? [[distinct[i]!, r.data.name] as const] : []))),
   });
 }

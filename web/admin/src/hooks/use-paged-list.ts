@@ -1,21 +1,19 @@
 //! One page of a list API, with the page tokens behind Previous/Next: started
 //! again when the request's filters change, the previous page kept on screen
-//! while the next one loads.
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+//! while the next one loads (the feature's query options say so).
+import { type QueryKey, type UseQueryOptions, useQuery } from "@tanstack/react-query";
 import { type PageTokens, usePageTokens } from "@canopy/ui";
 
 export const PAGE_SIZE = 20;
 
+export type PageRequest<F> = F & { page: { pageSize: number; pageToken: string } };
+
 /**
- * `name` keys the cache (e.g. "sites": invalidating `["sites"]` refreshes it);
- * `filters` is the request without its page; `list` calls the API with both.
+ * `filters` is the request without its page; `options` makes a feature's query
+ * options (e.g. `siteQueries.list`) for the request with its page.
  */
-export function usePagedList<F extends object, R>(name: string, filters: F, list: (request: F & { page: { pageSize: number; pageToken: string } }) => Promise<R>) {
+export function usePagedList<F extends object, R, K extends QueryKey>(filters: F, options: (request: PageRequest<F>) => UseQueryOptions<R, Error, R, K> & { queryKey: K }) {
   const pages: PageTokens = usePageTokens(JSON.stringify(filters));
-  const query = useQuery({
-    queryKey: [name, filters, pages.pageToken],
-    queryFn: () => list({ ...filters, page: { pageSize: PAGE_SIZE, pageToken: pages.pageToken } }),
-    placeholderData: keepPreviousData,
-  });
-  return { pages, query, queryKey: [name, filters, pages.pageToken] as const };
+  const query = useQuery(options({ ...filters, page: { pageSize: PAGE_SIZE, pageToken: pages.pageToken } }));
+  return { pages, query };
 }

@@ -2,7 +2,7 @@
 //! without a session to sign-in (and back here afterwards).
 import { Link, NavLink, Outlet } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, AppShell, Button, NavSpacer, SignedInOnly, Spinner, errorMessage, useCanopy, useSignOut } from "@canopy/ui";
+import { Alert, AppShell, Button, NavSpacer, SignedInOnly, Spinner, currentUserQueries, errorMessage, useCanopy, useSignOut } from "@canopy/ui";
 import { useBranding } from "../features/branding/branding-provider";
 
 export function BrandMark() {
@@ -18,7 +18,7 @@ export function BrandMark() {
 /** The signed-in user; `tenantId` is the customer whose portal this is. */
 export function useCurrentUser() {
   const { client } = useCanopy();
-  return useQuery({ queryKey: ["current-user"], queryFn: async () => (await client.auth.getCurrentUser({})).user! });
+  return useQuery(currentUserQueries.me(client));
 }
 
 export function SignedInLayout() {

@@ -3,7 +3,7 @@
 //! once), and revocation after a confirmation (RevokeApiKey). Both portals use it:
 //! the customer account page for the owner's own tenant, the admin portal for any.
 import { useState } from "react";
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import type { CanopyClient, identity } from "@canopy/sdk";
 import { Alert } from "../components/alert";
 import { Button } from "../components/button";
@@ -15,6 +15,7 @@ import { Pager } from "../paging/pager";
 import { usePageTokens } from "../paging/use-page-tokens";
 import { errorMessage } from "../session/error-message";
 import { formatDateTime, timeInWords, toDate } from "../sites/time-in-words";
+import { apiKeyQueries, useRevokeApiKey } from "./api-key-queries";
 import { CreateApiKeyForm } from "./create-api-key-form";
 import { NewApiKeySecret } from "./new-api-key-secret";
 import { type Role, roleLabel } from "./roles";
@@ -30,9 +31,6 @@ export interface ApiKeyManagerProps {
   pageSize?: number;
 }
 
-/** The query keys of every ApiKeyManager list, for invalidating them after a change made elsewhere. */
-export const API_KEYS_QUERY_KEY = ["api-keys"] as const;
-
 function keyState(key: identity.ApiKey, now: number): { label: string; tone: StatusTone } {
   if (key.revokeTime) return { label: "Revoked", tone: "danger" };
   const expires = toDate(key.expireTime);
@@ -45,7 +43,6 @@ function When({ time, unset }: { time: identity.ApiKey["createTime"]; unset: str
 }
 
 export function ApiKeyManager({ client, tenantId = "", grantableRoles, cannotCreate, pageSize = 20 }: ApiKeyManagerProps) {
-  const queryClient = useQueryClient();
   const [includeInactive, setIncludeInactive] = useState(false);
   const pages = usePageTokens(`${tenantId}:${includeInactive}`);
   const [created, setCreated] = useState<{ name: string; secret: string }>();
@@ -54,21 +51,17 @@ export function ApiKeyManager({ client, tenantId = "", grantableRoles, cannotCre
   const [notice, setNotice] = useState<string>();
   const [actionError, setActionError] = useState<string>();
 
-  const list = useQuery({
-    queryKey: [...API_KEYS_QUERY_KEY, tenantId, includeInactive, pages.pageToken],
-    queryFn: () => client.apiKeys.listApiKeys({ tenantId, includeInactive, page: { pageSize, pageToken: pages.pageToken } }),
-    placeholderData: keepPreviousData,
-  });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: API_KEYS_QUERY_KEY });
+  const list = useQuery(apiKeyQueries.list(client, { tenantId, includeInactive, pageSize, pageToken: pages.pageToken }));
+  const revokeApiKey = useRevokeApiKey(client);
 
   const revoke = async (key: identity.ApiKey) => {
     setRevoking(true);
     setActionError(undefined);
     try {
-      await client.apiKeys.revokeApiKey({ apiKeyId: key.id });
+      // Settles once the lists are fetched again, as the busy button says.
+      await revokeApiKey.mutateAsync(key.id);
       setConfirming(undefined);
       setNotice(`“${key.name}” was revoked: calls made with it are refused within seconds.`);
-      await refresh();
     } catch (e) {
       setActionError(errorMessage(e));
     } finally {
@@ -89,7 +82,6 @@ export function ApiKeyManager({ client, tenantId = "", grantableRoles, cannotCre
           onCreated={(res) => {
             setNotice(undefined);
             setCreated({ name: res.apiKey?.name ?? "", secret: res.secret });
-            void refresh();
           }}
         />
       ) : (

@@ -6,6 +6,7 @@ import { Alert } from "../components/alert";
 import { Button } from "../components/button";
 import { SelectField, TextField } from "../components/text-field";
 import { useFormAction } from "../session/use-form-action";
+import { useCreateApiKey } from "./api-key-queries";
 import { type Role, roleLabel } from "./roles";
 
 export interface CreateApiKeyFormProps {
@@ -31,12 +32,13 @@ export function CreateApiKeyForm({ client, tenantId, roles, onCreated }: CreateA
   const [role, setRole] = useState(String(roles.at(-1) ?? ""));
   const [expires, setExpires] = useState("");
   const { busy, errors, formError, run } = useFormAction(FIELD_OF);
+  const createApiKey = useCreateApiKey(client);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
       const expireTime = expires ? { seconds: BigInt(Math.floor(endOfDay(expires).getTime() / 1000)) } : undefined;
-      const created = await client.apiKeys.createApiKey({ tenantId, name: name.trim(), role: Number(role) as Role, expireTime });
+      const created = await createApiKey.mutateAsync({ tenantId, name: name.trim(), role: Number(role) as Role, expireTime });
       setName("");
       setExpires("");
       onCreated(created);

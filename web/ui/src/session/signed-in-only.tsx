@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Navigate, useLocation, useNavigate } from "react-router";
 import { Card } from "../components/card";
+import { currentUserKeys } from "./current-user";
 import { nextPath, useCanopy, useSignedIn } from "./portal-context";
 import { SignInForm } from "./sign-in-form";
 
@@ -45,7 +46,7 @@ export function SignInCard() {
         client={client}
         onSignedIn={(tokens) => {
           // Whoever was signed in before in this tab is not this user.
-          queryClient.removeQueries({ queryKey: ["current-user"] });
+          queryClient.removeQueries({ queryKey: currentUserKeys.all });
           session.set(tokens);
           void navigate(next, { replace: true });
         }}

@@ -3,7 +3,7 @@
 //! been running), its attempt and, when it failed, why. Choosing one shows its
 //! log, live while it runs, through `DeploymentProgress`.
 import { useEffect, useState } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
 import { Alert } from "../components/alert";
 import { Button } from "../components/button";
@@ -14,14 +14,10 @@ import { Table } from "../components/table";
 import { usePageTokens } from "../paging/use-page-tokens";
 import { errorMessage } from "../session/error-message";
 import { DeploymentProgress } from "./deployment-progress";
+import { deploymentQueries } from "./site-queries";
 import { deploymentKind, deploymentStatus, isFinished } from "./site-status";
 import { durationInWords, formatDateTime, timeInWords, toDate } from "./time-in-words";
 import { useDeploymentWatch } from "./use-deployment-watch";
-
-/** The query key of a site's deployment lists: invalidate it after starting or cancelling a deployment. */
-export function deploymentsQueryKey(siteId: string) {
-  return ["deployments", siteId] as const;
-}
 
 export interface DeploymentHistoryProps {
   client: Pick<CanopyClient, "sites">;
@@ -66,13 +62,7 @@ function DeploymentLog({ client, deployment, onClose }: { client: Pick<CanopyCli
 export function DeploymentHistory({ client, siteId, pageSize = 10 }: DeploymentHistoryProps) {
   const pages = usePageTokens(siteId);
   const [chosen, setChosen] = useState<sites.Deployment>();
-  const list = useQuery({
-    queryKey: [...deploymentsQueryKey(siteId), "history", pageSize, pages.pageToken],
-    queryFn: () => client.sites.listDeployments({ siteId, page: { pageSize, pageToken: pages.pageToken } }),
-    placeholderData: keepPreviousData,
-    // A deployment in progress changes on its own: keep its status and duration current.
-    refetchInterval: (query) => (query.state.data?.deployments.some((d) => !isFinished(d.status)) ? 5_000 : false),
-  });
+  const list = useQuery(deploymentQueries.history(client, siteId, pageSize, pages.pageToken));
   const running = list.data?.deployments.some((d) => !isFinished(d.status)) ?? false;
   const now = useNow(running);
   const nextPageToken = list.data?.page?.nextPageToken ?? "";

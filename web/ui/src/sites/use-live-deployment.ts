@@ -1,9 +1,9 @@
 //! A site page's live deployment, the same in both portals: the newest deployment
 //! (or one the page just started), watched over WatchDeployment; when it finishes,
 //! everything that shows the site, its deployments or the fleet is fetched again.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
-import { deploymentsQueryKey } from "./deployment-history";
+import { deploymentQueries, useRefreshSite } from "./site-queries";
 import { type DeploymentWatch, useDeploymentWatch } from "./use-deployment-watch";
 
 export interface LiveDeployment {
@@ -23,20 +23,10 @@ export interface LiveDeployment {
 
 /** `started`: a deployment the page just started, watched before the list shows it. */
 export function useLiveDeployment(client: Pick<CanopyClient, "sites">, siteId: string, started?: string): LiveDeployment {
-  const queryClient = useQueryClient();
-  const newest = useQuery({
-    queryKey: [...deploymentsQueryKey(siteId), "newest"],
-    queryFn: () => client.sites.listDeployments({ siteId, page: { pageSize: 1 } }),
-  });
+  const newest = useQuery(deploymentQueries.newest(client, siteId));
   const first = newest.data?.deployments[0];
   const deploymentId = started ?? first?.id;
-  const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: ["site", siteId] });
-    void queryClient.invalidateQueries({ queryKey: deploymentsQueryKey(siteId) });
-    // The site lists, the customer dashboard's summary (["sites", …]) and the admin's.
-    void queryClient.invalidateQueries({ queryKey: ["sites"] });
-    void queryClient.invalidateQueries({ queryKey: ["fleet-summary"] });
-  };
+  const refresh = useRefreshSite(siteId);
   const watch = useDeploymentWatch(client, deploymentId, refresh);
   const listed = first?.id === deploymentId ? first : undefined;
   const status = watch.status !== sites.DeploymentStatus.UNSPECIFIED ? watch.status : (listed?.status ?? sites.DeploymentStatus.UNSPECIFIED);

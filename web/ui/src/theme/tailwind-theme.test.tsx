@@ -11,6 +11,7 @@ import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { create, identity, sites } from "@canopy/sdk";
 import { ApiKeyManager } from "../api-keys/api-key-manager";
+import { apiKeyKeys } from "../api-keys/api-key-queries";
 import { NewApiKeySecret } from "../api-keys/new-api-key-secret";
 import { ROLE } from "../api-keys/roles";
 import { Alert } from "../components/alert";
@@ -18,6 +19,7 @@ import { AppShell } from "../components/app-shell";
 import { Button } from "../components/button";
 import { Card } from "../components/card";
 import { Table } from "../components/table";
+import { deploymentKeys } from "../sites/site-queries";
 import { TextField } from "../components/text-field";
 import { CancelDeployment } from "../sites/cancel-deployment";
 import { DeploymentHistory } from "../sites/deployment-history";
@@ -89,8 +91,8 @@ describe("the Tailwind theme", () => {
     // Lists come from a query cache filled beforehand, so the tables render at once.
     const queryClient = new QueryClient();
     const deployment = create(sites.DeploymentSchema, { id: "d-1", status: sites.DeploymentStatus.FAILED, error: "boom", cancelRequested: true, startTime: { seconds: 1n } });
-    queryClient.setQueryData(["deployments", "s-1", "history", 10, ""], create(sites.ListDeploymentsResponseSchema, { deployments: [deployment] }));
-    queryClient.setQueryData(["api-keys", "", false, ""], create(identity.ListApiKeysResponseSchema, { apiKeys: [{ id: "k-1", name: "ci", prefix: "cnp_x" }] }));
+    queryClient.setQueryData(deploymentKeys.history("s-1", 10, ""), create(sites.ListDeploymentsResponseSchema, { deployments: [deployment] }));
+    queryClient.setQueryData(apiKeyKeys.list({ tenantId: "", includeInactive: false, pageSize: 20, pageToken: "" }), create(identity.ListApiKeysResponseSchema, { apiKeys: [{ id: "k-1", name: "ci", prefix: "cnp_x" }] }));
     const never = () => new Promise<never>(() => undefined);
     const client = { sites: { listDeployments: never, watchDeployment: never }, apiKeys: { listApiKeys: never } } as never;
     const watch = { events: [], status: sites.DeploymentStatus.RUNNING, connection: "reconnecting" as const, error: "lost" };

@@ -1,5 +1,5 @@
 import { Link, useParams } from "react-router";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Alert, Card, Spinner, errorMessage, useCanopy } from "@canopy/ui";
 import { CustomerBranding } from "../../features/customers/components/customer-branding";
 import { CustomerDetails } from "../../features/customers/components/customer-details";
@@ -8,13 +8,13 @@ import { Usage } from "../../features/customers/components/usage-card";
 import { CustomerSites } from "../../features/sites/components/customer-sites";
 import { CustomerUsers } from "../../features/users/components/customer-users";
 import { useIsPlatformAdmin } from "../../hooks/use-current-user";
+import { customerQueries } from "../../lib/customer-queries";
 
 export function CustomerDetailRoute() {
   const { customerId = "" } = useParams();
   const { client } = useCanopy();
-  const queryClient = useQueryClient();
   const admin = useIsPlatformAdmin();
-  const customer = useQuery({ queryKey: ["customer", customerId], queryFn: async () => (await client.customers.getCustomer({ customerId })).customer! });
+  const customer = useQuery(customerQueries.detail(client, customerId));
 
   if (customer.isPending) return <Spinner label="Loading customer" />;
   if (customer.isError) return <Alert tone="danger">{errorMessage(customer.error)}</Alert>;
@@ -25,32 +25,13 @@ export function CustomerDetailRoute() {
       <h1 className="m-0">{c.name}</h1>
       <Card title="Status">
         <div className="flex flex-col gap-4">
-          <CustomerLifecycle
-            client={client}
-            customer={c}
-            canChange={admin}
-            onChanged={(updated) => {
-              if (updated) queryClient.setQueryData(["customer", customerId], updated);
-              void queryClient.invalidateQueries({ queryKey: ["customer", customerId] });
-              void queryClient.invalidateQueries({ queryKey: ["customer-status-changes", customerId] });
-              void queryClient.invalidateQueries({ queryKey: ["customers"] });
-            }}
-          />
+          <CustomerLifecycle client={client} customer={c} canChange={admin} />
           <h3 className="m-0 font-semibold">History</h3>
           <StatusHistory client={client} customerId={customerId} />
         </div>
       </Card>
       <Card title="Details">
-        <CustomerDetails
-          client={client}
-          customer={c}
-          canChange={admin}
-          onSaved={(updated) => {
-            queryClient.setQueryData(["customer", customerId], updated);
-            void queryClient.invalidateQueries({ queryKey: ["customers"] });
-            void queryClient.invalidateQueries({ queryKey: ["usage", customerId] });
-          }}
-        />
+        <CustomerDetails client={client} customer={c} canChange={admin} />
       </Card>
       <Card title="Usage">
         <Usage client={client} customerId={customerId} />

@@ -1,4 +1,3 @@
-import { useQueryClient } from "@tanstack/react-query";
 import { ApiKeyManager, Card, DescriptionList, ROLE, grantableRoles, roleLabel, useCanopy } from "@canopy/ui";
 import { useCurrentUser } from "../layout";
 import { ChangePasswordForm } from "../../features/account/components/change-password-form";
@@ -6,7 +5,6 @@ import { MfaCard } from "../../features/account/components/mfa-card";
 
 export function AccountRoute() {
   const { client } = useCanopy();
-  const queryClient = useQueryClient();
   const user = useCurrentUser();
   return (
     <div className="flex flex-col gap-4">
@@ -27,7 +25,7 @@ export function AccountRoute() {
         <ChangePasswordForm client={client} />
       </Card>
       <Card title="Two-factor authentication">
-        <MfaCard client={client} mfaEnabled={user.data?.mfaEnabled ?? false} onChanged={() => void queryClient.invalidateQueries({ queryKey: ["current-user"] })} />
+        <MfaCard client={client} mfaEnabled={user.data?.mfaEnabled ?? false} />
       </Card>
       {user.data && (
         <Card title="API keys">

@@ -1,5 +1,4 @@
 import { useNavigate } from "react-router";
-import { useQueryClient } from "@tanstack/react-query";
 import { Card } from "@canopy/ui";
 import { CreateSiteForm } from "../../features/sites/components/create-site-form";
 import { useCanopy } from "@canopy/ui";
@@ -9,7 +8,6 @@ export function NewSiteRoute() {
   const { client } = useCanopy();
   const user = useCurrentUser();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   return (
     <div className="flex flex-col gap-4">
       <h1>New site</h1>
@@ -18,7 +16,6 @@ export function NewSiteRoute() {
           client={client}
           customerId={user.data?.tenantId ?? ""}
           onCreated={({ site, deployment }) => {
-            void queryClient.invalidateQueries({ queryKey: ["sites"] });
             navigate(`/sites/${site!.id}`, { state: { deploymentId: deployment?.id } });
           }}
         />

@@ -16,7 +16,9 @@ import {
   SiteTitle,
   Spinner,
   useCanopy,
+  useDeleteSite,
   useLiveDeployment,
+  useRedeploySite,
   useSite,
 } from "@canopy/ui";
 import { sites } from "@canopy/sdk";
@@ -31,6 +33,8 @@ export function SiteDetailRoute() {
   const [actionError, setActionError] = useState<string>();
 
   const site = useSite(client, siteId);
+  const redeploySite = useRedeploySite(client);
+  const deleteSite = useDeleteSite(client);
   const live = useLiveDeployment(client, siteId, chosen);
   const { deploymentId, listed: watched, watch, status: liveStatus } = live;
 
@@ -39,10 +43,9 @@ export function SiteDetailRoute() {
     setActionError(undefined);
     try {
       const input = { siteId, idempotencyKey: newIdempotencyKey() };
-      const res = kind === "redeploy" ? await client.sites.redeploySite(input) : await client.sites.deleteSite(input);
+      const res = kind === "redeploy" ? await redeploySite.mutateAsync(input) : await deleteSite.mutateAsync(input);
       setConfirmingDelete(false);
       if (res.deployment) setChosen(res.deployment.id);
-      live.refresh();
     } catch (e) {
       setActionError(errorMessage(e));
     } finally {

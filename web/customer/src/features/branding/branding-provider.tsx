@@ -3,50 +3,21 @@
 //! page is already branded.
 import { createContext, type ReactNode, useContext, useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { type CanopyClient, tenancy } from "@canopy/sdk";
 import { CenteredPage, Spinner, applyFavicon, applyTheme } from "@canopy/ui";
 import { useCanopy } from "@canopy/ui";
+import { DEFAULT_BRANDING, type PortalBranding, brandingQueries } from "./api/branding";
 
-export interface PortalBranding {
-  productName: string;
-  /** A blob URL for the logo, when the customer uploaded one. */
-  logoUrl?: string;
-  supportEmail: string;
-}
+export type { PortalBranding } from "./api/branding";
 
-const DEFAULT_BRANDING: PortalBranding = { productName: "Canopy", supportEmail: "" };
 const BrandingContext = createContext<PortalBranding>(DEFAULT_BRANDING);
 
 export function useBranding(): PortalBranding {
   return useContext(BrandingContext);
 }
 
-async function assetUrl(client: CanopyClient, customerId: string, kind: tenancy.AssetKind): Promise<string | undefined> {
-  try {
-    const asset = await client.branding.getBrandingAsset({ customerId, kind });
-    return URL.createObjectURL(new Blob([new Uint8Array(asset.data)], { type: asset.contentType }));
-  } catch {
-    return undefined; // a missing logo is not worth an error page
-  }
-}
-
-async function loadBranding(client: CanopyClient, domain: string) {
-  const { branding } = await client.branding.getBranding({ domain });
-  if (!branding) return { theme: undefined, portal: DEFAULT_BRANDING };
-  const [logoUrl, faviconUrl] = await Promise.all([
-    branding.hasLogo ? assetUrl(client, branding.customerId, tenancy.AssetKind.LOGO) : undefined,
-    branding.hasFavicon ? assetUrl(client, branding.customerId, tenancy.AssetKind.FAVICON) : undefined,
-  ]);
-  return {
-    theme: branding,
-    faviconUrl,
-    portal: { productName: branding.productName || "Canopy", logoUrl, supportEmail: branding.supportEmail },
-  };
-}
-
 export function BrandingProvider({ children, domain = window.location.hostname }: { children: ReactNode; domain?: string }) {
   const { client } = useCanopy();
-  const query = useQuery({ queryKey: ["branding", domain], queryFn: () => loadBranding(client, domain), staleTime: 5 * 60_000, retry: 1 });
+  const query = useQuery(brandingQueries.forDomain(client, domain));
 
   useEffect(() => {
     const theme = query.data?.theme;

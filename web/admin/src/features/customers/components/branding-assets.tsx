@@ -2,9 +2,10 @@
 //! checked first against what tenancy accepts (PNG, JPEG, SVG or ICO; a logo at
 //! most 512 KiB, a favicon 64 KiB); the server's violation beside the field.
 import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
 import { Alert, Button, TextField, useFormAction } from "@canopy/ui";
-import { dataUrl, useBrandingAsset } from "../hooks/use-branding-asset";
+import { brandingQueries, dataUrl } from "../api/branding";
 
 /** The types tenancy stores, by what browsers and file names say. */
 const TYPES: Record<string, string> = {
@@ -39,7 +40,7 @@ export interface AssetUploadProps {
 
 export function AssetUpload({ client, branding, kind, onUploaded }: AssetUploadProps) {
   const asset = ASSETS[kind];
-  const stored = useBrandingAsset(client, branding, kind);
+  const stored = useQuery(brandingQueries.asset(client, branding, kind));
   const [file, setFile] = useState<{ file: File; contentType: string }>();
   const [tooBig, setTooBig] = useState<string>();
   const { busy, errors, formError, run } = useFormAction(FIELD_OF);

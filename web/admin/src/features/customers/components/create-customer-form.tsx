@@ -2,7 +2,8 @@
 import { type FormEvent, useState } from "react";
 import type { CanopyClient, tenancy } from "@canopy/sdk";
 import { Alert, Button, newIdempotencyKey, SelectField, TextField, useFormAction } from "@canopy/ui";
-import { planLabel, usePlans } from "../hooks/use-plans";
+import { useCreateCustomer } from "../api/customers";
+import { planLabel, usePlans } from "../api/plans";
 
 export interface CreateCustomerFormProps {
   client: Pick<CanopyClient, "customers" | "plans">;
@@ -15,6 +16,7 @@ const FIELD_OF: Record<string, Field> = { name: "name", owner_email: "ownerEmail
 export function CreateCustomerForm({ client, onCreated }: CreateCustomerFormProps) {
   const [values, setValues] = useState<Record<Field, string>>({ name: "", ownerEmail: "", ownerDisplayName: "", planId: "" });
   const plans = usePlans(client);
+  const createCustomer = useCreateCustomer(client);
   const { busy, errors, formError, run } = useFormAction(FIELD_OF);
   // One key per form: submitting again after a network error does not create a second customer.
   const [idempotencyKey] = useState(() => newIdempotencyKey());
@@ -23,7 +25,7 @@ export function CreateCustomerForm({ client, onCreated }: CreateCustomerFormProp
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      const res = await client.customers.createCustomer({
+      const res = await createCustomer.mutateAsync({
         idempotencyKey,
         name: values.name.trim(),
         ownerEmail: values.ownerEmail.trim(),

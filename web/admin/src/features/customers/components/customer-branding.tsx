@@ -1,9 +1,9 @@
 //! A customer's branding page section: the editor with its live preview (showing
 //! the stored logo), the logo and favicon uploads, and the custom domain.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
 import { Alert, Spinner, errorMessage } from "@canopy/ui";
-import { brandingAssetKey, useBrandingAsset } from "../hooks/use-branding-asset";
+import { brandingQueries, useStoreBranding } from "../api/branding";
 import { AssetUpload } from "./branding-assets";
 import { BrandingEditor } from "./branding-editor";
 import { CustomDomain } from "./custom-domain";
@@ -16,19 +16,10 @@ export interface CustomerBrandingProps {
 }
 
 export function CustomerBranding({ client, customerId, canChange = true }: CustomerBrandingProps) {
-  const queryClient = useQueryClient();
-  const branding = useQuery({
-    queryKey: ["customer-branding", customerId],
-    queryFn: async () => (await client.branding.getCustomerBranding({ customerId })).branding!,
-  });
+  const branding = useQuery(brandingQueries.ofCustomer(client, customerId));
+  const { changed, uploaded } = useStoreBranding(customerId);
   if (branding.isPending) return <Spinner label="Loading branding" />;
   if (branding.isError) return <Alert tone="danger">{errorMessage(branding.error)}</Alert>;
-  const changed = (b: tenancy.Branding) => queryClient.setQueryData(["customer-branding", customerId], b);
-  const uploaded = (kind: tenancy.AssetKind) => (b: tenancy.Branding, image: string) => {
-    // The uploaded bytes are the stored image: no need to fetch them back.
-    queryClient.setQueryData(brandingAssetKey(b, kind), image);
-    changed(b);
-  };
   return (
     <div className="flex flex-col gap-6">
       <EditorWithLogo key={customerId} client={client} branding={branding.data} onSaved={changed} readOnly={!canChange} />
@@ -58,6 +49,6 @@ export function CustomerBranding({ client, customerId, canChange = true }: Custo
 }
 
 function EditorWithLogo(props: { client: Pick<CanopyClient, "branding">; branding: tenancy.Branding; onSaved: (b: tenancy.Branding) => void; readOnly: boolean }) {
-  const logo = useBrandingAsset(props.client, props.branding, tenancy.AssetKind.LOGO);
+  const logo = useQuery(brandingQueries.asset(props.client, props.branding, tenancy.AssetKind.LOGO));
   return <BrandingEditor {...props} logoUrl={props.branding.hasLogo ? logo.data : undefined} />;
 }

@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import type { ReactElement, ReactNode } from "react";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
@@ -11,9 +11,10 @@ import { Usage } from "./usage-card";
 
 const S = tenancy.CustomerStatus;
 
-function withQuery(ui: ReactNode) {
+function withQuery(ui: ReactElement) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(<QueryClientProvider client={queryClient}>{ui}</QueryClientProvider>);
+  // A wrapper, so that a rerender keeps the query client (the lifecycle's mutations need it).
+  return render(ui, { wrapper: ({ children }: { children: ReactNode }) => <QueryClientProvider client={queryClient}>{children}</QueryClientProvider> });
 }
 
 const customer = (status: tenancy.CustomerStatus, statusReason = "") => create(tenancy.CustomerSchema, { id: "c-1", name: "Acme", status, statusReason });
@@ -24,7 +25,7 @@ describe("CustomerLifecycle", () => {
     const user = userEvent.setup();
     const suspendCustomer = vi.fn(async () => create(tenancy.SuspendCustomerResponseSchema, { customer: customer(S.SUSPENDED, "unpaid invoice") }));
     const onChanged = vi.fn();
-    render(<CustomerLifecycle client={customersClient({ suspendCustomer })} customer={customer(S.ACTIVE)} onChanged={onChanged} />);
+    withQuery(<CustomerLifecycle client={customersClient({ suspendCustomer })} customer={customer(S.ACTIVE)} onChanged={onChanged} />);
     expect(screen.getByText("Active")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Reactivate" })).not.toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Suspend" }));
@@ -40,7 +41,7 @@ describe("CustomerLifecycle", () => {
     const suspendCustomer = vi.fn(async () => {
       throw invalidArgument([{ field: "reason", description: "is required" }]);
     });
-    render(<CustomerLifecycle client={customersClient({ suspendCustomer })} customer={customer(S.ACTIVE)} onChanged={vi.fn()} />);
+    withQuery(<CustomerLifecycle client={customersClient({ suspendCustomer })} customer={customer(S.ACTIVE)} onChanged={vi.fn()} />);
     await user.click(screen.getByRole("button", { name: "Suspend" }));
     await user.click(screen.getByRole("button", { name: "Yes, suspend Acme" }));
     await waitFor(() => expect(screen.getByLabelText("Reason")).toHaveAccessibleDescription("Is required"));
@@ -51,7 +52,7 @@ describe("CustomerLifecycle", () => {
     const reactivateCustomer = vi.fn(async () => create(tenancy.ReactivateCustomerResponseSchema, { customer: customer(S.ACTIVE) }));
     const deactivateCustomer = vi.fn();
     const onChanged = vi.fn();
-    render(<CustomerLifecycle client={customersClient({ reactivateCustomer, deactivateCustomer })} customer={customer(S.SUSPENDED, "unpaid invoice")} onChanged={onChanged} />);
+    withQuery(<CustomerLifecycle client={customersClient({ reactivateCustomer, deactivateCustomer })} customer={customer(S.SUSPENDED, "unpaid invoice")} onChanged={onChanged} />);
     expect(screen.getByText("Suspended")).toBeInTheDocument();
     expect(screen.getByText("Reason: unpaid invoice")).toBeInTheDocument();
 
@@ -69,7 +70,7 @@ describe("CustomerLifecycle", () => {
   it("deactivates with a reason; a deactivated customer offers no actions", async () => {
     const user = userEvent.setup();
     const deactivateCustomer = vi.fn(async () => create(tenancy.DeactivateCustomerResponseSchema, { customer: customer(S.DEACTIVATED, "closed") }));
-    const { rerender } = render(<CustomerLifecycle client={customersClient({ deactivateCustomer })} customer={customer(S.ACTIVE)} onChanged={vi.fn()} />);
+    const { rerender } = withQuery(<CustomerLifecycle client={customersClient({ deactivateCustomer })} customer={customer(S.ACTIVE)} onChanged={vi.fn()} />);
     await user.click(screen.getByRole("button", { name: "Deactivate" }));
     await user.type(screen.getByLabelText("Reason"), "closed");
     await user.click(screen.getByRole("button", { name: "Yes, deactivate Acme" }));

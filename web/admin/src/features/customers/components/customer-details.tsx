@@ -3,13 +3,14 @@
 import { useState } from "react";
 import { type CanopyClient, tenancy } from "@canopy/sdk";
 import { Alert, Button, DescriptionList, PROVIDERS, formatDateTime } from "@canopy/ui";
-import { planLabel, usePlans } from "../hooks/use-plans";
+import { planLabel, usePlans } from "../api/plans";
 import { CustomerEditForm } from "./customer-edit-form";
 
 export interface CustomerDetailsProps {
   client: Pick<CanopyClient, "customers" | "plans">;
   customer: tenancy.Customer;
-  onSaved: (customer: tenancy.Customer) => void;
+  /** Saved (the customer is in the cache already, its lists are fetched again). */
+  onSaved?: (customer: tenancy.Customer) => void;
   canChange: boolean;
 }
 
@@ -41,7 +42,7 @@ export function CustomerDetails({ client, customer, onSaved, canChange }: Custom
         onSaved={(c) => {
           setEditing(false);
           setSaved(true);
-          onSaved(c);
+          onSaved?.(c);
         }}
         onCancel={() => setEditing(false)}
       />

@@ -4,11 +4,13 @@
 import { type FormEvent, useId, useState } from "react";
 import { type CanopyClient, type common, create, tenancy } from "@canopy/sdk";
 import { Alert, Button, PROVIDERS, SelectField, TextField, errorMessage, useFormAction } from "@canopy/ui";
-import { planLabel, usePlans } from "../hooks/use-plans";
+import { useUpdateCustomer } from "../api/customers";
+import { planLabel, usePlans } from "../api/plans";
 
 export interface CustomerEditFormProps {
   client: Pick<CanopyClient, "customers" | "plans">;
   customer: tenancy.Customer;
+  /** Saved: the customer is in the cache already (`useUpdateCustomer`). */
   onSaved: (customer: tenancy.Customer) => void;
   onCancel: () => void;
 }
@@ -81,6 +83,7 @@ export function CustomerEditForm({ client, customer, onSaved, onCancel }: Custom
   const [local, setLocal] = useState<Partial<Record<Field, string>>>({});
   const [kind, setKind] = useState<"save" | "clear">();
   const plans = usePlans(client);
+  const updateCustomer = useUpdateCustomer(client);
   const providersId = useId();
   const set = (field: Field) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [field]: e.target.value }));
   const regions = regionsOf(draft.regions);
@@ -95,7 +98,7 @@ export function CustomerEditForm({ client, customer, onSaved, onCancel }: Custom
   const update = (next: "save" | "clear", request: Omit<tenancy.UpdateCustomerRequest, "$typeName" | "customerId">) => {
     setKind(next);
     void action.run(async () => {
-      const res = await client.customers.updateCustomer({ customerId: customer.id, ...request });
+      const res = await updateCustomer.mutateAsync({ customerId: customer.id, ...request });
       if (res.customer) {
         setDraft(draftOf(res.customer));
         onSaved(res.customer);

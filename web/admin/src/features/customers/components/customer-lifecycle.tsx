@@ -7,17 +7,18 @@ import { type CanopyClient, tenancy } from "@canopy/sdk";
 import { Alert, Button, Spinner, StatusBadge, TextField, errorMessage, fieldErrors, formatDateTime, Table } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
 import { customerStatus } from "../../../lib/customer-status";
+import { type LifecycleAction, customerPageQueries, useChangeCustomerStatus } from "../api/customers";
 
 export interface CustomerLifecycleProps {
   client: Pick<CanopyClient, "customers">;
   customer: tenancy.Customer;
-  /** The status changed: refetch the customer (and its history). */
-  onChanged: (customer: tenancy.Customer | undefined) => void;
+  /** The status changed (the customer and its history are fetched again in any case). */
+  onChanged?: (customer: tenancy.Customer | undefined) => void;
   /** Platform admins change the status; operators only see it. */
   canChange?: boolean;
 }
 
-type Action = "suspend" | "reactivate" | "deactivate";
+type Action = LifecycleAction;
 
 /** One history row's change; the first has no status before it (creation). */
 function changeLabel(change: tenancy.CustomerStatusChange): string {
@@ -26,10 +27,7 @@ function changeLabel(change: tenancy.CustomerStatusChange): string {
 }
 
 export function StatusHistory({ client, customerId }: { client: Pick<CanopyClient, "customers">; customerId: string }) {
-  const history = useQuery({
-    queryKey: ["customer-status-changes", customerId],
-    queryFn: () => client.customers.listCustomerStatusChanges({ customerId, page: { pageSize: 20 } }),
-  });
+  const history = useQuery(customerPageQueries.statusChanges(client, customerId));
   if (history.isPending) return <Spinner label="Loading status history" />;
   if (history.isError) return <Alert tone="danger">{errorMessage(history.error)}</Alert>;
   if (history.data.changes.length === 0) return <p>No status changes yet.</p>;
@@ -84,6 +82,7 @@ export function CustomerLifecycle({ client, customer, onChanged, canChange = tru
   const [reasonError, setReasonError] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const changeStatus = useChangeCustomerStatus(client);
   const status = customerStatus(customer.status);
   const S = tenancy.CustomerStatus;
 
@@ -100,15 +99,9 @@ export function CustomerLifecycle({ client, customer, onChanged, canChange = tru
     setError(undefined);
     setReasonError(undefined);
     try {
-      const customerId = customer.id;
-      const res =
-        action === "suspend"
-          ? await client.customers.suspendCustomer({ customerId, reason: reason.trim() })
-          : action === "reactivate"
-            ? await client.customers.reactivateCustomer({ customerId })
-            : await client.customers.deactivateCustomer({ customerId, reason: reason.trim() });
+      const res = await changeStatus.mutateAsync({ action, customerId: customer.id, reason: reason.trim() });
       setAction(undefined);
-      onChanged(res.customer);
+      onChanged?.(res.customer);
     } catch (e) {
       const placed = fieldErrors(e, { reason: "reason" } as Record<string, "reason">);
       if (placed?.fields.reason) setReasonError(placed.fields.reason);

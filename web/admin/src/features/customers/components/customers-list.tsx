@@ -4,9 +4,10 @@ import { Link } from "react-router";
 import type { CanopyClient } from "@canopy/sdk";
 import { Table, Pager, Alert, Card, FilterBar, EmptyState, errorMessage, SelectField, Spinner, StatusBadge, useSearchFilters } from "@canopy/ui";
 import { usePagedList } from "../../../hooks/use-paged-list";
+import { customerQueries } from "../../../lib/customer-queries";
 import { formatDate } from "../../../lib/time";
 import { STATUS_FILTERS, customerStatus, statusFromName } from "../../../lib/customer-status";
-import { usePlans } from "../hooks/use-plans";
+import { usePlans } from "../api/plans";
 
 const FILTERS = ["q", "status", "plan"] as const;
 
@@ -18,7 +19,7 @@ export function CustomersList({ client }: CustomersListProps) {
   const [filters, setFilters] = useSearchFilters(FILTERS);
   const request = { search: filters.q, status: statusFromName(filters.status), planId: filters.plan };
   const filtered = Boolean(filters.q || filters.status || filters.plan);
-  const { pages, query: list } = usePagedList("customers", request, (r) => client.customers.listCustomers(r));
+  const { pages, query: list } = usePagedList(request, (r) => customerQueries.list(client, r));
   const plans = usePlans(client);
   const planName = (planId: string) => plans.data?.find((p) => p.planId === planId)?.displayName || planId || "—";
   const planOptions = (plans.data ?? []).map((p) => ({ value: p.planId, label: p.displayName || p.planId }));

@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { CanopyClient } from "@canopy/sdk";
 import { Alert, Progress, Spinner, errorMessage } from "@canopy/ui";
+import { customerPageQueries } from "../api/customers";
 
 export interface UsageProps {
   client: Pick<CanopyClient, "plans">;
@@ -20,7 +21,7 @@ function Meter({ label, used, limit }: { label: string; used: number; limit: num
 }
 
 export function Usage({ client, customerId }: UsageProps) {
-  const usage = useQuery({ queryKey: ["usage", customerId], queryFn: () => client.plans.getUsage({ customerId }) });
+  const usage = useQuery(customerPageQueries.usage(client, customerId));
   if (usage.isPending) return <Spinner label="Loading usage" />;
   if (usage.isError) return <Alert tone="danger">{errorMessage(usage.error)}</Alert>;
   const limits = usage.data.effectiveLimits;

@@ -3,16 +3,13 @@
 import { Link } from "react-router";
 import { useQuery } from "@tanstack/react-query";
 import type { CanopyClient } from "@canopy/sdk";
-import { Alert, EmptyState, Spinner, errorMessage } from "@canopy/ui";
+import { Alert, EmptyState, Spinner, errorMessage, siteQueries } from "@canopy/ui";
 import { SitesTable } from "./sites-table";
 
 const SHOWN = 10;
 
 export function CustomerSites({ client, customerId }: { client: Pick<CanopyClient, "sites">; customerId: string }) {
-  const list = useQuery({
-    queryKey: ["sites", { customerId }, "summary"],
-    queryFn: () => client.sites.listSites({ customerId, page: { pageSize: SHOWN } }),
-  });
+  const list = useQuery(siteQueries.list(client, { customerId, page: { pageSize: SHOWN } }));
   if (list.isPending) return <Spinner label="Loading sites" />;
   if (list.isError) return <Alert tone="danger">{errorMessage(list.error)}</Alert>;
   if (list.data.sites.length === 0) return <EmptyState title="No sites" description="The customer has not created a site yet." />;

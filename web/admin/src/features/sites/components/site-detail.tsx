@@ -22,6 +22,7 @@ import {
   SIZES,
   Spinner,
   useLiveDeployment,
+  useRedeploySite,
   useSite,
 } from "@canopy/ui";
 import { ConfirmPanel } from "../../../components/confirm-panel";
@@ -41,16 +42,16 @@ function LiveDeployment({ client, site, canChange }: { client: Pick<CanopyClient
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const { deploymentId, listed: watched, watch, status, loading, error: listError, refresh } = useLiveDeployment(client, site.id, started);
+  const redeploySite = useRedeploySite(client);
   const gone = site.status === sites.SiteStatus.DELETED || site.status === sites.SiteStatus.DELETING;
 
   const redeploy = async () => {
     setBusy(true);
     setError(undefined);
     try {
-      const res = await client.sites.redeploySite({ siteId: site.id, idempotencyKey: newIdempotencyKey() });
+      const res = await redeploySite.mutateAsync({ siteId: site.id, idempotencyKey: newIdempotencyKey() });
       setConfirming(false);
       if (res.deployment) setStarted(res.deployment.id);
-      refresh();
     } catch (e) {
       setError(errorMessage(e));
     } finally {

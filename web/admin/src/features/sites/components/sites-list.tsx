@@ -2,7 +2,7 @@
 //! filters and deleted sites on request (in the URL: `?q=`, `?customer=`,
 //! `?provider=`, `?status=`, `?deleted=1`), paging, and each site's customer by name.
 import { type CanopyClient, sites } from "@canopy/sdk";
-import { Pager, Alert, Card, fieldErrors, FilterBar, EmptyState, errorMessage, SelectField, SITE_STATUS_FILTERS, siteStatusFromName, Spinner, useSearchFilters } from "@canopy/ui";
+import { Pager, Alert, Card, fieldErrors, FilterBar, EmptyState, errorMessage, SelectField, SITE_STATUS_FILTERS, siteQueries, siteStatusFromName, Spinner, useSearchFilters } from "@canopy/ui";
 import { CustomerSelect } from "../../../components/customer-select";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { usePagedList } from "../../../hooks/use-paged-list";
@@ -27,7 +27,7 @@ export function SitesList({ client }: SitesListProps) {
     includeDeleted: filters.deleted === "1" || status === sites.SiteStatus.DELETED,
   };
   const filtered = Object.values(filters).some(Boolean);
-  const { pages, query: list } = usePagedList("sites", request, (r) => client.sites.listSites(r));
+  const { pages, query: list } = usePagedList(request, (r) => siteQueries.list(client, r));
   const names = useCustomerNames(client, list.data?.sites.map((s) => s.customerId) ?? []);
   const searchError = fieldErrors(list.error, { search: "search" } as Record<string, "search">)?.fields.search;
 

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from "react";
 import type { CanopyClient, identity } from "@canopy/sdk";
 import { Alert, Button, ROLE, type Role, SelectField, TextField, roleLabel, useFormAction } from "@canopy/ui";
 import { PLATFORM_ROLES } from "../../../lib/roles";
+import { useCreateUser } from "../api/users";
 import { OneTimeToken } from "./one-time-token";
 
 export interface CreateUserFormProps {
@@ -20,11 +21,12 @@ export function CreateUserForm({ client, onCreated }: CreateUserFormProps) {
   const [role, setRole] = useState<Role>(ROLE.platformOperator);
   const { busy, errors, formError, run } = useFormAction(FIELD_OF);
   const [created, setCreated] = useState<identity.CreateUserResponse>();
+  const createUser = useCreateUser(client);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      const res = await client.users.createUser({ tenantId: "", email: email.trim(), displayName: displayName.trim(), role });
+      const res = await createUser.mutateAsync({ tenantId: "", email: email.trim(), displayName: displayName.trim(), role });
       setCreated(res);
       if (res.user) onCreated?.(res.user);
     });

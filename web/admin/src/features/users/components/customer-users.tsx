@@ -4,15 +4,13 @@ import { Link } from "react-router";
 import { useQuery } from "@tanstack/react-query";
 import type { CanopyClient } from "@canopy/sdk";
 import { Alert, EmptyState, Spinner, StatusBadge, Table, errorMessage, roleLabel } from "@canopy/ui";
+import { userQueries } from "../api/users";
 import { userStatus } from "../user-status";
 
 const SHOWN = 10;
 
 export function CustomerUsers({ client, customerId }: { client: Pick<CanopyClient, "users">; customerId: string }) {
-  const users = useQuery({
-    queryKey: ["users", { tenantId: customerId }, "summary"],
-    queryFn: () => client.users.listUsers({ tenantId: customerId, page: { pageSize: SHOWN } }),
-  });
+  const users = useQuery(userQueries.list(client, { tenantId: customerId, page: { pageSize: SHOWN } }));
   if (users.isPending) return <Spinner label="Loading users" />;
   if (users.isError) return <Alert tone="danger">{errorMessage(users.error)}</Alert>;
   if (users.data.users.length === 0) return <EmptyState title="No users" description="The owner invitation creates the first one." />;

@@ -7,13 +7,15 @@ import { Button, type Role, SelectField, errorMessage, roleLabel } from "@canopy
 import { ConfirmPanel } from "../../../components/confirm-panel";
 import { CUSTOMER_ROLES, PLATFORM_ROLES, isPlatformRole } from "../../../lib/roles";
 import { lockedUntil } from "../user-status";
+import { useChangeUser } from "../api/users";
 import { OneTimeToken } from "./one-time-token";
 
 export interface UserActionsProps {
   client: Pick<CanopyClient, "users">;
   user: identity.User;
   /** The user changed: the updated user. */
-  onChanged: (user: identity.User) => void;
+  /** Changed: the lists show the answered user already (`useChangeUser`). */
+  onChanged?: (user: identity.User) => void;
 }
 
 type Action = { kind: "role"; role: Role } | { kind: "disable" } | { kind: "enable" } | { kind: "unlock" } | { kind: "reset" };
@@ -24,6 +26,7 @@ export function UserActions({ client, user, onChanged }: UserActionsProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [reset, setReset] = useState<identity.IssuePasswordResetResponse>();
+  const changeUser = useChangeUser(client);
   const platformUser = isPlatformRole(user.role);
   const roles = platformUser ? PLATFORM_ROLES : CUSTOMER_ROLES;
   const who = user.email;
@@ -43,15 +46,8 @@ export function UserActions({ client, user, onChanged }: UserActionsProps) {
       if (action.kind === "reset") {
         setReset(await client.users.issuePasswordReset({ userId }));
       } else {
-        const res =
-          action.kind === "role"
-            ? await client.users.updateUserRole({ userId, role: action.role })
-            : action.kind === "disable"
-              ? await client.users.disableUser({ userId })
-              : action.kind === "enable"
-                ? await client.users.enableUser({ userId })
-                : await client.users.unlockUser({ userId });
-        if (res.user) onChanged(res.user);
+        const res = await changeUser.mutateAsync({ userId, change: action });
+        if (res.user) onChanged?.(res.user);
       }
       setAction(undefined);
     } catch (e) {

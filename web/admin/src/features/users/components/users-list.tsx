@@ -3,13 +3,13 @@
 //! `?customer=`) and paging; platform admins manage each user from its row.
 import { Fragment, useState } from "react";
 import { Link } from "react-router";
-import { useQueryClient } from "@tanstack/react-query";
 import type { CanopyClient, identity } from "@canopy/sdk";
 import { Table, Pager, Alert, Button, Card, FilterBar, formatDateTime, EmptyState, roleLabel, errorMessage, SelectField, Spinner, StatusBadge, useSearchFilters } from "@canopy/ui";
 import { CustomerSelect } from "../../../components/customer-select";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { usePagedList } from "../../../hooks/use-paged-list";
 import { CUSTOMER_ROLES, PLATFORM_ROLES, roleFromName, roleName } from "../../../lib/roles";
+import { userQueries } from "../api/users";
 import { USER_STATUS_FILTERS, lockedUntil, userStatus, userStatusFromName } from "../user-status";
 import { UserActions } from "./user-actions";
 
@@ -24,20 +24,12 @@ export interface UsersListProps {
 }
 
 export function UsersList({ client, canChange, currentUserId }: UsersListProps) {
-  const queryClient = useQueryClient();
   const [filters, setFilters] = useSearchFilters(FILTERS);
   const [managing, setManaging] = useState<string>();
   const request = { search: filters.q, role: roleFromName(filters.role), status: userStatusFromName(filters.status), tenantId: filters.customer };
   const filtered = Object.values(filters).some(Boolean);
-  const { pages, query: list, queryKey } = usePagedList("users", request, (r) => client.users.listUsers(r));
+  const { pages, query: list } = usePagedList(request, (r) => userQueries.list(client, r));
   const names = useCustomerNames(client, list.data?.users.map((u) => u.tenantId) ?? []);
-
-  const changed = (user: identity.User) => {
-    queryClient.setQueryData(queryKey, (old: identity.ListUsersResponse | undefined) =>
-      old ? { ...old, users: old.users.map((u) => (u.id === user.id ? user : u)) } : old,
-    );
-    void queryClient.invalidateQueries({ queryKey: ["users"] });
-  };
 
   return (
     <div className="flex flex-col gap-4">
@@ -126,7 +118,7 @@ export function UsersList({ client, canChange, currentUserId }: UsersListProps) 
                       {canChange && managing === u.id && !own && (
                         <tr>
                           <td colSpan={6}>
-                            <UserActions client={client} user={u} onChanged={changed} />
+                            <UserActions client={client} user={u} />
                           </td>
                         </tr>
                       )}

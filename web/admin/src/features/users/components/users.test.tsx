@@ -168,7 +168,11 @@ describe("CreateUserForm", () => {
         invitationExpireTime: { seconds: 2_000_000_000n },
       }),
     );
-    render(<CreateUserForm client={{ users: { createUser } as unknown as CanopyClient["users"] }} />);
+    render(
+      <QueryClientProvider client={new QueryClient()}>
+        <CreateUserForm client={{ users: { createUser } as unknown as CanopyClient["users"] }} />
+      </QueryClientProvider>,
+    );
     await userE.type(screen.getByLabelText("Email"), "ops@canopy.test");
     await userE.type(screen.getByLabelText("Name"), "Ops");
     await userE.selectOptions(screen.getByLabelText("Role"), "Platform admin");
@@ -185,7 +189,11 @@ describe("CreateUserForm", () => {
     const createUser = vi.fn(async () => {
       throw invalidArgument([{ field: "email", description: "is not an email address" }]);
     });
-    render(<CreateUserForm client={{ users: { createUser } as unknown as CanopyClient["users"] }} />);
+    render(
+      <QueryClientProvider client={new QueryClient()}>
+        <CreateUserForm client={{ users: { createUser } as unknown as CanopyClient["users"] }} />
+      </QueryClientProvider>,
+    );
     await userE.type(screen.getByLabelText("Email"), "nope");
     await userE.type(screen.getByLabelText("Name"), "Ops");
     await userE.click(screen.getByRole("button", { name: "Invite user" }));

@@ -1,10 +1,18 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import type { ReactElement, ReactNode } from "react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render as renderElement, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { Code, create, identity } from "@canopy/sdk";
 import { canopyError, invalidArgument } from "@canopy/ui/testing";
 import { ChangePasswordForm } from "./change-password-form";
 import { MfaCard, type MfaCardProps } from "./mfa-card";
+
+/** The MFA mutations refresh the signed-in user in the query cache. */
+function render(ui: ReactElement) {
+  const queryClient = new QueryClient();
+  return renderElement(ui, { wrapper: ({ children }: { children: ReactNode }) => <QueryClientProvider client={queryClient}>{children}</QueryClientProvider> });
+}
 
 type Auth = MfaCardProps["client"]["auth"];
 const fakeAuth = (overrides: Partial<Record<keyof Auth, unknown>>) => ({ auth: overrides as unknown as Auth });

@@ -5,13 +5,14 @@ import { type FormEvent, useEffect, useState } from "react";
 import QRCode from "qrcode";
 import type { CanopyClient } from "@canopy/sdk";
 import { Alert, Button, StatusBadge, TextField, useFormAction } from "@canopy/ui";
+import { useConfirmMfaSetup, useDisableMfa } from "../api/mfa";
 
 export interface MfaCardProps {
   client: Pick<CanopyClient, "auth">;
   /** Whether the signed-in user has MFA on (`User.mfa_enabled`). */
   mfaEnabled: boolean;
   /** MFA was turned on or off (refresh the user). */
-  onChanged: () => void;
+  onChanged?: () => void;
 }
 
 /** The secret in groups of four, easier to type into an authenticator. */
@@ -49,6 +50,8 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
   const [password, setPassword] = useState("");
   const [notice, setNotice] = useState<string>();
   const form = useFormAction(CODE_FIELDS);
+  const confirmMfaSetup = useConfirmMfaSetup(client);
+  const disableMfa = useDisableMfa(client);
   const { busy, errors, formError } = form;
 
   const run = (action: () => Promise<void>) => {
@@ -66,23 +69,23 @@ export function MfaCard({ client, mfaEnabled, onChanged }: MfaCardProps) {
   const confirm = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      const res = await client.auth.confirmMfaSetup({ totpCode: digits(code) });
+      const res = await confirmMfaSetup.mutateAsync(digits(code));
       setSetup(undefined);
       setCode("");
       setRecoveryCodes(res.recoveryCodes);
-      onChanged();
+      onChanged?.();
     });
   };
 
   const disable = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      await client.auth.disableMfa({ password, totpCode: digits(code) });
+      await disableMfa.mutateAsync({ password, totpCode: digits(code) });
       setDisabling(false);
       setPassword("");
       setCode("");
       setNotice("Two-factor authentication is off.");
-      onChanged();
+      onChanged?.();
     });
   };
 

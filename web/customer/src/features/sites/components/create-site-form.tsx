@@ -4,6 +4,7 @@ import { type FormEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
 import { Alert, Button, errorMessage, newIdempotencyKey, PROVIDERS, SelectField, SIZES, TextField, useFormAction } from "@canopy/ui";
+import { regionQueries, useCreateSite } from "../api/sites";
 
 export interface CreateSiteFormProps {
   client: Pick<CanopyClient, "sites">;
@@ -33,17 +34,13 @@ export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteForm
   const [port, setPort] = useState("80");
   const { busy, errors, formError, run } = useFormAction(FIELD_OF);
 
-  const regions = useQuery({
-    queryKey: ["regions", provider],
-    queryFn: () => client.sites.listRegions({ provider: Number(provider) }),
-    enabled: provider !== "",
-    staleTime: 10 * 60_000,
-  });
+  const regions = useQuery(regionQueries.ofProvider(client, provider));
+  const createSite = useCreateSite(client);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      const created = await client.sites.createSite({
+      const created = await createSite.mutateAsync({
         idempotencyKey: newIdempotencyKey(),
         customerId,
         name: name.trim(),

@@ -4,17 +4,14 @@ import { Link } from "react-router";
 import { useQuery } from "@tanstack/react-query";
 import type { CanopyClient } from "@canopy/sdk";
 import { SITE_STATUS_FILTERS, Spinner, StatusBadge, errorMessage, siteStatus } from "@canopy/ui";
+import { fleetSummaryQueries } from "../api/sites";
 
 export interface FleetSummaryProps {
   client: Pick<CanopyClient, "sites">;
 }
 
 export function FleetSummary({ client }: FleetSummaryProps) {
-  const summary = useQuery({
-    // Under ["sites"], so whatever refreshes the sites list refreshes this too.
-    queryKey: ["sites", "fleet-summary"],
-    queryFn: () => client.sites.getFleetSummary({}),
-  });
+  const summary = useQuery(fleetSummaryQueries.sites(client));
   if (summary.isPending) return <Spinner size="small" label="Loading the summary" />;
   if (summary.isError) return <p className="m-0 text-sm text-muted">The summary is not available: {errorMessage(summary.error)}</p>;
   const { totalSites, siteCounts } = summary.data;

@@ -3,7 +3,7 @@
 //! and paging. Sites being provisioned or deleted refresh on their own.
 import type { ReactNode } from "react";
 import { Link } from "react-router";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
 import {
   Alert,
@@ -17,7 +17,7 @@ import {
   StatusBadge,
   Table,
   errorMessage,
-  isSettling,
+  siteQueries,
   siteStatus,
   siteStatusFromName,
   usePageTokens,
@@ -50,12 +50,8 @@ export function SiteList({ client, newSite, pageSize = 20 }: SiteListProps) {
   };
   const filtered = search !== "" || status !== sites.SiteStatus.UNSPECIFIED;
   const pages = usePageTokens(JSON.stringify(filters));
-  const list = useQuery({
-    queryKey: ["sites", filters, pages.pageToken],
-    queryFn: () => client.sites.listSites({ ...filters, page: { pageSize, pageToken: pages.pageToken } }),
-    placeholderData: keepPreviousData,
-    refetchInterval: (query) => (query.state.data?.sites.some((s) => isSettling(s.status)) ? 3_000 : false),
-  });
+  // Sites being provisioned or deleted refresh on their own.
+  const list = useQuery(siteQueries.liveList(client, { ...filters, page: { pageSize, pageToken: pages.pageToken } }));
   const clear = () => setFilters({ q: "", status: "" });
 
   return (

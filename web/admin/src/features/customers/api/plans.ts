@@ -1,13 +1,22 @@
 //! The plans (PlanService.ListPlans), for plan pickers and names; they rarely change.
-import { useQuery } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
 import type { CanopyClient, tenancy } from "@canopy/sdk";
 
+export const planKeys = {
+  all: ["plans"] as const,
+};
+
+export const planQueries = {
+  list: (client: Pick<CanopyClient, "plans">) =>
+    queryOptions({
+      queryKey: planKeys.all,
+      queryFn: async () => (await client.plans.listPlans({})).plans,
+      staleTime: 5 * 60_000,
+    }),
+};
+
 export function usePlans(client: Pick<CanopyClient, "plans">) {
-  return useQuery({
-    queryKey: ["plans"],
-    queryFn: async () => (await client.plans.listPlans({})).plans,
-    staleTime: 5 * 60_000,
-  });
+  return useQuery(planQueries.list(client));
 }
 
 /** "Pro (pro)": the name people know and the id the API takes. */
