@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use canopy_deployments::queue::{self, DeploymentKind, NewDeployment};
 use canopy_kit::db::{Database, Scope, TenantId, migrate_schema};
 use canopy_kit::testing::TestEnv;
 use canopy_provisioner::config::{ExecutorKind, ProvisionerConfig};
 use canopy_provisioner::executor::{AllowEveryPlan, ExecError, Executor, Job, Outputs, RunContext};
-use canopy_provisioner::queue::{self, DeploymentKind, NewDeployment};
 use canopy_provisioner::worker::{Executors, WorkerPool};
 use canopy_terraform::CloudProvider;
 use futures_util::future::BoxFuture;

@@ -8,13 +8,14 @@ pub mod terraform;
 
 use std::sync::Arc;
 
+use canopy_deployments::model::{DeploymentKind, LogLevel, NewEvent};
 use canopy_terraform::CloudProvider;
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, watch};
 use uuid::Uuid;
 
-use crate::queue::{DeploymentKind, FenceError, LogLevel, NewEvent, RunLease};
+use crate::runs::{FenceError, RunLease};
 use canopy_kit::db::{Database, Scope};
 
 /// The deployment an executor works on.
@@ -191,7 +192,7 @@ impl RunContext {
                 let result = async {
                     // Workers act for every tenant: see worker.rs on the platform scope.
                     let mut tx = database.begin(Scope::Platform).await?;
-                    crate::queue::append_log(&mut tx, lease, &lines).await?;
+                    crate::runs::append_log(&mut tx, lease, &lines).await?;
                     tx.commit().await?;
                     Ok::<_, FenceError>(())
                 }
@@ -218,7 +219,7 @@ impl RunContext {
         let (database, lease) = &**held;
         let result = async {
             let mut tx = database.begin(Scope::Platform).await?;
-            crate::queue::record_state_lock(&mut tx, lease, lock_id).await?;
+            crate::runs::record_state_lock(&mut tx, lease, lock_id).await?;
             tx.commit().await?;
             Ok::<_, FenceError>(())
         }

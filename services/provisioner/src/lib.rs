@@ -1,18 +1,21 @@
 //! The provisioner: deployments on a durable queue in PostgreSQL, carried out by a pool
 //! of workers with leases and fencing, through the Terraform or sandbox executor.
 //!
-//! Reading order: [`queue`] (the schema's API: what the sites service calls, and the
-//! fenced writes workers make) → [`worker`] (claiming, heartbeats, retries, NOTIFY) →
-//! [`executor`] (the trait, [`executor::sandbox`], [`executor::terraform`]) →
-//! [`workspace`] (the generated root module and variables file). [`config`] documents
-//! `[services.provisioner]`. The provisioner hosts no domain gRPC service: the sites
-//! service owns the API and calls [`queue`] in its own transactions.
+//! Reading order: [`runs`] (claiming a run and the fenced writes workers make) →
+//! [`worker`] (the pool: heartbeats, retries, NOTIFY) → [`executor`] (the trait,
+//! [`executor::sandbox`], [`executor::terraform`]) → [`workspace`] (the generated root
+//! module and variables file). [`config`] documents `[services.provisioner]`.
+//!
+//! The deployments themselves — their types, the enqueue and reads the sites service
+//! calls in its own transactions, and the schema's migrations — are the
+//! `canopy-deployments` crate, so sites builds without the executors. The provisioner
+//! hosts no domain gRPC service: the sites service owns the API.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod executor;
-pub mod queue;
+pub mod runs;
 pub mod worker;
 pub mod workspace;
 
@@ -27,13 +30,11 @@ use tonic::service::Routes;
 
 pub use config::ProvisionerConfig;
 
-static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/provisioner");
-
 /// How canopyd, the generators and tests know the service: its schema, and its
 /// worker pool as a job (the kit adds system, health and reflection).
 pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "provisioner",
-    schema: Some(Schema { name: "provisioner", migrator: &MIGRATIONS }),
+    schema: Some(Schema { name: "provisioner", migrator: canopy_deployments::migrator() }),
     calls: &[],
     after: &[],
     jobs: &["workers"],
@@ -50,9 +51,10 @@ pub const MANIFEST: ServiceManifest = ServiceManifest {
     },
 };
 
-/// The provisioner's migrations, for tests and tools that migrate without hosting it.
+/// The provisioner's migrations (owned by `canopy-deployments`), for tests and tools
+/// that migrate without hosting it.
 pub fn migrator() -> &'static Migrator {
-    &MIGRATIONS
+    canopy_deployments::migrator()
 }
 
 fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use canopy_deployments::{CANCEL_CHANNEL, RUNS_CHANNEL};
 use canopy_kit::db::{Database, Scope};
 use canopy_kit::telemetry::{CallContext, TraceContext};
 use sqlx::postgres::{PgListener, PgPoolOptions};
@@ -26,7 +27,7 @@ use uuid::Uuid;
 
 use crate::config::{ExecutorKind, ProvisionerConfig};
 use crate::executor::{ExecError, Executor, Job, LogWriter, PreApplyCheck, RunContext, StopReason};
-use crate::queue::{self, CANCEL_CHANNEL, ClaimedRun, FenceError, Outcome, RUNS_CHANNEL};
+use crate::runs::{self, ClaimedRun, FenceError, Outcome};
 
 /// The executors a pool uses: `sandbox` for sandbox deployments, `real` for the rest.
 #[derive(Clone)]
@@ -189,8 +190,7 @@ async fn work(worker: String, shared: Arc<Shared>) {
 
 async fn claim(shared: &Shared, worker: &str) -> Result<Option<ClaimedRun>, sqlx::Error> {
     let mut tx = shared.database.begin(Scope::Platform).await?;
-    let claimed =
-        queue::claim_next_run(&mut tx, worker, shared.config.lease(), shared.executors.real.is_none()).await?;
+    let claimed = runs::claim_next_run(&mut tx, worker, shared.config.lease(), shared.executors.real.is_none()).await?;
     tx.commit().await?;
     Ok(claimed)
 }
@@ -291,10 +291,10 @@ async fn run_claimed(shared: &Shared, claimed: ClaimedRun) {
     record(shared, &lease, &outcome).await;
 }
 
-async fn record(shared: &Shared, lease: &queue::RunLease, outcome: &Outcome) {
+async fn record(shared: &Shared, lease: &runs::RunLease, outcome: &Outcome) {
     let result = async {
         let mut tx = shared.database.begin(Scope::Platform).await?;
-        queue::record_outcome(&mut tx, lease, outcome).await?;
+        runs::record_outcome(&mut tx, lease, outcome).await?;
         tx.commit().await?;
         Ok::<_, FenceError>(())
     }
@@ -316,7 +316,7 @@ async fn record(shared: &Shared, lease: &queue::RunLease, outcome: &Outcome) {
 /// cancel is requested.
 async fn keep_lease(
     database: Database,
-    lease: queue::RunLease,
+    lease: runs::RunLease,
     extend_by: Duration,
     heartbeat: Duration,
     stop: watch::Sender<Option<StopReason>>,
@@ -325,7 +325,7 @@ async fn keep_lease(
         tokio::time::sleep(heartbeat).await;
         let renewed = async {
             let mut tx = database.begin(Scope::Platform).await?;
-            let renewal = queue::renew_lease(&mut tx, &lease, extend_by).await?;
+            let renewal = runs::renew_lease(&mut tx, &lease, extend_by).await?;
             tx.commit().await?;
             Ok::<_, FenceError>(renewal)
         }

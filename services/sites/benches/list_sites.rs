@@ -78,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
     let database = Database::connect(&env.config.database).await?;
     static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sites");
     migrate_schema(&database.owner, &database.roles, "sites", &MIGRATIONS).await?;
-    migrate_schema(&database.owner, &database.roles, "provisioner", canopy_provisioner::migrator()).await?;
+    migrate_schema(&database.owner, &database.roles, "provisioner", canopy_deployments::migrator()).await?;
     let superuser: PgPool = env.superuser_pool().await;
 
     eprintln!("loading {sites} sites and as many deployments across {customers} customers…");

@@ -6,12 +6,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use canopy_deployments::queue::{self, DeploymentKind, DeploymentRow, DeploymentStatus, EnqueueError, NewDeployment};
 use canopy_kit::auth::Principal;
 use canopy_kit::db::{Database, Scope, TenantId};
 use canopy_kit::paging::{PageCursor, finish_page, page_size};
 use canopy_kit::request::{idempotency_key, optional_tenant, principal, required_id, time_from_proto, timestamp};
 use canopy_kit::{ApiError, FieldViolation};
-use canopy_provisioner::queue::{self, DeploymentKind, DeploymentRow, DeploymentStatus, EnqueueError, NewDeployment};
 use canopy_sdk::proto::canopy::common::v1::PageResponse;
 use canopy_sdk::proto::canopy::sites::v1 as pb;
 use canopy_sdk::proto::canopy::sites::v1::site_service_server::SiteService;

@@ -1,6 +1,6 @@
 //! The sites service: sites, their deployments and live progress.
 //!
-//! A site change writes the site row and, through the provisioner crate, the
+//! A site change writes the site row and, through `canopy-deployments`, the
 //! deployment and its queued run in one transaction. The provisioner's workers run
 //! it; this service follows finished deployments back onto their sites
 //! ([`follow_outcomes`]), streams progress to watchers from one shared LISTEN
@@ -15,12 +15,12 @@ pub mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
+use canopy_deployments::queue;
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::{Database, Scope};
 use canopy_kit::manifest::{Built, Job, Scaling, Schema, ServiceManifest};
 use canopy_kit::peers::Peers;
 use canopy_kit::server::ServiceContext;
-use canopy_provisioner::queue;
 use canopy_sdk::proto::canopy::sites::v1::site_service_server::SiteServiceServer;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1::{QuotaResource, ReleaseQuotaRequest};

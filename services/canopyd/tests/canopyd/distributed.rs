@@ -443,7 +443,7 @@ async fn sigterm_stops_calls_then_jobs_within_the_grace_period_and_nothing_is_wr
 
 /// A sandbox deployment put on the queue directly (no sites service needed).
 async fn enqueue_slow_deployment(database: &canopy_kit::db::Database) -> uuid::Uuid {
-    use canopy_provisioner::queue::{self, DeploymentKind, NewDeployment};
+    use canopy_deployments::queue::{self, DeploymentKind, NewDeployment};
     use canopy_terraform::{CloudProvider, SiteRuntime, SiteVariables};
     let (tenant, site, id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
     let variables = SiteVariables {

@@ -7,9 +7,10 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use canopy_deployments::queue::{self, DeploymentKind, DeploymentStatus, NewDeployment};
 use canopy_kit::db::{Database, Scope, TenantId, migrate_schema};
 use canopy_kit::testing::TestEnv;
-use canopy_provisioner::queue::{self, DeploymentKind, DeploymentStatus, NewDeployment};
+use canopy_provisioner::runs;
 use canopy_provisioner::worker::{WorkerPool, executors_from_config};
 use canopy_provisioner::{ProvisionerConfig, executor::AllowEveryPlan};
 use canopy_terraform::{CloudProvider, SiteRuntime, SiteVariables};
@@ -118,7 +119,7 @@ async fn a_worker_process_killed_mid_deployment_is_replaced_and_the_run_finishes
     assert_eq!(finished.status, DeploymentStatus::Succeeded, "{finished:?}");
 
     let mut tx = database.begin(Scope::Tenant(TenantId(tenant))).await.unwrap();
-    let attempts = queue::run_attempts(&mut tx, tenant, id).await.unwrap();
+    let attempts = runs::run_attempts(&mut tx, tenant, id).await.unwrap();
     let outcomes: Vec<(i32, &str)> = attempts.iter().map(|a| (a.attempt, a.outcome.as_str())).collect();
     assert_eq!(outcomes, [(1, "lease expired"), (2, "succeeded")]);
     assert_ne!(attempts[0].worker, attempts[1].worker);

@@ -7,11 +7,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use canopy_deployments::model::{DeploymentKind, LogLevel, NewEvent};
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::{ExecError, Executor, Job, Outputs, PlanSummary, PlannedChange, RunContext};
-use crate::queue::{DeploymentKind, LogLevel, NewEvent};
 use crate::workspace::site_variables;
 
 /// Prefix of every sandbox log line.

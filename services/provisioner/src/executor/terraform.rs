@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use canopy_deployments::model::{DeploymentKind, LogLevel, NewEvent};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use nix::sys::signal::{Signal, killpg};
@@ -29,7 +30,6 @@ use tokio::time::Instant;
 
 use super::{ExecError, Executor, Job, Outputs, PlanSummary, PlannedChange, RunContext, StopReason};
 use crate::config::{BackendConfig, BackendKind, Secret};
-use crate::queue::{DeploymentKind, LogLevel, NewEvent};
 use crate::workspace;
 
 /// Variables of our own environment every Terraform run gets, when set.

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use canopy_deployments::queue::{DeploymentKind, DeploymentStatus};
 use canopy_provisioner::config::ExecutorKind;
 use canopy_provisioner::executor::{Checkpoint, Job, PlanSummary, PreApplyCheck};
-use canopy_provisioner::queue::{DeploymentKind, DeploymentStatus};
 use futures_util::future::BoxFuture;
 use serde_json::json;
 

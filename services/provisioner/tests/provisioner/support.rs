@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use canopy_deployments::queue::{self, DeploymentEvent, DeploymentKind, DeploymentRow, NewDeployment};
 use canopy_kit::db::{Database, Scope, TenantId, migrate_schema};
 use canopy_kit::testing::TestEnv;
 use canopy_provisioner::config::{ExecutorKind, ProvisionerConfig, Secret};
 use canopy_provisioner::executor::{AllowEveryPlan, PreApplyCheck};
-use canopy_provisioner::queue::{self, DeploymentEvent, DeploymentKind, DeploymentRow, NewDeployment};
 use canopy_provisioner::worker::{WorkerPool, executors_from_config};
 use canopy_terraform::{CloudProvider, SiteRuntime, SiteVariables};
 use uuid::Uuid;

@@ -1,8 +1,8 @@
 //! The Terraform executor against the stand-in: success with outputs and an ordered log,
 //! failures, retries, cancellation with SIGINT, and old Terraform without `init -json`.
 
+use canopy_deployments::queue::{DeploymentKind, DeploymentStatus, EventKind};
 use canopy_provisioner::config::Secret;
-use canopy_provisioner::queue::{DeploymentKind, DeploymentStatus, EventKind};
 use serde_json::json;
 
 use crate::support::{Harness, log_messages, new_deployment, next_deployment};
@@ -48,7 +48,7 @@ async fn a_create_runs_to_succeeded_with_outputs_and_an_ordered_log() {
     let mut tx =
         harness.db.begin(canopy_kit::db::Scope::Tenant(canopy_kit::db::TenantId(deployment.tenant_id))).await.unwrap();
     let rest =
-        canopy_provisioner::queue::events_after(&mut tx, deployment.tenant_id, deployment.deployment_id, 3, 1000)
+        canopy_deployments::queue::events_after(&mut tx, deployment.tenant_id, deployment.deployment_id, 3, 1000)
             .await
             .unwrap();
     assert_eq!(rest.first().map(|e| e.seq), Some(4));
@@ -135,7 +135,7 @@ async fn cancel_sends_sigint_and_ends_cancelled() {
     }
     let mut tx =
         harness.db.begin(canopy_kit::db::Scope::Tenant(canopy_kit::db::TenantId(deployment.tenant_id))).await.unwrap();
-    let status = canopy_provisioner::queue::request_cancel(&mut tx, deployment.tenant_id, deployment.deployment_id)
+    let status = canopy_deployments::queue::request_cancel(&mut tx, deployment.tenant_id, deployment.deployment_id)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -171,7 +171,7 @@ async fn terraform_ignoring_sigint_is_killed_after_the_grace_period() {
     }
     let mut tx =
         harness.db.begin(canopy_kit::db::Scope::Tenant(canopy_kit::db::TenantId(deployment.tenant_id))).await.unwrap();
-    canopy_provisioner::queue::request_cancel(&mut tx, deployment.tenant_id, deployment.deployment_id).await.unwrap();
+    canopy_deployments::queue::request_cancel(&mut tx, deployment.tenant_id, deployment.deployment_id).await.unwrap();
     tx.commit().await.unwrap();
     let row = harness.until_finished(deployment.tenant_id, deployment.deployment_id).await;
     pool.shutdown().await;

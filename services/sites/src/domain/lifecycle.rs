@@ -1,6 +1,6 @@
 //! How deployments move a site through its states.
 
-use canopy_provisioner::queue::{DeploymentKind, DeploymentStatus};
+use canopy_deployments::queue::{DeploymentKind, DeploymentStatus};
 
 /// A site's state, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

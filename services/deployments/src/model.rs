@@ -1,0 +1,270 @@
+//! What a deployment is: its kind and status, the row as stored, the new deployment a
+//! site change enqueues, and the events of its log. Shared by the sites service (through
+//! [`crate::queue`]) and the provisioner's workers and executors.
+
+use std::fmt;
+use std::str::FromStr;
+
+use canopy_terraform::CloudProvider;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::Row;
+use uuid::Uuid;
+
+/// What a deployment does to its site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeploymentKind {
+    /// First apply of a new site.
+    Create,
+    /// Apply after the site's settings changed.
+    Update,
+    /// Apply again with unchanged settings.
+    Redeploy,
+    /// `terraform destroy` of everything the site has.
+    Delete,
+}
+
+impl DeploymentKind {
+    /// The stored (and logged) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploymentKind::Create => "create",
+            DeploymentKind::Update => "update",
+            DeploymentKind::Redeploy => "redeploy",
+            DeploymentKind::Delete => "delete",
+        }
+    }
+}
+
+/// Where a deployment stands. Queued and running are active; the rest are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeploymentStatus {
+    /// Waiting for its first worker.
+    Queued,
+    /// A worker has claimed it; it stays running while it waits between retry attempts.
+    Running,
+    /// Applied (or destroyed); outputs are stored.
+    Succeeded,
+    /// Ended with an error, which is on the deployment and in its log.
+    Failed,
+    /// Stopped on request.
+    Cancelled,
+}
+
+impl DeploymentStatus {
+    /// Every status, in the order of the API's enum.
+    pub const ALL: [DeploymentStatus; 5] = [
+        DeploymentStatus::Queued,
+        DeploymentStatus::Running,
+        DeploymentStatus::Succeeded,
+        DeploymentStatus::Failed,
+        DeploymentStatus::Cancelled,
+    ];
+
+    /// The stored name, lowercase.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploymentStatus::Queued => "queued",
+            DeploymentStatus::Running => "running",
+            DeploymentStatus::Succeeded => "succeeded",
+            DeploymentStatus::Failed => "failed",
+            DeploymentStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the deployment has ended.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
+    }
+}
+
+/// A stored value this code does not know: the schema's check constraints make it
+/// impossible unless the schema and the code disagree.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("unknown {what} {value:?} in the provisioner schema")]
+pub struct UnknownValue {
+    what: &'static str,
+    value: String,
+}
+
+macro_rules! parse_by_name {
+    ($type:ty, $what:literal, $variants:expr) => {
+        impl FromStr for $type {
+            type Err = UnknownValue;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                $variants
+                    .into_iter()
+                    .find(|candidate| candidate.as_str() == value)
+                    .ok_or_else(|| UnknownValue { what: $what, value: value.to_owned() })
+            }
+        }
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+parse_by_name!(
+    DeploymentKind,
+    "deployment kind",
+    [DeploymentKind::Create, DeploymentKind::Update, DeploymentKind::Redeploy, DeploymentKind::Delete]
+);
+parse_by_name!(DeploymentStatus, "deployment status", DeploymentStatus::ALL);
+parse_by_name!(EventKind, "event kind", [EventKind::Status, EventKind::Log]);
+parse_by_name!(LogLevel, "log level", [LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error]);
+
+/// A deployment to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewDeployment {
+    pub tenant_id: Uuid,
+    pub site_id: Uuid,
+    pub deployment_id: Uuid,
+    pub kind: DeploymentKind,
+    pub provider: CloudProvider,
+    /// Run it with the sandbox executor whatever the configured executor is.
+    pub sandbox: bool,
+    /// `SiteVariables::to_tfvars_json()` of the site as it should be after this deployment.
+    pub variables: Value,
+}
+
+/// A deployment as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentRow {
+    pub tenant_id: Uuid,
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub kind: DeploymentKind,
+    pub status: DeploymentStatus,
+    pub provider: String,
+    /// Whether the sandbox executor runs (or ran) it.
+    pub sandbox: bool,
+    /// Attempts started so far.
+    pub attempt: i32,
+    /// Why it failed or was cancelled; empty otherwise.
+    pub error: String,
+    /// Non-sensitive outputs by name (`url`, `public_addresses`, …); `{}` until it
+    /// succeeds. Sandbox outputs also carry `"sandbox": true`.
+    pub outputs: Value,
+    pub create_time: DateTime<Utc>,
+    pub start_time: Option<DateTime<Utc>>,
+    pub finish_time: Option<DateTime<Utc>>,
+    pub cancel_requested: bool,
+}
+
+pub(crate) const DEPLOYMENT_COLUMNS: &str = "d.tenant_id, d.id, d.site_id, d.kind, d.status, d.provider, d.sandbox,
+     coalesce(r.attempt, 0) as attempt, d.error, d.outputs, d.create_time, d.start_time, d.finish_time,
+     d.cancel_requested";
+
+pub(crate) fn deployment_from_row(row: &sqlx::postgres::PgRow) -> Result<DeploymentRow, sqlx::Error> {
+    Ok(DeploymentRow {
+        tenant_id: row.try_get("tenant_id")?,
+        id: row.try_get("id")?,
+        site_id: row.try_get("site_id")?,
+        kind: parse_column(row, "kind")?,
+        status: parse_column(row, "status")?,
+        provider: row.try_get("provider")?,
+        sandbox: row.try_get("sandbox")?,
+        attempt: row.try_get("attempt")?,
+        error: row.try_get("error")?,
+        outputs: row.try_get("outputs")?,
+        create_time: row.try_get("create_time")?,
+        start_time: row.try_get("start_time")?,
+        finish_time: row.try_get("finish_time")?,
+        cancel_requested: row.try_get("cancel_requested")?,
+    })
+}
+
+/// Reads a text column into one of this module's types; a value the code does not know
+/// is a decode error.
+pub fn parse_column<T>(row: &sqlx::postgres::PgRow, column: &'static str) -> Result<T, sqlx::Error>
+where
+    T: FromStr<Err = UnknownValue>,
+{
+    let text: String = row.try_get(column)?;
+    text.parse()
+        .map_err(|error: UnknownValue| sqlx::Error::ColumnDecode { index: column.into(), source: Box::new(error) })
+}
+
+/// Whether an event is a status change or a line of the executor's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Status,
+    Log,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Status => "status",
+            EventKind::Log => "log",
+        }
+    }
+}
+
+/// Severity of a log line (Terraform's `@level`, with `trace` folded into `debug`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+
+    /// Terraform's `@level` values; anything unknown is `info`.
+    pub fn from_terraform(level: &str) -> LogLevel {
+        match level {
+            "trace" | "debug" => LogLevel::Debug,
+            "warn" | "warning" => LogLevel::Warn,
+            "error" => LogLevel::Error,
+            _ => LogLevel::Info,
+        }
+    }
+}
+
+/// One entry of a deployment's log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentEvent {
+    /// Dense per deployment, from 1, in commit order: resume a watch with the last seen.
+    pub seq: i64,
+    pub time: DateTime<Utc>,
+    pub kind: EventKind,
+    /// `debug`, `info`, `warn` or `error`.
+    pub level: String,
+    pub message: String,
+    /// The new status, on status events.
+    pub status: Option<DeploymentStatus>,
+}
+
+/// An event to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub level: LogLevel,
+    pub message: String,
+    pub status: Option<DeploymentStatus>,
+}
+
+impl NewEvent {
+    /// A line of the executor's log.
+    pub fn log(level: LogLevel, message: impl Into<String>) -> NewEvent {
+        NewEvent { kind: EventKind::Log, level, message: message.into(), status: None }
+    }
+
+    /// A status change; failures are logged at error level.
+    pub fn status(status: DeploymentStatus, message: impl Into<String>) -> NewEvent {
+        let level = if status == DeploymentStatus::Failed { LogLevel::Error } else { LogLevel::Info };
+        NewEvent { kind: EventKind::Status, level, message: message.into(), status: Some(status) }
+    }
+}
