@@ -188,9 +188,19 @@ pub type DnsQueries = Arc<Mutex<Vec<(&'static str, String)>>>;
 /// from a map, NXDOMAIN otherwise. Over UDP an answer larger than 512 bytes is
 /// truncated (TC set, no answers), as a server does; over TCP it is served whole.
 pub async fn dns_server() -> (SocketAddr, TxtRecords, DnsQueries) {
-    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let addr = socket.local_addr().unwrap();
-    let tcp = tokio::net::TcpListener::bind(addr).await.expect("TCP on the UDP port");
+    // A free UDP port may be taken for TCP: try another until both are ours.
+    let mut attempts = 0;
+    let (socket, tcp, addr) = loop {
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(tcp) => break (socket, tcp, addr),
+            Err(error) => {
+                attempts += 1;
+                assert!(attempts < 50, "no port free for both UDP and TCP: {error}");
+            }
+        }
+    };
     let records: TxtRecords = Arc::default();
     let queries: DnsQueries = Arc::default();
     let (served, asked) = (records.clone(), queries.clone());
