@@ -22,9 +22,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use canopy_kit::ApiError;
 use canopy_kit::auth::{CREDENTIAL_LOOKUP_HEADER, Principal};
@@ -79,18 +79,23 @@ impl RateTierSource for ConfiguredTiers {
 
 /// Tiers from the customer's plan in tenancy (`GetTenantAccess.rate_tier`), cached for
 /// `ttl`; a tenant listed in `rate_limits.tenant_tiers` keeps its configured tier.
-/// When tenancy cannot answer, the standard tier applies (and is cached briefly, so
-/// an outage costs one lookup per tenant per period).
+/// When tenancy cannot answer, the standard tier applies (and is cached too, so an
+/// outage costs one lookup per tenant per period). Concurrent misses for one tenant
+/// make one lookup.
 pub struct TenancyTiers {
     peers: Peers,
     configured: ConfiguredTiers,
-    ttl: Duration,
-    cache: Mutex<HashMap<TenantId, (Instant, Option<String>)>>,
+    /// The tier by tenant (`None`: the standard tier).
+    cache: moka::future::Cache<TenantId, Option<String>>,
 }
+
+/// Most tenants whose tier is kept; past it the least used are dropped first.
+const MAX_CACHED_TIERS: u64 = 100_000;
 
 impl TenancyTiers {
     pub fn new(peers: Peers, configured: ConfiguredTiers, ttl: Duration) -> Self {
-        Self { peers, configured, ttl, cache: Mutex::new(HashMap::new()) }
+        let cache = moka::future::Cache::builder().max_capacity(MAX_CACHED_TIERS).time_to_live(ttl).build();
+        Self { peers, configured, cache }
     }
 
     async fn ask_tenancy(&self, tenant: TenantId) -> Option<String> {
@@ -116,23 +121,7 @@ impl RateTierSource for TenancyTiers {
             if let Some(tier) = self.configured.tier_of(tenant).await {
                 return Some(tier);
             }
-            let cached = self
-                .cache
-                .lock()
-                .expect("tier cache lock poisoned")
-                .get(&tenant)
-                .filter(|(at, _)| at.elapsed() < self.ttl)
-                .map(|(_, tier)| tier.clone());
-            if let Some(tier) = cached {
-                return tier;
-            }
-            let tier = self.ask_tenancy(tenant).await;
-            let mut cache = self.cache.lock().expect("tier cache lock poisoned");
-            if cache.len() > 100_000 {
-                cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
-            }
-            cache.insert(tenant, (Instant::now(), tier.clone()));
-            tier
+            self.cache.get_with(tenant, self.ask_tenancy(tenant)).await
         }
         .boxed()
     }
