@@ -3,14 +3,13 @@
 //! A service crate provides a [`manifest::ServiceManifest`] (its name, schema,
 //! migrations, the peers it calls, its jobs and routes); the kit does the rest: peers
 //! across processes ([`peers`]), configuration ([`config`]), PostgreSQL with the
-//! role model, migrations and tenant-scoped transactions ([`db`]), Redis ([`cache`]),
+//! role model, migrations and tenant-scoped transactions ([`db`]), Redis ([`redis_store`]),
 //! the error model ([`error`]), logs/traces/metrics ([`telemetry`]), mTLS and the mesh
 //! policy ([`mesh`]), method policies from the contracts ([`access`]), and hosting with
 //! health, reflection, the system service and graceful shutdown ([`server`]).
 
 pub mod access;
 pub mod auth;
-pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -21,6 +20,7 @@ pub mod mesh;
 pub mod middleware;
 pub mod paging;
 pub mod peers;
+pub mod redis_store;
 pub mod server;
 pub mod system;
 pub mod telemetry;

@@ -12,9 +12,9 @@ use canopy_kit::auth::{
     ApiKeyLookup, ApiKeyResolver, ApiKeySecret, AuthError, KeySet, KeySource, ResolvedApiKey, SessionStore,
     TenantAccess, TenantAccessGuard, TenantAccessLookup, TokenVerifier,
 };
-use canopy_kit::cache::Cache;
 use canopy_kit::clock::{ManualClock, SharedClock};
 use canopy_kit::db::TenantId;
+use canopy_kit::redis_store::RedisStore;
 use canopy_kit::testing::TestEnv;
 use canopy_sdk::proto::canopy::options::v1::Role;
 use canopy_sdk::proto::canopy::tenancy::v1::CustomerStatus;
@@ -264,7 +264,7 @@ fn token_with_kid(kid: &str) -> String {
 #[tokio::test]
 async fn concurrent_unknown_kids_make_one_key_fetch_per_refresh_interval() {
     let env = TestEnv::new().await;
-    let sessions = SessionStore::new(Cache::connect(&env.config.redis).await.expect("redis"));
+    let sessions = SessionStore::new(RedisStore::connect(&env.config.redis).await.expect("redis"));
     let fetches = Arc::new(AtomicUsize::new(0));
     let verifier = Arc::new(TokenVerifier::new(
         Arc::new(CountingKeySource { fetches: fetches.clone() }),
