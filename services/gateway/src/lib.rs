@@ -33,7 +33,7 @@ use canopy_kit::auth::{
     ApiKeyLookup, ApiKeyResolver, Authenticator, IdentityKeySource, KeySource, SessionStore, TenantAccessGuard,
     TokenVerifier, identity_api_key_lookup,
 };
-use canopy_kit::cache::Cache;
+use canopy_kit::redis_store::RedisStore;
 use canopy_kit::server::{SharedRuntime, StartError};
 use canopy_kit::telemetry::RpcTelemetryLayer;
 use futures_util::FutureExt;
@@ -77,7 +77,7 @@ pub struct Gateway<'a> {
     key_source: Option<Arc<dyn KeySource>>,
     api_key_lookup: Option<ApiKeyLookup>,
     policies: Option<Arc<MethodPolicies>>,
-    rate_limit_cache: Option<Cache>,
+    rate_limit_redis: Option<RedisStore>,
     tier_source: Option<Arc<dyn RateTierSource>>,
 }
 
@@ -90,7 +90,7 @@ impl<'a> Gateway<'a> {
             key_source: None,
             api_key_lookup: None,
             policies: None,
-            rate_limit_cache: None,
+            rate_limit_redis: None,
             tier_source: None,
         }
     }
@@ -121,8 +121,8 @@ impl<'a> Gateway<'a> {
     }
 
     /// The Redis used for rate limits (default: the runtime's).
-    pub fn rate_limit_cache(mut self, cache: Cache) -> Self {
-        self.rate_limit_cache = Some(cache);
+    pub fn rate_limit_redis(mut self, redis: RedisStore) -> Self {
+        self.rate_limit_redis = Some(redis);
         self
     }
 
@@ -147,7 +147,7 @@ impl<'a> Gateway<'a> {
             if config.tls { Some(tls::edge_server_config(&config.tls_cert_file, &config.tls_key_file)?) } else { None };
         let peers = runtime.peers(WORKLOAD)?;
 
-        let sessions = SessionStore::new(runtime.cache.clone());
+        let sessions = SessionStore::new(runtime.redis.clone());
         let key_source = self.key_source.unwrap_or_else(|| Arc::new(IdentityKeySource { peers: peers.clone() }));
         let api_key_lookup = self.api_key_lookup.unwrap_or_else(|| identity_api_key_lookup(peers.clone()));
         let authenticator = Arc::new(Authenticator {
@@ -169,7 +169,7 @@ impl<'a> Gateway<'a> {
             ))
         });
         let limiter = Arc::new(RateLimiter::new(
-            self.rate_limit_cache.unwrap_or_else(|| runtime.cache.clone()),
+            self.rate_limit_redis.unwrap_or_else(|| runtime.redis.clone()),
             config.rate_limits.clone(),
             tiers,
             runtime.clock.clone(),

@@ -22,22 +22,23 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use canopy_kit::ApiError;
 use canopy_kit::auth::{CREDENTIAL_LOOKUP_HEADER, Principal};
-use canopy_kit::cache::Cache;
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::TenantId;
 use canopy_kit::peers::Peers;
+use canopy_kit::redis_store::RedisStore;
 use canopy_sdk::proto::canopy::options::v1::RateClass;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1::{GetTenantAccessRequest, RateTier};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use http::{Request, Response};
+use moka::future::Cache;
 use tonic::Status;
 use tower::{Layer, Service};
 use uuid::Uuid;
@@ -79,18 +80,23 @@ impl RateTierSource for ConfiguredTiers {
 
 /// Tiers from the customer's plan in tenancy (`GetTenantAccess.rate_tier`), cached for
 /// `ttl`; a tenant listed in `rate_limits.tenant_tiers` keeps its configured tier.
-/// When tenancy cannot answer, the standard tier applies (and is cached briefly, so
-/// an outage costs one lookup per tenant per period).
+/// When tenancy cannot answer, the standard tier applies (and is cached too, so an
+/// outage costs one lookup per tenant per period). Concurrent misses for one tenant
+/// make one lookup.
 pub struct TenancyTiers {
     peers: Peers,
     configured: ConfiguredTiers,
-    ttl: Duration,
-    cache: Mutex<HashMap<TenantId, (Instant, Option<String>)>>,
+    /// The tier by tenant (`None`: the standard tier).
+    cache: Cache<TenantId, Option<String>>,
 }
+
+/// Most tenants whose tier is kept; past it the least used are dropped first.
+const MAX_CACHED_TIERS: u64 = 100_000;
 
 impl TenancyTiers {
     pub fn new(peers: Peers, configured: ConfiguredTiers, ttl: Duration) -> Self {
-        Self { peers, configured, ttl, cache: Mutex::new(HashMap::new()) }
+        let cache = Cache::builder().max_capacity(MAX_CACHED_TIERS).time_to_live(ttl).build();
+        Self { peers, configured, cache }
     }
 
     async fn ask_tenancy(&self, tenant: TenantId) -> Option<String> {
@@ -116,23 +122,7 @@ impl RateTierSource for TenancyTiers {
             if let Some(tier) = self.configured.tier_of(tenant).await {
                 return Some(tier);
             }
-            let cached = self
-                .cache
-                .lock()
-                .expect("tier cache lock poisoned")
-                .get(&tenant)
-                .filter(|(at, _)| at.elapsed() < self.ttl)
-                .map(|(_, tier)| tier.clone());
-            if let Some(tier) = cached {
-                return tier;
-            }
-            let tier = self.ask_tenancy(tenant).await;
-            let mut cache = self.cache.lock().expect("tier cache lock poisoned");
-            if cache.len() > 100_000 {
-                cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
-            }
-            cache.insert(tenant, (Instant::now(), tier.clone()));
-            tier
+            self.cache.get_with(tenant, self.ask_tenancy(tenant)).await
         }
         .boxed()
     }
@@ -149,7 +139,7 @@ return count
 
 /// Counts calls and decides.
 pub struct RateLimiter {
-    cache: Cache,
+    redis: RedisStore,
     config: RateLimitConfig,
     tiers: Arc<dyn RateTierSource>,
     clock: SharedClock,
@@ -165,8 +155,8 @@ struct Bucket {
 }
 
 impl RateLimiter {
-    pub fn new(cache: Cache, config: RateLimitConfig, tiers: Arc<dyn RateTierSource>, clock: SharedClock) -> Self {
-        Self { cache, config, tiers, clock, script: redis::Script::new(COUNT_CALL) }
+    pub fn new(redis: RedisStore, config: RateLimitConfig, tiers: Arc<dyn RateTierSource>, clock: SharedClock) -> Self {
+        Self { redis, config, tiers, clock, script: redis::Script::new(COUNT_CALL) }
     }
 
     async fn tier_limits(&self, tenant: Option<TenantId>) -> TierLimits {
@@ -228,10 +218,10 @@ impl RateLimiter {
         let now_ms = self.clock.now().timestamp_millis();
         let window = now_ms.div_euclid(window_ms);
         let retry_after = Duration::from_millis((window_ms - now_ms.rem_euclid(window_ms)).max(1) as u64);
-        let key = self.cache.key(&format!("ratelimit:{}:{}:{window}", bucket.class, bucket.subject));
+        let key = self.redis.key(&format!("ratelimit:{}:{}:{window}", bucket.class, bucket.subject));
         // Keep the key a little past its window so a slow clock never reuses it early.
         let ttl_ms = window_ms + 1000;
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         let counted = tokio::time::timeout(
             Duration::from_millis(self.config.redis_timeout_ms.max(1)),
             self.script.key(&key).arg(ttl_ms).invoke_async::<u64>(&mut connection),

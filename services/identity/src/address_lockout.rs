@@ -8,7 +8,7 @@
 //! The state is one hash per address, updated by a Lua script so concurrent failures
 //! from one address count exactly; times come from the injected clock.
 
-use canopy_kit::cache::Cache;
+use canopy_kit::redis_store::RedisStore;
 use chrono::{DateTime, Utc};
 
 use crate::domain::lockout::LockoutPolicy;
@@ -43,18 +43,18 @@ return locked_until
 /// Per-address sign-in lockout.
 #[derive(Clone)]
 pub struct AddressLockout {
-    cache: Cache,
+    redis: RedisStore,
     threshold: u32,
     policy: LockoutPolicy,
 }
 
 impl AddressLockout {
-    pub fn new(cache: Cache, threshold: u32, policy: LockoutPolicy) -> Self {
-        Self { cache, threshold, policy }
+    pub fn new(redis: RedisStore, threshold: u32, policy: LockoutPolicy) -> Self {
+        Self { redis, threshold, policy }
     }
 
     fn key(&self, address: &str) -> String {
-        self.cache.key(&format!("identity:signin-address:{address}"))
+        self.redis.key(&format!("identity:signin-address:{address}"))
     }
 
     /// When the address's lock ends, if it is locked at `now`.
@@ -63,7 +63,7 @@ impl AddressLockout {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, redis::RedisError> {
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         let until: Option<i64> =
             redis::cmd("HGET").arg(self.key(address)).arg("locked_until").query_async(&mut connection).await?;
         Ok(until.filter(|until| *until > now.timestamp()).and_then(|until| DateTime::from_timestamp(until, 0)))
@@ -75,7 +75,7 @@ impl AddressLockout {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, redis::RedisError> {
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         let locked_until: i64 = redis::Script::new(RECORD_FAILURE_SCRIPT)
             .key(self.key(address))
             .arg(now.timestamp())

@@ -21,10 +21,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use canopy_kit::cache::Cache;
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::Database;
 use canopy_kit::manifest::{Built, Scaling, Schema, ServiceManifest};
+use canopy_kit::redis_store::RedisStore;
 use canopy_kit::server::ServiceContext;
 use canopy_sdk::proto::canopy::identity::v1::api_key_service_server::ApiKeyServiceServer;
 use canopy_sdk::proto::canopy::identity::v1::auth_service_server::AuthServiceServer;
@@ -120,8 +120,8 @@ async fn routes(context: ServiceContext) -> anyhow::Result<Routes> {
         .filter_map(|(path, _)| path.trim_start_matches('/').split('/').next().map(str::to_string))
         .collect();
     let identity = Arc::new(Identity {
-        sessions: Sessions::new(context.sessions.clone(), context.cache.clone(), context.clock.clone(), &config),
-        address_lockout: address_lockout(&context.cache, &config, lockout),
+        sessions: Sessions::new(context.sessions.clone(), context.redis.clone(), context.clock.clone(), &config),
+        address_lockout: address_lockout(&context.redis, &config, lockout),
         hasher: PasswordHasher::new().await?,
         password_policy: PasswordPolicy::new(),
         config,
@@ -139,8 +139,8 @@ async fn routes(context: ServiceContext) -> anyhow::Result<Routes> {
         .add_service(CredentialServiceServer::new(api::credentials::CredentialApi::new(identity))))
 }
 
-fn address_lockout(cache: &Cache, config: &IdentityConfig, lockout: LockoutPolicy) -> AddressLockout {
-    AddressLockout::new(cache.clone(), config.address_lockout_threshold, lockout)
+fn address_lockout(redis: &RedisStore, config: &IdentityConfig, lockout: LockoutPolicy) -> AddressLockout {
+    AddressLockout::new(redis.clone(), config.address_lockout_threshold, lockout)
 }
 
 /// Security events for keys created, activated or retired.

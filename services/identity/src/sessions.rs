@@ -15,8 +15,8 @@
 //! it; losing Redis loses sessions anyway.
 
 use canopy_kit::auth::{AccessClaims, SessionRecord, SessionStore, role_name};
-use canopy_kit::cache::Cache;
 use canopy_kit::clock::SharedClock;
+use canopy_kit::redis_store::RedisStore;
 use canopy_sdk::proto::canopy::options::v1::Role;
 use chrono::{DateTime, Duration, Utc};
 use redis::AsyncCommands as _;
@@ -84,7 +84,7 @@ return value
 /// Issues, refreshes and ends sessions.
 pub struct Sessions {
     store: SessionStore,
-    cache: Cache,
+    redis: RedisStore,
     clock: SharedClock,
     issuer: String,
     audience: String,
@@ -95,10 +95,10 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    pub fn new(store: SessionStore, cache: Cache, clock: SharedClock, config: &IdentityConfig) -> Self {
+    pub fn new(store: SessionStore, redis: RedisStore, clock: SharedClock, config: &IdentityConfig) -> Self {
         Self {
             store,
-            cache,
+            redis,
             clock,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
@@ -110,11 +110,11 @@ impl Sessions {
     }
 
     fn refresh_key(&self, digest: &[u8; 32]) -> String {
-        self.cache.key(&format!("identity:refresh:{}", secrets::hex(digest)))
+        self.redis.key(&format!("identity:refresh:{}", secrets::hex(digest)))
     }
 
     fn challenge_key(&self, digest: &[u8; 32]) -> String {
-        self.cache.key(&format!("identity:mfa-challenge:{}", secrets::hex(digest)))
+        self.redis.key(&format!("identity:mfa-challenge:{}", secrets::hex(digest)))
     }
 
     /// Starts a session for `subject` and signs its first tokens.
@@ -174,7 +174,7 @@ impl Sessions {
         let (refresh_token, digest) = secrets::new_token();
         let ttl = (record.absolute_expire_at - now + Duration::minutes(5)).num_seconds().max(1) as u64;
         self.store.put(&record, now).await?;
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         connection.set_ex::<_, _, ()>(self.refresh_key(&digest), format!("current:{}", record.session_id), ttl).await?;
         Ok(IssuedSession {
             access_token,
@@ -187,7 +187,7 @@ impl Sessions {
     /// Spends `refresh_token` and says whose it was.
     pub async fn claim_refresh_token(&self, refresh_token: &str) -> Result<RefreshClaim, SessionError> {
         let digest = secrets::digest(refresh_token);
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         let value: Option<String> = redis::Script::new(CLAIM_REFRESH_SCRIPT)
             .key(self.refresh_key(&digest))
             .invoke_async(&mut connection)
@@ -235,7 +235,7 @@ impl Sessions {
         let (token, digest) = secrets::new_token();
         let json = serde_json::to_string(&Challenge { user_id, expire_at }).expect("challenge serialises");
         let ttl = (self.challenge_ttl + Duration::minutes(1)).num_seconds() as u64;
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         connection.set_ex::<_, _, ()>(self.challenge_key(&digest), json, ttl).await?;
         Ok((token, expire_at))
     }
@@ -244,7 +244,7 @@ impl Sessions {
     /// each challenge allows one guess); returns its user if it was valid.
     pub async fn take_challenge(&self, token: &str) -> Result<Option<Uuid>, SessionError> {
         let digest = secrets::digest(token);
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         let json: Option<String> =
             redis::cmd("GETDEL").arg(self.challenge_key(&digest)).query_async(&mut connection).await?;
         let now = self.clock.now();

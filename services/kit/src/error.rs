@@ -126,6 +126,32 @@ impl ApiError {
         }
     }
 
+    /// One caller's copy of an error several callers share (a coalesced cache lookup
+    /// hands every waiter the same `Arc`). An internal error's source is kept as its
+    /// message chain, since `anyhow::Error` cannot be cloned.
+    pub fn from_shared(error: std::sync::Arc<ApiError>) -> Self {
+        let error = match std::sync::Arc::try_unwrap(error) {
+            Ok(error) => return error,
+            Err(shared) => shared,
+        };
+        match &*error {
+            Self::InvalidArgument(violations) => Self::InvalidArgument(violations.clone()),
+            Self::NotFound { resource } => Self::NotFound { resource },
+            Self::AlreadyExists { resource } => Self::AlreadyExists { resource },
+            Self::FailedPrecondition { reason, message } => {
+                Self::FailedPrecondition { reason, message: message.clone() }
+            }
+            Self::Unauthenticated(message) => Self::Unauthenticated(message),
+            Self::PermissionDenied(message) => Self::PermissionDenied(message.clone()),
+            Self::ResourceExhausted { reason, message, retry_after } => {
+                Self::ResourceExhausted { reason, message: message.clone(), retry_after: *retry_after }
+            }
+            Self::Unavailable(what) => Self::Unavailable(what),
+            Self::Internal(source) => Self::Internal(anyhow::anyhow!("{source:#}")),
+            Self::Peer(refusal) => Self::Peer(refusal.clone()),
+        }
+    }
+
     /// The gRPC code this error is answered with.
     pub fn grpc_code(&self) -> Code {
         self.code()

@@ -3,7 +3,7 @@
 //! A service crate provides a [`manifest::ServiceManifest`] (its name, schema,
 //! migrations, the peers it calls, its jobs and routes); the kit does the rest: peers
 //! across processes ([`peers`]), configuration ([`config`]), PostgreSQL with the
-//! role model, migrations and tenant-scoped transactions ([`db`]), Redis ([`cache`]),
+//! role model, migrations and tenant-scoped transactions ([`db`]), Redis ([`redis_store`]),
 //! the error model ([`error`]), logs/traces/metrics ([`telemetry`]), mTLS and the mesh
 //! policy ([`mesh`]), method policies from the contracts ([`access`]), the request boundary
 //! ([`request`]: parsing helpers, the human-text rule, the layer refusing NUL), and hosting with
@@ -11,7 +11,6 @@
 
 pub mod access;
 pub mod auth;
-pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -22,6 +21,7 @@ pub mod mesh;
 pub mod middleware;
 pub mod paging;
 pub mod peers;
+pub mod redis_store;
 pub mod request;
 pub mod server;
 pub mod system;

@@ -25,7 +25,6 @@ use crate::auth::{
     ApiKeyResolver, AuthLayer, Authenticator, IdentityKeySource, SessionStore, TenantAccessGuard, TokenVerifier,
     identity_api_key_lookup, tenancy_access_lookup,
 };
-use crate::cache::{Cache, CacheError};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{KitConfig, MeshMode};
 use crate::db::{Database, DbError, migrate_schema};
@@ -33,6 +32,7 @@ use crate::manifest::{Built, Registry, Schema, ServiceManifest};
 use crate::mesh::{self, MeshAuthzLayer, MeshPolicy, PolicyError, TlsError, WorkloadIdentity};
 pub use crate::peers::Endpoints;
 use crate::peers::{PeerConfigError, Peers, check_peer_addresses};
+use crate::redis_store::{RedisConnectError, RedisStore};
 use crate::request::RequestBoundaryLayer;
 use crate::system::System;
 use crate::telemetry::RpcTelemetryLayer;
@@ -43,7 +43,7 @@ pub struct ServiceContext {
     pub name: &'static str,
     pub identity: WorkloadIdentity,
     pub database: Option<Database>,
-    pub cache: Cache,
+    pub redis: RedisStore,
     pub policies: Arc<MethodPolicies>,
     /// Channels to the peer services, calling as this workload.
     pub peers: Peers,
@@ -73,7 +73,7 @@ pub enum StartError {
         source: DbError,
     },
     #[error("{0}")]
-    Cache(#[from] CacheError),
+    Redis(#[from] RedisConnectError),
     #[error("{0}")]
     Policy(#[from] PolicyError),
     #[error("method policies: {0}")]
@@ -89,7 +89,7 @@ pub enum StartError {
 #[derive(Clone)]
 pub struct SharedRuntime {
     pub config: Arc<KitConfig>,
-    pub cache: Cache,
+    pub redis: RedisStore,
     pub mesh_policy: Arc<MeshPolicy>,
     pub policies: Arc<MethodPolicies>,
     pub endpoints: Endpoints,
@@ -101,10 +101,10 @@ impl SharedRuntime {
     pub async fn connect(config: KitConfig) -> Result<Self, StartError> {
         let mesh_policy = Arc::new(MeshPolicy::load(&config.mesh.policy_file)?);
         let policies = Arc::new(MethodPolicies::from_descriptor_set(FILE_DESCRIPTOR_SET)?);
-        let cache = Cache::connect(&config.redis).await?;
+        let redis = RedisStore::connect(&config.redis).await?;
         Ok(Self {
             config: Arc::new(config),
-            cache,
+            redis,
             mesh_policy,
             policies,
             endpoints: Endpoints::default(),
@@ -197,7 +197,7 @@ impl SharedRuntime {
             }
         };
 
-        let sessions = SessionStore::new(self.cache.clone());
+        let sessions = SessionStore::new(self.redis.clone());
         let authenticator = Arc::new(Authenticator {
             tokens: TokenVerifier::new(
                 Arc::new(IdentityKeySource { peers: peers.clone() }),
@@ -215,7 +215,7 @@ impl SharedRuntime {
             name: service,
             identity: identity.clone(),
             database: database.clone(),
-            cache: self.cache.clone(),
+            redis: self.redis.clone(),
             policies: self.policies.clone(),
             peers,
             config: self.config.clone(),
@@ -249,7 +249,7 @@ impl SharedRuntime {
             service,
             workload_identity: identity.dns_name(),
             database,
-            cache: self.cache.clone(),
+            redis: self.redis.clone(),
             started: SystemTime::now(),
             started_instant: Instant::now(),
         });

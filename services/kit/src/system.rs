@@ -8,8 +8,8 @@ use canopy_sdk::proto::canopy::system::v1::system_service_server::SystemService;
 use canopy_sdk::proto::canopy::system::v1::{DependencyHealth, GetSystemInfoRequest, GetSystemInfoResponse};
 use tonic::{Request, Response, Status};
 
-use crate::cache::Cache;
 use crate::db::Database;
+use crate::redis_store::RedisStore;
 
 /// The build's version and commit, set by `CANOPY_BUILD_COMMIT` at compile time.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -23,7 +23,7 @@ pub struct System {
     pub service: &'static str,
     pub workload_identity: String,
     pub database: Option<Database>,
-    pub cache: Cache,
+    pub redis: RedisStore,
     pub started: SystemTime,
     pub started_instant: Instant,
 }
@@ -38,7 +38,7 @@ impl SystemService for System {
         if let Some(database) = &self.database {
             dependencies.push(probe("postgres", database.ping()).await);
         }
-        dependencies.push(probe("redis", self.cache.ping()).await);
+        dependencies.push(probe("redis", self.redis.ping()).await);
         let healthy = dependencies.iter().all(|d| d.status == ServingStatus::Serving as i32);
         let uptime = self.started_instant.elapsed();
         Ok(Response::new(GetSystemInfoResponse {

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use canopy_kit::cache::Cache;
 use canopy_kit::config::RedisConfig;
 use canopy_kit::local::PrivateRedis;
+use canopy_kit::redis_store::RedisStore;
 use tonic::Code;
 
 use crate::support::*;
@@ -112,10 +112,10 @@ async fn when_redis_is_down_sign_in_fails_closed_and_other_classes_fail_open() {
     let dir = tempfile::tempdir().unwrap();
     let mut redis =
         PrivateRedis::start(dir.path(), canopy_kit::local::Lifetime::Detached).expect("start a private redis-server");
-    let limiter_cache = Cache::connect(&RedisConfig { url: redis.url(), key_prefix: "gateway-test:".into() })
+    let limiter_redis = RedisStore::connect(&RedisConfig { url: redis.url(), key_prefix: "gateway-test:".into() })
         .await
         .expect("connect to the private redis");
-    let world = World::start_custom(|_| {}, |gateway| gateway.rate_limit_cache(limiter_cache)).await;
+    let world = World::start_custom(|_| {}, |gateway| gateway.rate_limit_redis(limiter_redis)).await;
     let user = world.customer("member").await;
     let mut client = world.client().await;
     client.sign_in(SignInRequest {}).await.expect("sign-in while redis is up");

@@ -308,7 +308,7 @@ impl World {
             .api_key_lookup(lookup)
             .policies(policies);
         let gateway = build(gateway).start().await.expect("gateway starts");
-        let sessions = SessionStore::new(services.runtime.cache.clone());
+        let sessions = SessionStore::new(services.runtime.redis.clone());
         Self {
             env,
             services,

@@ -1,22 +1,22 @@
 //! API keys: the secret format, and resolving a presented secret to its principal
 //! through identity with a short cache, so revocation takes effect within seconds
-//! without a call to identity on every request.
+//! without a call to identity on every request. The cache is bounded and coalesces
+//! concurrent misses: a burst of calls with one new key costs identity one lookup.
 //!
 //! Format: `cnp_<8 alphanumerics>_<40 alphanumerics>` (~285 bits). The first 12
 //! characters are the visible prefix; identity stores only a SHA-256 of the whole
 //! secret (a fast hash is right for a high-entropy secret).
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use canopy_sdk::proto::canopy::options::v1::Role;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
+use moka::future::Cache;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
-use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::AuthError;
@@ -68,21 +68,24 @@ pub struct ResolvedApiKey {
 pub type ApiKeyLookup =
     Arc<dyn Fn(String) -> BoxFuture<'static, Result<Option<ResolvedApiKey>, AuthError>> + Send + Sync>;
 
-/// Cached answers by secret digest: when fetched, and the key (or `None` if refused).
-type ApiKeyCache = HashMap<[u8; 32], (Instant, Option<ResolvedApiKey>)>;
+/// Most keys whose answers are kept; past it the least used are dropped first.
+const MAX_CACHED_KEYS: u64 = 100_000;
 
 /// Caches identity's answers for `ttl` (refusals too, so a flood of bad keys costs
-/// identity one call per key per period).
+/// identity one call per key per period; failures are not cached). The period is
+/// real time, not the injected clock: it bounds how stale a revocation may be,
+/// whereas a key's own `expire_at` is checked against the clock on every call.
 pub struct ApiKeyResolver {
     lookup: ApiKeyLookup,
-    ttl: Duration,
     clock: SharedClock,
-    cache: Mutex<ApiKeyCache>,
+    /// Identity's answer by secret digest (`None`: refused), so no secret is kept.
+    cache: Cache<[u8; 32], Option<ResolvedApiKey>>,
 }
 
 impl ApiKeyResolver {
     pub fn new(lookup: ApiKeyLookup, ttl: Duration, clock: SharedClock) -> Self {
-        Self { lookup, ttl, clock, cache: Mutex::new(HashMap::new()) }
+        let cache = Cache::builder().max_capacity(MAX_CACHED_KEYS).time_to_live(ttl).build();
+        Self { lookup, clock, cache }
     }
 
     /// The principal of `secret`.
@@ -91,22 +94,10 @@ impl ApiKeyResolver {
             return Err(AuthError::ApiKeyRefused);
         }
         let digest = ApiKeySecret::hash(secret);
-        let cached = {
-            let cache = self.cache.lock().await;
-            cache.get(&digest).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, key)| key.clone())
-        };
-        let resolved = match cached {
-            Some(resolved) => resolved,
-            None => {
-                let resolved = (self.lookup)(secret.to_string()).await?;
-                let mut cache = self.cache.lock().await;
-                if cache.len() > 10_000 {
-                    cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
-                }
-                cache.insert(digest, (Instant::now(), resolved.clone()));
-                resolved
-            }
-        };
+        // Concurrent misses for one key wait for the first caller's lookup; the lookup
+        // is only called (not merely built) on a miss.
+        let lookup = async { (self.lookup)(secret.to_string()).await };
+        let resolved = self.cache.try_get_with(digest, lookup).await.map_err(|error| AuthError::clone(&error))?;
         let key = resolved.ok_or(AuthError::ApiKeyRefused)?;
         if key.expire_at.is_some_and(|at| self.clock.now() >= at) {
             return Err(AuthError::ApiKeyRefused);

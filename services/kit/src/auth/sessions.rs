@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::AuthError;
-use crate::cache::Cache;
+use crate::redis_store::RedisStore;
 
 /// One session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,20 +42,20 @@ impl SessionRecord {
 /// Reads and writes sessions.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
-    cache: Cache,
+    redis: RedisStore,
 }
 
 impl SessionStore {
-    pub fn new(cache: Cache) -> Self {
-        Self { cache }
+    pub fn new(redis: RedisStore) -> Self {
+        Self { redis }
     }
 
     fn key(&self, session_id: &str) -> String {
-        self.cache.key(&format!("session:{session_id}"))
+        self.redis.key(&format!("session:{session_id}"))
     }
 
     fn user_key(&self, user_id: Uuid) -> String {
-        self.cache.key(&format!("user-sessions:{user_id}"))
+        self.redis.key(&format!("user-sessions:{user_id}"))
     }
 
     /// Stores a session (new or refreshed).
@@ -64,7 +64,7 @@ impl SessionStore {
         // Keep the key a little past its absolute end so late checks see "ended",
         // then let Redis collect it.
         let ttl = (record.absolute_expire_at - now + Duration::minutes(5)).num_seconds().max(1) as u64;
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         redis::pipe()
             .atomic()
             .set_ex(self.key(&record.session_id), json, ttl)
@@ -76,7 +76,7 @@ impl SessionStore {
 
     /// The session, if it exists (alive or not).
     pub async fn get(&self, session_id: &str) -> Result<Option<SessionRecord>, redis::RedisError> {
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         let json: Option<String> = connection.get(self.key(session_id)).await?;
         Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
     }
@@ -97,7 +97,7 @@ impl SessionStore {
 
     /// Ends one session.
     pub async fn revoke(&self, record: &SessionRecord) -> Result<(), redis::RedisError> {
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         redis::pipe()
             .del(self.key(&record.session_id))
             .srem(self.user_key(record.user_id), &record.session_id)
@@ -107,7 +107,7 @@ impl SessionStore {
 
     /// Ends every session of `user_id` except `keep`. Returns how many ended.
     pub async fn revoke_user(&self, user_id: Uuid, keep: Option<&str>) -> Result<usize, redis::RedisError> {
-        let mut connection = self.cache.connection();
+        let mut connection = self.redis.connection();
         let sessions: Vec<String> = connection.smembers(self.user_key(user_id)).await?;
         let ending: Vec<&String> = sessions.iter().filter(|s| Some(s.as_str()) != keep).collect();
         if ending.is_empty() {

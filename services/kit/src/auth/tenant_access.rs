@@ -3,15 +3,14 @@
 //! service enforces it for customer principals, asking tenancy with a short cache;
 //! platform principals are never blocked (they are the ones who reactivate).
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1::{CustomerStatus, GetTenantAccessRequest};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use tokio::sync::Mutex;
+use moka::future::Cache;
 
 use crate::ApiError;
 use crate::db::TenantId;
@@ -30,33 +29,28 @@ pub struct TenantAccess {
 pub type TenantAccessLookup =
     Arc<dyn Fn(TenantId) -> BoxFuture<'static, Result<Option<TenantAccess>, ApiError>> + Send + Sync>;
 
+/// Most tenants whose state is kept; past it the least used are dropped first.
+const MAX_CACHED_TENANTS: u64 = 100_000;
+
 /// Caches tenancy's answers for a few seconds, so a suspension takes effect within
-/// the cache period everywhere.
+/// the cache period everywhere. Concurrent misses for one tenant make one lookup.
+/// A failed lookup is not cached: the call is refused and the next one asks again.
 pub struct TenantAccessGuard {
     lookup: TenantAccessLookup,
-    ttl: Duration,
-    cache: Mutex<HashMap<TenantId, (Instant, Option<TenantAccess>)>>,
+    /// Tenancy's answer by tenant (`None`: a tenant tenancy does not know).
+    cache: Cache<TenantId, Option<TenantAccess>>,
 }
 
 impl TenantAccessGuard {
     pub fn new(lookup: TenantAccessLookup, ttl: Duration) -> Self {
-        Self { lookup, ttl, cache: Mutex::new(HashMap::new()) }
+        let cache = Cache::builder().max_capacity(MAX_CACHED_TENANTS).time_to_live(ttl).build();
+        Self { lookup, cache }
     }
 
     /// Refuses the call when the customer's state does not allow it.
     pub async fn check(&self, tenant: TenantId, read_only_call: bool) -> Result<(), ApiError> {
-        let cached = {
-            let cache = self.cache.lock().await;
-            cache.get(&tenant).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, access)| access.clone())
-        };
-        let access = match cached {
-            Some(access) => access,
-            None => {
-                let access = (self.lookup)(tenant).await?;
-                self.cache.lock().await.insert(tenant, (Instant::now(), access.clone()));
-                access
-            }
-        };
+        let lookup = async { (self.lookup)(tenant).await };
+        let access = self.cache.try_get_with(tenant, lookup).await.map_err(ApiError::from_shared)?;
         let Some(access) = access else { return Ok(()) };
         match access.status {
             CustomerStatus::Active | CustomerStatus::Creating => Ok(()),
@@ -74,7 +68,7 @@ impl TenantAccessGuard {
 
     /// Forgets a customer's cached state (tenancy calls it on its own changes).
     pub async fn forget(&self, tenant: TenantId) {
-        self.cache.lock().await.remove(&tenant);
+        self.cache.invalidate(&tenant).await;
     }
 }
 

@@ -12,7 +12,8 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use tokio::sync::{Mutex, RwLock};
+use moka::future::Cache;
+use moka::ops::compute::Op;
 
 use super::AuthError;
 use super::claims::{ACCESS_TOKEN_TYPE, AccessClaims};
@@ -66,12 +67,21 @@ pub trait KeySource: Send + Sync + 'static {
     fn fetch(&self) -> BoxFuture<'_, Result<KeySet, AuthError>>;
 }
 
+/// The key set as last fetched, and when (real time: it only paces refreshes).
+struct FetchedKeys {
+    set: KeySet,
+    fetched_at: Instant,
+}
+
 /// Verifies access tokens, caching keys and refreshing them on an unknown `kid` at
 /// most once per `min_refresh_interval` (so forged kids cannot hammer identity).
+/// The keys have no time to live: identity publishes a key before it signs with it
+/// and each key carries its own `verify_until`, so only an unknown `kid` refreshes.
 pub struct TokenVerifier {
     source: Arc<dyn KeySource>,
-    keys: RwLock<Option<KeySet>>,
-    last_refresh: Mutex<Option<Instant>>,
+    /// One entry, the whole set. Moka's per-key lock serialises refreshes, so callers
+    /// that meet an unknown `kid` together wait for one fetch.
+    keys: Cache<(), Arc<FetchedKeys>>,
     min_refresh_interval: Duration,
     clock: SharedClock,
     sessions: SessionStore,
@@ -81,8 +91,7 @@ impl TokenVerifier {
     pub fn new(source: Arc<dyn KeySource>, clock: SharedClock, sessions: SessionStore) -> Self {
         Self {
             source,
-            keys: RwLock::new(None),
-            last_refresh: Mutex::new(None),
+            keys: Cache::builder().max_capacity(1).build(),
             min_refresh_interval: Duration::from_secs(5),
             clock,
             sessions,
@@ -170,21 +179,25 @@ impl TokenVerifier {
     }
 
     async fn cached(&self, kid: &str) -> Option<(VerificationKeyEntry, String, String)> {
-        let keys = self.keys.read().await;
-        let set = keys.as_ref()?;
+        let fetched = self.keys.get(&()).await?;
+        let set = &fetched.set;
         set.keys.get(kid).map(|entry| (entry.clone(), set.issuer.clone(), set.audience.clone()))
     }
 
     /// Re-reads the keys unless that happened less than `min_refresh_interval` ago.
+    /// A failed fetch keeps the keys already loaded.
     pub async fn refresh(&self) -> Result<(), AuthError> {
-        let mut last = self.last_refresh.lock().await;
-        let loaded = self.keys.read().await.is_some();
-        if loaded && last.is_some_and(|at| at.elapsed() < self.min_refresh_interval) {
-            return Ok(());
-        }
-        let set = self.source.fetch().await?;
-        *self.keys.write().await = Some(set);
-        *last = Some(Instant::now());
+        let min_refresh_interval = self.min_refresh_interval;
+        self.keys
+            .entry(())
+            .and_try_compute_with(|current| async move {
+                if current.is_some_and(|current| current.value().fetched_at.elapsed() < min_refresh_interval) {
+                    return Ok(Op::Nop);
+                }
+                let set = self.source.fetch().await?;
+                Ok(Op::Put(Arc::new(FetchedKeys { set, fetched_at: Instant::now() })))
+            })
+            .await?;
         Ok(())
     }
 }

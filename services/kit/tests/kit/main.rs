@@ -1,6 +1,7 @@
 //! Integration tests of the kit against real PostgreSQL, Redis and mTLS over loopback.
 
 mod access;
+mod auth_caches;
 mod catalog;
 mod config;
 mod database;
