@@ -124,10 +124,13 @@ async fn a_hung_peer_fails_the_call_within_the_peer_timeout_or_the_deadline() {
     assert_eq!(error.grpc_code(), Code::Unavailable, "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 
-    // The caller's own deadline, shorter than the peer timeout, binds first.
+    // The caller's own deadline, shorter than the peer timeout, binds first: the call
+    // ends long before the 5 s peer timeout (DEADLINE_EXCEEDED; UNAVAILABLE when the
+    // connection attempt is the first to fail, as it sometimes is under load).
     let peers = hung(Duration::from_secs(5));
     let call =
         CallContext { trace: TraceContext::new_trace(), deadline: Some(Instant::now() + Duration::from_millis(150)) };
+    let started = Instant::now();
     let status = call
         .scope(async {
             let channel = peers.channel("tenancy").await.unwrap();
@@ -135,7 +138,8 @@ async fn a_hung_peer_fails_the_call_within_the_peer_timeout_or_the_deadline() {
         })
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(matches!(status.code(), Code::DeadlineExceeded | Code::Unavailable), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
 #[test]
