@@ -383,7 +383,7 @@ async fn sigterm_stops_calls_then_jobs_within_the_grace_period_and_nothing_is_wr
     canopy_kit::db::migrate_schema(&database.owner, &database.roles, "provisioner", canopy_provisioner::migrator())
         .await
         .unwrap();
-    let deployment = enqueue_slow_deployment(&database).await;
+    let (_, deployment) = crate::support::enqueue_sandbox_deployment(&database, "sigterm").await;
     let pool = cluster.env.superuser_pool().await;
     let events = |pool: sqlx::PgPool| async move {
         sqlx::query_scalar::<_, i64>("select count(*) from provisioner.deployment_event where deployment_id = $1")
@@ -439,39 +439,4 @@ async fn sigterm_stops_calls_then_jobs_within_the_grace_period_and_nothing_is_wr
     let at_exit = events(pool.clone()).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(events(pool.clone()).await, at_exit);
-}
-
-/// A sandbox deployment put on the queue directly (no sites service needed).
-async fn enqueue_slow_deployment(database: &canopy_kit::db::Database) -> uuid::Uuid {
-    use canopy_deployments::queue::{self, DeploymentKind, NewDeployment};
-    use canopy_terraform::{CloudProvider, SiteRuntime, SiteVariables};
-    let (tenant, site, id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-    let variables = SiteVariables {
-        site_id: site.to_string(),
-        customer_id: tenant.to_string(),
-        name: "sigterm".into(),
-        region: "eu-west-1".into(),
-        size: "small".into(),
-        database_enabled: true,
-        storage_enabled: true,
-        runtime: SiteRuntime { image: "nginx:1.27".into(), port: 80, env: Default::default() },
-        tags: Default::default(),
-    };
-    let mut tx = database.begin(canopy_kit::db::Scope::Tenant(canopy_kit::db::TenantId(tenant))).await.unwrap();
-    queue::enqueue(
-        &mut tx,
-        &NewDeployment {
-            tenant_id: tenant,
-            site_id: site,
-            deployment_id: id,
-            kind: DeploymentKind::Create,
-            provider: CloudProvider::Aws,
-            sandbox: true,
-            variables: variables.to_tfvars_json(),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    id
 }

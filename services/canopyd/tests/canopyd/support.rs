@@ -50,3 +50,36 @@ pub fn postmaster_pid(data_dir: &Path) -> Option<i32> {
     let text = std::fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
     text.lines().next()?.trim().parse().ok()
 }
+
+/// A sandbox deployment of a new site put straight on the queue (no sites service
+/// needed), for tests of the provisioner's workers; returns (tenant, deployment).
+pub async fn enqueue_sandbox_deployment(database: &canopy_kit::db::Database, name: &str) -> (uuid::Uuid, uuid::Uuid) {
+    use canopy_deployments::queue::{self, DeploymentKind, NewDeployment};
+    use canopy_terraform::{CloudProvider, SiteRuntime, SiteVariables};
+    let (tenant, site, id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let variables = SiteVariables {
+        site_id: site.to_string(),
+        customer_id: tenant.to_string(),
+        name: name.into(),
+        region: "eu-west-1".into(),
+        size: "small".into(),
+        database_enabled: true,
+        storage_enabled: true,
+        runtime: SiteRuntime { image: "nginx:1.27".into(), port: 80, env: Default::default() },
+        tags: Default::default(),
+    };
+    let scope = canopy_kit::db::Scope::Tenant(canopy_kit::db::TenantId(tenant));
+    let mut tx = database.begin(scope).await.unwrap();
+    let deployment = NewDeployment {
+        tenant_id: tenant,
+        site_id: site,
+        deployment_id: id,
+        kind: DeploymentKind::Create,
+        provider: CloudProvider::Aws,
+        sandbox: true,
+        variables: variables.to_tfvars_json(),
+    };
+    queue::enqueue(&mut tx, &deployment).await.unwrap();
+    tx.commit().await.unwrap();
+    (tenant, id)
+}

@@ -7,13 +7,12 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use canopy_deployments::queue::{self, DeploymentKind, DeploymentStatus, NewDeployment};
+use canopy_deployments::queue::{self, DeploymentStatus};
 use canopy_kit::db::{Database, Scope, TenantId, migrate_schema};
 use canopy_kit::testing::TestEnv;
 use canopy_provisioner::runs;
 use canopy_provisioner::worker::{WorkerPool, executors_from_config};
 use canopy_provisioner::{ProvisionerConfig, executor::AllowEveryPlan};
-use canopy_terraform::{CloudProvider, SiteRuntime, SiteVariables};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use uuid::Uuid;
@@ -31,34 +30,7 @@ async fn a_worker_process_killed_mid_deployment_is_replaced_and_the_run_finishes
     let database = Database::connect(&env.config.database).await.unwrap();
     migrate_schema(&database.owner, &database.roles, "provisioner", canopy_provisioner::migrator()).await.unwrap();
 
-    let (tenant, site, id) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-    let variables = SiteVariables {
-        site_id: site.to_string(),
-        customer_id: tenant.to_string(),
-        name: "killed-worker".into(),
-        region: "eu-west-1".into(),
-        size: "small".into(),
-        database_enabled: true,
-        storage_enabled: true,
-        runtime: SiteRuntime { image: "nginx:1.27".into(), port: 80, env: Default::default() },
-        tags: Default::default(),
-    };
-    let mut tx = database.begin(Scope::Tenant(TenantId(tenant))).await.unwrap();
-    queue::enqueue(
-        &mut tx,
-        &NewDeployment {
-            tenant_id: tenant,
-            site_id: site,
-            deployment_id: id,
-            kind: DeploymentKind::Create,
-            provider: CloudProvider::Aws,
-            sandbox: true,
-            variables: variables.to_tfvars_json(),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    let (tenant, id) = crate::support::enqueue_sandbox_deployment(&database, "killed-worker").await;
 
     // A worker in its own process, slow enough to be caught mid-deployment.
     let mut worker = canopyd()
