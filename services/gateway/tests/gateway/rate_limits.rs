@@ -112,9 +112,13 @@ async fn when_redis_is_down_sign_in_fails_closed_and_other_classes_fail_open() {
     let dir = tempfile::tempdir().unwrap();
     let mut redis =
         PrivateRedis::start(dir.path(), canopy_kit::local::Lifetime::Detached).expect("start a private redis-server");
-    let limiter_redis = RedisStore::connect(&RedisConfig { url: redis.url(), key_prefix: "gateway-test:".into() })
-        .await
-        .expect("connect to the private redis");
+    let limiter_redis = RedisStore::connect(&RedisConfig {
+        url: redis.url(),
+        key_prefix: "gateway-test:".into(),
+        ..Default::default()
+    })
+    .await
+    .expect("connect to the private redis");
     let world = World::start_custom(|_| {}, |gateway| gateway.rate_limit_redis(limiter_redis)).await;
     let user = world.customer("member").await;
     let mut client = world.client().await;
