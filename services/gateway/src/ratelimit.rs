@@ -12,7 +12,8 @@
 //! tenant, per principal for platform principals (no tenant), and per client address
 //! for anonymous calls. The tier of a tenant comes from a [`RateTierSource`].
 //!
-//! Redis unreachable (or slower than `redis_timeout_ms`): sign-in calls fail closed
+//! Redis unreachable (slower than `redis_timeout_ms`, down, or the kit store's
+//! circuit breaker open — see [`RedisStore::run_within`]): sign-in calls fail closed
 //! (UNAVAILABLE) because they protect credentials from guessing; every other class
 //! fails open (allowed, logged, counted in `canopy_gateway_rate_limit_unavailable_total`)
 //! because an outage of the limiter should not become an outage of the API, and
@@ -221,16 +222,16 @@ impl RateLimiter {
         let key = self.redis.key(&format!("ratelimit:{}:{}:{window}", bucket.class, bucket.subject));
         // Keep the key a little past its window so a slow clock never reuses it early.
         let ttl_ms = window_ms + 1000;
-        let mut connection = self.redis.connection();
-        let counted = tokio::time::timeout(
-            Duration::from_millis(self.config.redis_timeout_ms.max(1)),
-            self.script.key(&key).arg(ttl_ms).invoke_async::<u64>(&mut connection),
-        )
-        .await;
+        let script = &self.script;
+        let counted = self
+            .redis
+            .run_within(Duration::from_millis(self.config.redis_timeout_ms.max(1)), |mut connection| async move {
+                script.key(&key).arg(ttl_ms).invoke_async::<u64>(&mut connection).await
+            })
+            .await;
         let count = match counted {
-            Ok(Ok(count)) => count,
-            Ok(Err(error)) => return self.unavailable(&bucket, &error.to_string()),
-            Err(_) => return self.unavailable(&bucket, "timed out"),
+            Ok(count) => count,
+            Err(error) => return self.unavailable(&bucket, &error.to_string()),
         };
         if count > bucket.limit.calls {
             metrics::counter!("canopy_gateway_rate_limited_total", "class" => bucket.class).increment(1);

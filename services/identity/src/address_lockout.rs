@@ -7,8 +7,12 @@
 //!
 //! The state is one hash per address, updated by a Lua script so concurrent failures
 //! from one address count exactly; times come from the injected clock.
+//!
+//! Redis unreachable (bounded by the kit's [`RedisStore::run`]): both operations fail
+//! and sign-in answers UNAVAILABLE — it fails closed, like the gateway's sign-in
+//! rate limit, so an outage never lifts the protection against guessing.
 
-use canopy_kit::redis_store::RedisStore;
+use canopy_kit::redis_store::{RedisStore, RedisUnavailable};
 use chrono::{DateTime, Utc};
 
 use crate::domain::lockout::LockoutPolicy;
@@ -62,10 +66,14 @@ impl AddressLockout {
         &self,
         address: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>, redis::RedisError> {
-        let mut connection = self.redis.connection();
-        let until: Option<i64> =
-            redis::cmd("HGET").arg(self.key(address)).arg("locked_until").query_async(&mut connection).await?;
+    ) -> Result<Option<DateTime<Utc>>, RedisUnavailable> {
+        let key = self.key(address);
+        let until: Option<i64> = self
+            .redis
+            .run(|mut connection| async move {
+                redis::cmd("HGET").arg(key).arg("locked_until").query_async(&mut connection).await
+            })
+            .await?;
         Ok(until.filter(|until| *until > now.timestamp()).and_then(|until| DateTime::from_timestamp(until, 0)))
     }
 
@@ -74,15 +82,21 @@ impl AddressLockout {
         &self,
         address: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>, redis::RedisError> {
-        let mut connection = self.redis.connection();
-        let locked_until: i64 = redis::Script::new(RECORD_FAILURE_SCRIPT)
-            .key(self.key(address))
-            .arg(now.timestamp())
-            .arg(self.threshold)
-            .arg(self.policy.base.num_seconds())
-            .arg(self.policy.max.num_seconds())
-            .invoke_async(&mut connection)
+    ) -> Result<Option<DateTime<Utc>>, RedisUnavailable> {
+        let key = self.key(address);
+        let (threshold, base, max) = (self.threshold, self.policy.base.num_seconds(), self.policy.max.num_seconds());
+        let locked_until: i64 = self
+            .redis
+            .run(|mut connection| async move {
+                redis::Script::new(RECORD_FAILURE_SCRIPT)
+                    .key(key)
+                    .arg(now.timestamp())
+                    .arg(threshold)
+                    .arg(base)
+                    .arg(max)
+                    .invoke_async(&mut connection)
+                    .await
+            })
             .await?;
         Ok((locked_until > 0).then(|| DateTime::from_timestamp(locked_until, 0)).flatten())
     }

@@ -13,10 +13,15 @@
 //! Redis rather than PostgreSQL: the state is short-lived, written on every refresh,
 //! read together with the session record that already lives there, and expires with
 //! it; losing Redis loses sessions anyway.
+//!
+//! Every Redis use goes through the kit's bounded [`RedisStore::run`]; Redis down or
+//! stalled makes these operations fail with [`SessionError::Redis`] within
+//! `redis.command_timeout_ms`, which the API answers UNAVAILABLE (sign-in, refresh
+//! and sign-out all refuse rather than hand out or end sessions they cannot record).
 
 use canopy_kit::auth::{AccessClaims, SessionRecord, SessionStore, role_name};
 use canopy_kit::clock::SharedClock;
-use canopy_kit::redis_store::RedisStore;
+use canopy_kit::redis_store::{RedisStore, RedisUnavailable};
 use canopy_sdk::proto::canopy::options::v1::Role;
 use chrono::{DateTime, Duration, Utc};
 use redis::AsyncCommands as _;
@@ -31,7 +36,7 @@ use crate::keys::{KeyError, SigningKeys};
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     #[error("session store: {0}")]
-    Redis(#[from] redis::RedisError),
+    Redis(#[from] RedisUnavailable),
     #[error(transparent)]
     Keys(#[from] KeyError),
 }
@@ -174,8 +179,9 @@ impl Sessions {
         let (refresh_token, digest) = secrets::new_token();
         let ttl = (record.absolute_expire_at - now + Duration::minutes(5)).num_seconds().max(1) as u64;
         self.store.put(&record, now).await?;
-        let mut connection = self.redis.connection();
-        connection.set_ex::<_, _, ()>(self.refresh_key(&digest), format!("current:{}", record.session_id), ttl).await?;
+        let key = self.refresh_key(&digest);
+        let value = format!("current:{}", record.session_id);
+        self.redis.run(|mut connection| async move { connection.set_ex::<_, _, ()>(key, value, ttl).await }).await?;
         Ok(IssuedSession {
             access_token,
             access_expire_at,
@@ -187,10 +193,12 @@ impl Sessions {
     /// Spends `refresh_token` and says whose it was.
     pub async fn claim_refresh_token(&self, refresh_token: &str) -> Result<RefreshClaim, SessionError> {
         let digest = secrets::digest(refresh_token);
-        let mut connection = self.redis.connection();
-        let value: Option<String> = redis::Script::new(CLAIM_REFRESH_SCRIPT)
-            .key(self.refresh_key(&digest))
-            .invoke_async(&mut connection)
+        let key = self.refresh_key(&digest);
+        let value: Option<String> = self
+            .redis
+            .run(|mut connection| async move {
+                redis::Script::new(CLAIM_REFRESH_SCRIPT).key(key).invoke_async(&mut connection).await
+            })
             .await?;
         Ok(match value {
             Some(value) => match value.split_once(':') {
@@ -235,8 +243,8 @@ impl Sessions {
         let (token, digest) = secrets::new_token();
         let json = serde_json::to_string(&Challenge { user_id, expire_at }).expect("challenge serialises");
         let ttl = (self.challenge_ttl + Duration::minutes(1)).num_seconds() as u64;
-        let mut connection = self.redis.connection();
-        connection.set_ex::<_, _, ()>(self.challenge_key(&digest), json, ttl).await?;
+        let key = self.challenge_key(&digest);
+        self.redis.run(|mut connection| async move { connection.set_ex::<_, _, ()>(key, json, ttl).await }).await?;
         Ok((token, expire_at))
     }
 
@@ -244,9 +252,11 @@ impl Sessions {
     /// each challenge allows one guess); returns its user if it was valid.
     pub async fn take_challenge(&self, token: &str) -> Result<Option<Uuid>, SessionError> {
         let digest = secrets::digest(token);
-        let mut connection = self.redis.connection();
-        let json: Option<String> =
-            redis::cmd("GETDEL").arg(self.challenge_key(&digest)).query_async(&mut connection).await?;
+        let key = self.challenge_key(&digest);
+        let json: Option<String> = self
+            .redis
+            .run(|mut connection| async move { redis::cmd("GETDEL").arg(key).query_async(&mut connection).await })
+            .await?;
         let now = self.clock.now();
         Ok(json
             .and_then(|json| serde_json::from_str::<Challenge>(&json).ok())

@@ -134,11 +134,18 @@ pub struct RedisConfig {
     /// Prefix of every key Canopy writes, so several deployments (or test runs) can
     /// share one Redis.
     pub key_prefix: String,
+    /// Longest wait for one Redis command (or for a reconnection attempt), in
+    /// milliseconds. Past it the command fails as "Redis unavailable" and callers
+    /// apply their outage policy (sessions: UNAVAILABLE; rate limits: per class).
+    /// After a few such failures in a row every Redis use fails at once for a short
+    /// while (a circuit breaker), so a stalled or dead Redis costs each call
+    /// milliseconds, not this timeout. Keep it well below callers' deadlines.
+    pub command_timeout_ms: u64,
 }
 
 impl Default for RedisConfig {
     fn default() -> Self {
-        Self { url: String::new(), key_prefix: "canopy:".into() }
+        Self { url: String::new(), key_prefix: "canopy:".into(), command_timeout_ms: 500 }
     }
 }
 

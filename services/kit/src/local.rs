@@ -283,13 +283,19 @@ pub struct PrivateRedis {
 }
 
 impl PrivateRedis {
+    /// Starts a server on a free loopback port.
     pub fn start(dir: &Path, lifetime: Lifetime) -> Result<Self, LocalError> {
+        Self::start_on(dir, free_port()?, lifetime)
+    }
+
+    /// Starts a server on `port` (e.g. the port of one that was stopped, to restart
+    /// it where clients expect it).
+    pub fn start_on(dir: &Path, port: u16, lifetime: Lifetime) -> Result<Self, LocalError> {
         let binary = find_on_path("redis-server").ok_or(LocalError::MissingBinary { binary: "redis-server" })?;
         std::fs::create_dir_all(dir).map_err(|e| failed(format!("creating {}", dir.display()), e))?;
         let dir = dir.canonicalize().map_err(|e| failed(format!("reading {}", dir.display()), e))?;
         let pid_file = dir.join("redis.pid");
         stop_leftover(&pid_file, "redis-server", Signal::SIGTERM, Duration::from_secs(5));
-        let port = free_port()?;
         let log_path = dir.join("redis.log");
         let mut command = match lifetime {
             Lifetime::WithThisProcess => supervised(&binary, &None, Some("TERM")),
@@ -335,9 +341,26 @@ impl PrivateRedis {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's process id, while we hold it (tests signal it to stall it).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn stop(&mut self) {
         if let Some(child) = self.child.take() {
             stop_child(child, Signal::SIGTERM, Duration::from_secs(5));
+        }
+    }
+
+    /// Kills the server at once (SIGKILL, no shutdown), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 

@@ -2,10 +2,33 @@
 //! prefix so deployments and test runs can share a server without seeing each other.
 //! It is an authoritative store, not a cache: sessions, refresh tokens, lockouts and
 //! rate-limit counters live only here.
+//!
+//! Every use goes through [`RedisStore::run`], the one bounded way to Redis:
+//! * each command is bounded by `redis.command_timeout_ms` (the connection's own
+//!   response timeout and an outer timer that also covers waiting for a reconnection);
+//! * a lost connection is replaced on demand, one attempt at a time, each bounded by
+//!   the same timeout: no background retry schedule that calls would queue behind;
+//! * a circuit breaker: after [`FAILURES_TO_OPEN`] consecutive failures to reach
+//!   Redis, every use fails at once for [`OPEN_FOR`], then one probe goes through;
+//!   its success closes the breaker, its failure opens it again.
+//!
+//! So a stalled or dead Redis costs a call at most a few timeouts while the breaker
+//! counts, then microseconds; Redis back costs at most one open period to notice.
+//! What a failure means is each caller's policy ([`RedisUnavailable`] says only that
+//! the store could not do it).
 
-use redis::aio::ConnectionManager;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::config::RedisConfig;
+
+/// Consecutive failures to reach Redis that open the breaker.
+pub const FAILURES_TO_OPEN: u32 = 3;
+/// How long an open breaker fails every use before letting one probe through.
+pub const OPEN_FOR: Duration = Duration::from_millis(1000);
 
 /// Why Redis could not be reached.
 #[derive(Debug, thiserror::Error)]
@@ -18,16 +41,35 @@ pub enum RedisConnectError {
     Unreachable { target: String, reason: String },
 }
 
+/// Why a Redis use failed. Callers decide what that means for their call.
+#[derive(Debug, thiserror::Error)]
+pub enum RedisUnavailable {
+    /// No answer within the timeout (stalled server, or no connection yet).
+    #[error("Redis did not answer within {0:?}")]
+    TimedOut(Duration),
+    /// Recent uses failed; this one was not tried.
+    #[error("Redis is unreachable (recent commands failed; retrying shortly)")]
+    CircuitOpen,
+    /// The connection failed or Redis answered with an error.
+    #[error("Redis: {0}")]
+    Failed(#[from] redis::RedisError),
+}
+
 /// A Redis connection with the deployment's key prefix.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
     prefix: String,
+    timeout: Duration,
+    breaker: Arc<Breaker>,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStore").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,11 +82,21 @@ impl RedisStore {
         let client =
             redis::Client::open(config.url.as_str()).map_err(|e| RedisConnectError::InvalidUrl(e.to_string()))?;
         let target = client.get_connection_info().addr.to_string();
-        let connection = tokio::time::timeout(std::time::Duration::from_secs(5), client.get_connection_manager())
-            .await
-            .map_err(|_| RedisConnectError::Unreachable { target: target.clone(), reason: "timed out".into() })?
-            .map_err(|e| RedisConnectError::Unreachable { target, reason: e.to_string() })?;
-        Ok(Self { connection, prefix: config.key_prefix.clone() })
+        let timeout = Duration::from_millis(config.command_timeout_ms.max(1));
+        // No retry schedule of the manager's own: its back-off starts at one second
+        // and grows to a minute, and every command waits for the whole schedule. A
+        // failed attempt instead fails the commands waiting for it, and the next
+        // command (or breaker probe) starts a fresh attempt.
+        let manager_config = ConnectionManagerConfig::new()
+            .set_number_of_retries(0)
+            .set_connection_timeout(timeout)
+            .set_response_timeout(timeout);
+        let connection =
+            tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client, manager_config))
+                .await
+                .map_err(|_| RedisConnectError::Unreachable { target: target.clone(), reason: "timed out".into() })?
+                .map_err(|e| RedisConnectError::Unreachable { target, reason: e.to_string() })?;
+        Ok(Self { connection, prefix: config.key_prefix.clone(), timeout, breaker: Arc::new(Breaker::default()) })
     }
 
     /// The full key for `suffix`, e.g. `key("session:abc")` → `canopy:session:abc`.
@@ -52,14 +104,148 @@ impl RedisStore {
         format!("{}{}", self.prefix, suffix)
     }
 
-    /// A connection handle; cheap to clone, commands are pipelined over one socket.
-    pub fn connection(&self) -> ConnectionManager {
-        self.connection.clone()
+    /// The per-command timeout (`redis.command_timeout_ms`).
+    pub fn command_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Runs `commands` on the shared connection, bounded by the command timeout and
+    /// the circuit breaker. `commands` should make one round trip (a command, a
+    /// pipeline or a script); several are fine, but share one timeout.
+    pub async fn run<T, F, Fut>(&self, commands: F) -> Result<T, RedisUnavailable>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        self.run_within(self.timeout, commands).await
+    }
+
+    /// [`run`](Self::run) with a tighter (or looser) bound than the configured one.
+    pub async fn run_within<T, F, Fut>(&self, timeout: Duration, commands: F) -> Result<T, RedisUnavailable>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let probe = self.breaker.admit()?;
+        let result = tokio::time::timeout(timeout, commands(self.connection.clone())).await;
+        let outcome = match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(RedisUnavailable::Failed(error)),
+            Err(_) => Err(RedisUnavailable::TimedOut(timeout)),
+        };
+        let reached = match &outcome {
+            Ok(_) => true,
+            Err(RedisUnavailable::Failed(error)) => !unreachable(error),
+            Err(_) => false,
+        };
+        self.breaker.record(reached, probe);
+        outcome
     }
 
     /// Round trip to the server (for health reports).
-    pub async fn ping(&self) -> Result<(), redis::RedisError> {
-        let mut connection = self.connection.clone();
-        redis::cmd("PING").query_async::<String>(&mut connection).await.map(|_| ())
+    pub async fn ping(&self) -> Result<(), RedisUnavailable> {
+        self.run(|mut connection| async move { redis::cmd("PING").query_async::<String>(&mut connection).await })
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Whether `error` says Redis could not be reached (rather than that it answered
+/// with an error, e.g. a wrong type: that is a bug, not an outage).
+fn unreachable(error: &redis::RedisError) -> bool {
+    error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_dropped()
+        || error.is_connection_refusal()
+        || matches!(error.kind(), redis::ErrorKind::BusyLoadingError | redis::ErrorKind::TryAgain)
+}
+
+/// A small circuit breaker: closed → (N failures) → open → (period) → one probe.
+#[derive(Default)]
+struct Breaker {
+    state: Mutex<BreakerState>,
+}
+
+#[derive(Default)]
+struct BreakerState {
+    consecutive_failures: u32,
+    open_until: Option<Instant>,
+    probing: bool,
+}
+
+/// Whether an admitted use is the breaker's probe.
+#[derive(Clone, Copy)]
+struct Probe(bool);
+
+impl Breaker {
+    fn admit(&self) -> Result<Probe, RedisUnavailable> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(open_until) = state.open_until else {
+            return Ok(Probe(false));
+        };
+        if Instant::now() < open_until || state.probing {
+            metrics::counter!("canopy_redis_circuit_rejected_total").increment(1);
+            return Err(RedisUnavailable::CircuitOpen);
+        }
+        state.probing = true;
+        Ok(Probe(true))
+    }
+
+    fn record(&self, reached: bool, probe: Probe) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if reached {
+            if state.open_until.is_some() && probe.0 {
+                tracing::info!("Redis answers again; circuit closed");
+            }
+            if probe.0 || state.open_until.is_none() {
+                *state = BreakerState::default();
+            }
+            return;
+        }
+        state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+        if probe.0 || (state.open_until.is_none() && state.consecutive_failures >= FAILURES_TO_OPEN) {
+            if state.open_until.is_none() {
+                tracing::warn!(failures = state.consecutive_failures, "Redis unreachable; circuit open");
+                metrics::counter!("canopy_redis_circuit_opened_total").increment(1);
+            }
+            state.open_until = Some(Instant::now() + OPEN_FOR);
+            state.probing = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_breaker_opens_after_consecutive_failures_and_lets_one_probe_through() {
+        let breaker = Breaker::default();
+        for _ in 0..FAILURES_TO_OPEN {
+            let probe = breaker.admit().expect("closed");
+            breaker.record(false, probe);
+        }
+        assert!(matches!(breaker.admit(), Err(RedisUnavailable::CircuitOpen)));
+        breaker.state.lock().unwrap().open_until = Some(Instant::now() - Duration::from_millis(1));
+        let probe = breaker.admit().expect("a probe after the open period");
+        assert!(probe.0);
+        assert!(matches!(breaker.admit(), Err(RedisUnavailable::CircuitOpen)), "one probe at a time");
+        breaker.record(false, probe);
+        assert!(matches!(breaker.admit(), Err(RedisUnavailable::CircuitOpen)), "a failed probe reopens");
+        breaker.state.lock().unwrap().open_until = Some(Instant::now() - Duration::from_millis(1));
+        let probe = breaker.admit().expect("next probe");
+        breaker.record(true, probe);
+        assert!(!breaker.admit().expect("closed again").0);
+    }
+
+    #[test]
+    fn a_success_resets_the_count() {
+        let breaker = Breaker::default();
+        for _ in 0..FAILURES_TO_OPEN - 1 {
+            breaker.record(false, Probe(false));
+        }
+        breaker.record(true, Probe(false));
+        breaker.record(false, Probe(false));
+        assert!(breaker.admit().is_ok());
     }
 }

@@ -112,9 +112,13 @@ async fn when_redis_is_down_sign_in_fails_closed_and_other_classes_fail_open() {
     let dir = tempfile::tempdir().unwrap();
     let mut redis =
         PrivateRedis::start(dir.path(), canopy_kit::local::Lifetime::Detached).expect("start a private redis-server");
-    let limiter_redis = RedisStore::connect(&RedisConfig { url: redis.url(), key_prefix: "gateway-test:".into() })
-        .await
-        .expect("connect to the private redis");
+    let limiter_redis = RedisStore::connect(&RedisConfig {
+        url: redis.url(),
+        key_prefix: "gateway-test:".into(),
+        ..Default::default()
+    })
+    .await
+    .expect("connect to the private redis");
     let world = World::start_custom(|_| {}, |gateway| gateway.rate_limit_redis(limiter_redis)).await;
     let user = world.customer("member").await;
     let mut client = world.client().await;
@@ -125,4 +129,47 @@ async fn when_redis_is_down_sign_in_fails_closed_and_other_classes_fail_open() {
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
     client.echo(bearer(EchoRequest::default(), &world.token(&user))).await.expect("standard calls fail open");
     client.deploy(bearer(DeployRequest::default(), &world.token(&user))).await.expect("deployments fail open");
+}
+
+#[tokio::test]
+async fn when_redis_stalls_each_call_gets_the_limiter_s_answer_within_its_timeout_every_time() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::time::Instant;
+
+    let dir = tempfile::tempdir().unwrap();
+    let redis =
+        PrivateRedis::start(dir.path(), canopy_kit::local::Lifetime::Detached).expect("start a private redis-server");
+    let limiter_redis = RedisStore::connect(&RedisConfig {
+        url: redis.url(),
+        key_prefix: "gateway-test:".into(),
+        ..Default::default()
+    })
+    .await
+    .expect("connect to the private redis");
+    let world = World::start_custom(|_| {}, |gateway| gateway.rate_limit_redis(limiter_redis)).await;
+    let user = world.customer("member").await;
+    let mut client = world.client().await;
+    client.sign_in(SignInRequest {}).await.expect("sign-in while redis is up");
+
+    let pid = Pid::from_raw(redis.pid().expect("running") as i32);
+    kill(pid, Signal::SIGSTOP).expect("stall the test's redis-server");
+    // rate_limits.redis_timeout_ms is 250: the first calls wait that long, then the
+    // store's breaker answers at once. Never anywhere near a deadline.
+    let bound = Duration::from_secs(1);
+    for attempt in 1..=5 {
+        let started = Instant::now();
+        let status = client.sign_in(SignInRequest {}).await.expect_err("sign-in fails closed");
+        assert_eq!(status.code(), Code::Unavailable, "attempt {attempt}: {status:?}");
+        assert!(started.elapsed() < bound, "sign-in {attempt} took {:?}", started.elapsed());
+        let started = Instant::now();
+        client.echo(bearer(EchoRequest::default(), &world.token(&user))).await.expect("standard calls fail open");
+        assert!(started.elapsed() < bound, "echo {attempt} took {:?}", started.elapsed());
+    }
+    kill(pid, Signal::SIGCONT).expect("resume the test's redis-server");
+    let started = Instant::now();
+    while client.sign_in(SignInRequest {}).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the limiter did not come back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

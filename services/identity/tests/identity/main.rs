@@ -8,6 +8,7 @@ mod api_keys;
 mod lockout;
 mod logs;
 mod mfa;
+mod redis_outage;
 mod schema;
 mod sessions;
 mod startup;

@@ -50,6 +50,10 @@ pub enum AuthError {
     ApiKeyRefused,
     #[error("verification keys unavailable: {0}")]
     KeysUnavailable(String),
+    /// Redis (the session store) is down, stalled or behind an open circuit: the
+    /// session cannot be checked, so the call is refused as UNAVAILABLE (retryable).
+    #[error("session store unavailable: {0}")]
+    SessionStoreUnavailable(String),
 }
 
 impl From<AuthError> for crate::ApiError {
@@ -57,6 +61,10 @@ impl From<AuthError> for crate::ApiError {
         tracing::debug!(reason = %error, "credentials refused");
         match error {
             AuthError::KeysUnavailable(_) => crate::ApiError::Unavailable("credential verification"),
+            AuthError::SessionStoreUnavailable(reason) => {
+                tracing::warn!(%reason, "session store unavailable; refusing the call");
+                crate::ApiError::Unavailable("session store")
+            }
             AuthError::Missing => crate::ApiError::Unauthenticated("credentials required"),
             _ => crate::ApiError::Unauthenticated("invalid or expired credentials"),
         }

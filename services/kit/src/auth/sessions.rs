@@ -6,6 +6,11 @@
 //! * `session:<sid>` — JSON [`SessionRecord`], expiring with the absolute timeout;
 //! * `user-sessions:<user id>` — set of the user's session ids.
 //!
+//! Redis unreachable (down, stalled, or the store's circuit open): checking a session
+//! fails with [`AuthError::SessionStoreUnavailable`], which callers see as UNAVAILABLE
+//! within `redis.command_timeout_ms` (milliseconds once the breaker is open). A call
+//! is never let through unchecked: a session may have been revoked.
+//!
 //! Timeouts are checked against the injected clock, not Redis TTLs, so tests control
 //! time. Idle time is measured from sign-in or the last refresh (an access token lives
 //! at most 15 minutes, so an active client refreshes well inside the idle timeout).
@@ -16,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::AuthError;
-use crate::redis_store::RedisStore;
+use crate::redis_store::{RedisStore, RedisUnavailable};
 
 /// One session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,25 +64,23 @@ impl SessionStore {
     }
 
     /// Stores a session (new or refreshed).
-    pub async fn put(&self, record: &SessionRecord, now: DateTime<Utc>) -> Result<(), redis::RedisError> {
+    pub async fn put(&self, record: &SessionRecord, now: DateTime<Utc>) -> Result<(), RedisUnavailable> {
         let json = serde_json::to_string(record).expect("session record serialises");
         // Keep the key a little past its absolute end so late checks see "ended",
         // then let Redis collect it.
         let ttl = (record.absolute_expire_at - now + Duration::minutes(5)).num_seconds().max(1) as u64;
-        let mut connection = self.redis.connection();
-        redis::pipe()
-            .atomic()
+        let mut pipe = redis::pipe();
+        pipe.atomic()
             .set_ex(self.key(&record.session_id), json, ttl)
             .sadd(self.user_key(record.user_id), &record.session_id)
-            .expire(self.user_key(record.user_id), ttl as i64)
-            .query_async::<()>(&mut connection)
-            .await
+            .expire(self.user_key(record.user_id), ttl as i64);
+        self.redis.run(|mut connection| async move { pipe.query_async::<()>(&mut connection).await }).await
     }
 
     /// The session, if it exists (alive or not).
-    pub async fn get(&self, session_id: &str) -> Result<Option<SessionRecord>, redis::RedisError> {
-        let mut connection = self.redis.connection();
-        let json: Option<String> = connection.get(self.key(session_id)).await?;
+    pub async fn get(&self, session_id: &str) -> Result<Option<SessionRecord>, RedisUnavailable> {
+        let key = self.key(session_id);
+        let json: Option<String> = self.redis.run(|mut connection| async move { connection.get(key).await }).await?;
         Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
     }
 
@@ -86,7 +89,7 @@ impl SessionStore {
         let record = self
             .get(session_id)
             .await
-            .map_err(|e| AuthError::KeysUnavailable(format!("session store: {e}")))?
+            .map_err(|e| AuthError::SessionStoreUnavailable(e.to_string()))?
             .ok_or(AuthError::SessionEnded)?;
         if !record.alive_at(now) {
             let _ = self.revoke(&record).await;
@@ -96,19 +99,17 @@ impl SessionStore {
     }
 
     /// Ends one session.
-    pub async fn revoke(&self, record: &SessionRecord) -> Result<(), redis::RedisError> {
-        let mut connection = self.redis.connection();
-        redis::pipe()
-            .del(self.key(&record.session_id))
-            .srem(self.user_key(record.user_id), &record.session_id)
-            .query_async::<()>(&mut connection)
-            .await
+    pub async fn revoke(&self, record: &SessionRecord) -> Result<(), RedisUnavailable> {
+        let mut pipe = redis::pipe();
+        pipe.del(self.key(&record.session_id)).srem(self.user_key(record.user_id), &record.session_id);
+        self.redis.run(|mut connection| async move { pipe.query_async::<()>(&mut connection).await }).await
     }
 
     /// Ends every session of `user_id` except `keep`. Returns how many ended.
-    pub async fn revoke_user(&self, user_id: Uuid, keep: Option<&str>) -> Result<usize, redis::RedisError> {
-        let mut connection = self.redis.connection();
-        let sessions: Vec<String> = connection.smembers(self.user_key(user_id)).await?;
+    pub async fn revoke_user(&self, user_id: Uuid, keep: Option<&str>) -> Result<usize, RedisUnavailable> {
+        let user_key = self.user_key(user_id);
+        let sessions: Vec<String> =
+            self.redis.run(|mut connection| async move { connection.smembers(user_key).await }).await?;
         let ending: Vec<&String> = sessions.iter().filter(|s| Some(s.as_str()) != keep).collect();
         if ending.is_empty() {
             return Ok(0);
@@ -117,7 +118,7 @@ impl SessionStore {
         for session_id in &ending {
             pipe.del(self.key(session_id)).srem(self.user_key(user_id), session_id.as_str());
         }
-        pipe.query_async::<()>(&mut connection).await?;
+        self.redis.run(|mut connection| async move { pipe.query_async::<()>(&mut connection).await }).await?;
         Ok(ending.len())
     }
 }
