@@ -460,3 +460,46 @@ pub fn event_to_proto(event: &DeploymentEvent) -> pb::DeploymentEvent {
         status: event.status.map(deployment_status_to_proto).unwrap_or(pb::DeploymentStatus::Unspecified) as i32,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_request_names_every_bad_field_at_once() {
+        let request = pb::CreateSiteRequest {
+            name: "Shop".into(),
+            region: "mars-1".into(),
+            customer_id: "not-a-uuid".into(),
+            ..Default::default()
+        };
+        let fields: Vec<String> = NewSite::try_from(request).unwrap_err().into_iter().map(|v| v.field).collect();
+        assert_eq!(fields, ["idempotency_key", "name", "provider", "size", "runtime", "customer_id"]);
+    }
+
+    #[test]
+    fn a_valid_create_request_becomes_a_new_site_with_enums() {
+        let request = pb::CreateSiteRequest {
+            idempotency_key: "create-shop-1".into(),
+            name: "shop".into(),
+            provider: CloudProvider::Aws.to_proto() as i32,
+            region: catalogue::region_codes(CloudProvider::Aws)[0].to_string(),
+            size: pb::SiteSize::Medium as i32,
+            runtime: Some(pb::Runtime { image: "nginx:1".into(), port: 80, env: HashMap::new() }),
+            ..Default::default()
+        };
+        let site = NewSite::try_from(request).unwrap();
+        assert_eq!((site.provider, site.config.size, site.customer), (CloudProvider::Aws, SiteSize::Medium, None));
+        let row = new_site_row(&site, Uuid::nil(), Uuid::nil(), true, Utc::now()).unwrap();
+        assert_eq!((row.size.as_str(), row.status), ("medium", SiteStatus::Pending));
+        assert_eq!(site_to_proto(&row).size, pb::SiteSize::Medium as i32);
+    }
+
+    #[test]
+    fn an_update_names_the_key_then_the_config_then_the_site() {
+        let request = pb::UpdateSiteRequest { site_id: "nope".into(), ..Default::default() };
+        let Err(ApiError::InvalidArgument(violations)) = SiteUpdate::try_from(request) else { panic!("accepted") };
+        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["idempotency_key", "size", "runtime", "site_id"]);
+    }
+}
