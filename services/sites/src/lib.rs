@@ -22,8 +22,7 @@ use canopy_kit::manifest::{Built, Job, Scaling, Schema, ServiceManifest};
 use canopy_kit::peers::Peers;
 use canopy_kit::server::ServiceContext;
 use canopy_sdk::proto::canopy::sites::v1::site_service_server::SiteServiceServer;
-use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
-use canopy_sdk::proto::canopy::tenancy::v1::{QuotaResource, ReleaseQuotaRequest};
+use canopy_sdk::proto::canopy::tenancy::v1::QuotaResource;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -190,29 +189,11 @@ pub async fn follow_outcomes(sites: &Sites) -> Result<usize, sqlx::Error> {
         tracing::info!(site_id = %deployment.site_id, deployment_id = %deployment.id, status = status.as_str(), "site follows deployment");
     }
     tx.commit().await?;
+    // The delete saga's last step: the site is gone, so is its slot.
     for (tenant_id, site_id) in deleted {
-        release_site_quota(sites, tenant_id, site_id).await;
+        api::saga::release(sites, tenant_id, QuotaResource::Site, api::saga::site_key(site_id)).await;
     }
     Ok(outcomes.len())
-}
-
-/// The quota key of a site's slot.
-pub fn site_quota_key(site_id: Uuid) -> String {
-    format!("site:{site_id}")
-}
-
-/// Gives a site's slot back (best effort: a failure is logged; tenancy's
-/// reservation stays until an operator releases it).
-pub async fn release_site_quota(sites: &Sites, tenant_id: Uuid, site_id: Uuid) {
-    let Ok(channel) = sites.peers.channel("tenancy").await else { return };
-    let request = ReleaseQuotaRequest {
-        customer_id: tenant_id.to_string(),
-        resource: QuotaResource::Site as i32,
-        reservation_key: site_quota_key(site_id),
-    };
-    if let Err(status) = QuotaServiceClient::new(channel).release_quota(request).await {
-        tracing::warn!(site_id = %site_id, error = %status.message(), "releasing site quota failed");
-    }
 }
 
 async fn purge_forever(sites: Arc<Sites>) {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use canopy_kit::FieldViolation;
+use canopy_terraform::SiteRuntime;
 
 /// A site name: a DNS label (1 to 63 of `a-z`, `0-9`, `-`, starting with a letter,
 /// not ending with a hyphen). Nothing else passes: no capitals, spaces, Unicode
@@ -35,6 +36,44 @@ impl SiteName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// How big a site's machines are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteSize {
+    Small,
+    Medium,
+    Large,
+}
+
+impl SiteSize {
+    /// The stored name, which is also the Terraform variable's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Small => "small",
+            Self::Medium => "medium",
+            Self::Large => "large",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        Some(match stored {
+            "small" => Self::Small,
+            "medium" => Self::Medium,
+            "large" => Self::Large,
+            _ => return None,
+        })
+    }
+}
+
+/// The part of a site its owner may change after creating it, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteConfig {
+    pub size: SiteSize,
+    pub database_enabled: bool,
+    pub storage_enabled: bool,
+    pub runtime: SiteRuntime,
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Container image references: registry/path:tag or @sha256 digest, conservative
