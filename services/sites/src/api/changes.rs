@@ -165,11 +165,17 @@ impl SitesApi {
         }
         .await;
         match started {
-            Ok((site, deployment)) => {
-                tx.commit().await.map_err(db)?;
-                quota.keep();
-                Ok((site_to_proto(&site), deployment.map(|d| deployment_to_proto(&d))))
-            }
+            // A commit that fails leaves nothing written: the quota goes back too.
+            Ok((site, deployment)) => match tx.commit().await {
+                Ok(()) => {
+                    quota.keep();
+                    Ok((site_to_proto(&site), deployment.map(|d| deployment_to_proto(&d))))
+                }
+                Err(error) => {
+                    quota.undo().await;
+                    Err(db(error))
+                }
+            },
             Err(error) => {
                 drop(tx);
                 quota.undo().await;
