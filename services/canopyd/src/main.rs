@@ -143,28 +143,11 @@ fn select(
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let registry = registry::registry()?;
-    match &cli.command {
-        Command::Generate { root, check } => return generate(&registry, root, *check),
-        Command::Manifests { namespace, image, trust_domain, out } => {
-            let options = canopyd::kubernetes::KubernetesOptions {
-                namespace: namespace.clone(),
-                image: image.clone(),
-                trust_domain: trust_domain.clone(),
-                ..Default::default()
-            };
-            std::fs::create_dir_all(out).with_context(|| format!("--out: cannot create {}", out.display()))?;
-            for (name, yaml) in canopyd::generate::kubernetes_manifests(&registry, &options) {
-                let path = out.join(name);
-                std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?;
-                println!("wrote {}", path.display());
-            }
-            return Ok(());
-        }
-        _ => {}
-    }
-    let mut config = load_config(cli.config.as_deref())?;
+    // Only the commands that start something read the configuration.
+    let config = || load_config(cli.config.as_deref());
     match cli.command {
         Command::Dev { dir, services } => {
+            let mut config = config()?;
             let (selected, with_gateway) = select(&registry, &services)?;
             if std::env::var_os("CANOPY_TELEMETRY__LOG_FORMAT").is_none() && cli.config.is_none() {
                 config.telemetry.log_format = LogFormat::Pretty;
@@ -176,6 +159,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             canopyd::dev::run(config, &dir, &registry, &selected, with_gateway).await
         }
         Command::Run { services } => {
+            let config = config()?;
             let (selected, with_gateway) = select(&registry, &services)?;
             if config.database.url.is_empty() {
                 anyhow::bail!("database.url is not set (config file, CANOPY_DATABASE__URL or DATABASE_URL)");
@@ -196,14 +180,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Pki { dir } => {
+            let config = config()?;
             let policy = canopy_kit::mesh::MeshPolicy::load(&config.mesh.policy_file)?;
             let workloads: Vec<&str> = policy.workloads().collect();
             canopy_kit::mesh::DevPki::generate(&dir, &config.mesh.namespace, &config.mesh.trust_domain, &workloads)?;
             println!("wrote dev PKI for {} to {}", workloads.join(", "), dir.display());
             Ok(())
         }
-        Command::Generate { .. } | Command::Manifests { .. } => {
-            unreachable!("handled before configuration is loaded")
+        Command::Generate { root, check } => generate(&registry, &root, check),
+        Command::Manifests { namespace, image, trust_domain, out } => {
+            let options =
+                canopyd::kubernetes::KubernetesOptions { namespace, image, trust_domain, ..Default::default() };
+            std::fs::create_dir_all(&out).with_context(|| format!("--out: cannot create {}", out.display()))?;
+            for (name, yaml) in canopyd::generate::kubernetes_manifests(&registry, &options) {
+                let path = out.join(name);
+                std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(())
         }
     }
 }
