@@ -4,10 +4,14 @@
 //! * [`FILE_DESCRIPTOR_SET`]: every contract, encoded, with comments and method options,
 //!   for gRPC reflection and for reading access rules at start-up.
 //! * [`Canopy`]: a typed client over TLS (or mTLS inside the mesh) with a bearer token.
+//! * [`DeploymentLog`]: a deployment's log kept equal to the stored one across
+//!   `WatchDeployment` reconnects.
 
 mod client;
+mod deployment_log;
 
 pub use client::{BearerToken, Canopy, CanopyBuilder, ConnectError};
+pub use deployment_log::DeploymentLog;
 
 /// Generated code; never edited by hand (regenerated from `proto/` on every build).
 pub mod proto {

@@ -8,6 +8,8 @@
 export { createCanopyClient, authInterceptor, errorInterceptor, serviceClients } from "./client.js";
 export type { CanopyClient, CanopyClientOptions, TokenRequest, TokenSource } from "./client.js";
 export { CanopyError, isCanopyError, toCanopyError } from "./errors.js";
+export { DeploymentLog, followDeployment } from "./deployment-log.js";
+export type { FollowDeploymentOptions } from "./deployment-log.js";
 export {
   decodeStatus,
   decodeAny,

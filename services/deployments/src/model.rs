@@ -238,6 +238,8 @@ impl LogLevel {
 pub struct DeploymentEvent {
     /// Dense per deployment, from 1, in commit order: resume a watch with the last seen.
     pub seq: i64,
+    /// This write of the event: a line rewritten at the same `seq` has a new id.
+    pub id: Uuid,
     pub time: DateTime<Utc>,
     pub kind: EventKind,
     /// `debug`, `info`, `warn` or `error`.

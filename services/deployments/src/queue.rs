@@ -251,7 +251,7 @@ pub async fn events_after(
     limit: i64,
 ) -> Result<Vec<DeploymentEvent>, sqlx::Error> {
     let rows = sqlx::query(
-        "select seq, time, kind, level, message, status from provisioner.deployment_event
+        "select seq, id, time, kind, level, message, status from provisioner.deployment_event
           where tenant_id = $1 and deployment_id = $2 and seq > $3
           order by seq limit $4",
     )
@@ -266,6 +266,7 @@ pub async fn events_after(
             let status: Option<String> = row.try_get("status")?;
             Ok(DeploymentEvent {
                 seq: row.try_get("seq")?,
+                id: row.try_get("id")?,
                 time: row.try_get("time")?,
                 kind: parse_column(row, "kind")?,
                 level: row.try_get("level")?,

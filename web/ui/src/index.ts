@@ -21,7 +21,7 @@ export {
   siteStatus,
   siteStatusFromName,
 } from "./sites/site-status";
-export { appendEvents, useDeploymentWatch, type DeploymentWatch, type WatchConnection } from "./sites/use-deployment-watch";
+export { useDeploymentWatch, type DeploymentWatch, type WatchConnection } from "./sites/use-deployment-watch";
 export { DeploymentProgress, type DeploymentProgressProps } from "./sites/deployment-progress";
 export { SiteOutputs } from "./sites/site-outputs";
 export { DeploymentHistory, type DeploymentHistoryProps } from "./sites/deployment-history";

@@ -219,7 +219,10 @@ async fn sandbox_site_through_the_gateway(gateway: &Canopy, email: &str, passwor
     let site = created.site.unwrap();
     assert!(site.sandbox, "canopyd dev provisions sandbox sites");
     let mut events = site_client
-        .watch_deployment(sites::WatchDeploymentRequest { deployment_id: created.deployment.unwrap().id, after_seq: 0 })
+        .watch_deployment(sites::WatchDeploymentRequest {
+            deployment_id: created.deployment.unwrap().id,
+            ..Default::default()
+        })
         .await
         .expect("watch through the gateway")
         .into_inner();

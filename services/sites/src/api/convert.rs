@@ -458,6 +458,7 @@ pub fn event_to_proto(event: &DeploymentEvent) -> pb::DeploymentEvent {
         level: event.level.clone(),
         message: event.message.clone(),
         status: event.status.map(deployment_status_to_proto).unwrap_or(pb::DeploymentStatus::Unspecified) as i32,
+        id: event.id.to_string(),
     }
 }
 

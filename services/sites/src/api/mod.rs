@@ -176,14 +176,10 @@ impl SiteService for SitesApi {
         request: Request<pb::WatchDeploymentRequest>,
     ) -> Result<Response<Self::WatchDeploymentStream>, Status> {
         let principal = principal(&request)?;
-        let input = request.into_inner();
-        let id = required_id("deployment_id", &input.deployment_id)?;
-        if input.after_seq < 0 {
-            return Err(ApiError::invalid("after_seq", "must not be negative").into());
-        }
+        let (id, from) = watch::Resume::from_request(request.get_ref())?;
         let deployment = self.visible_deployment(&principal, id).await?;
         let scope = principal.scope_for(None)?;
-        Ok(Response::new(watch::watch(self.0.clone(), scope, deployment.tenant_id, id, input.after_seq)))
+        Ok(Response::new(watch::watch(self.0.clone(), scope, deployment.tenant_id, id, from)))
     }
 
     async fn cancel_deployment(

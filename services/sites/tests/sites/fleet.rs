@@ -8,7 +8,7 @@ use canopy_sdk::proto::canopy::sites::v1::*;
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::support::{Sites, World, new_site, site_reaches};
+use crate::support::{Sites, World, new_site, site_reaches, violated_fields};
 
 fn failing_site(name: &str) -> CreateSiteRequest {
     CreateSiteRequest { provider: CloudProvider::Gcp as i32, region: "europe-west1".into(), ..new_site(name) }
@@ -58,13 +58,6 @@ fn expected_deployments(succeeded: i64, failed: i64) -> Vec<(DeploymentStatus, i
 
 fn failed_site_names(summary: &GetFleetSummaryResponse) -> Vec<&str> {
     summary.recent_failures.iter().map(|f| f.site_name.as_str()).collect()
-}
-
-fn violated_fields(error: &tonic::Status) -> Vec<String> {
-    let mut fields: Vec<String> =
-        error.get_error_details().bad_request().unwrap().field_violations.iter().map(|v| v.field.clone()).collect();
-    fields.sort();
-    fields
 }
 
 fn proto_time(time: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {

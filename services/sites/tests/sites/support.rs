@@ -15,6 +15,7 @@ use canopy_sdk::proto::canopy::tenancy::v1::CreateCustomerRequest;
 use canopy_sdk::proto::canopy::tenancy::v1::customer_service_client::CustomerServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+use tonic_types::StatusExt;
 
 pub type Sites = SiteServiceClient<InterceptedService<Channel, canopy_sdk::BearerToken>>;
 
@@ -146,20 +147,22 @@ pub fn new_site(name: &str) -> CreateSiteRequest {
 
 /// Streams a deployment from `after_seq` until it ends; returns its events.
 pub async fn watch(sites: &mut Sites, deployment_id: &str, after_seq: i64) -> Vec<DeploymentEvent> {
-    let mut stream = sites
-        .watch_deployment(WatchDeploymentRequest { deployment_id: deployment_id.into(), after_seq })
-        .await
-        .unwrap()
-        .into_inner();
-    let mut events = Vec::new();
+    let request = WatchDeploymentRequest { deployment_id: deployment_id.into(), after_seq, ..Default::default() };
+    watch_messages(sites, request).await.into_iter().map(|m| m.event.expect("an event")).collect()
+}
+
+/// Every message of a `WatchDeployment` stream, until it ends.
+pub async fn watch_messages(sites: &mut Sites, request: WatchDeploymentRequest) -> Vec<WatchDeploymentResponse> {
+    let mut stream = sites.watch_deployment(request).await.unwrap().into_inner();
+    let mut messages = Vec::new();
     while let Some(message) = tokio::time::timeout(std::time::Duration::from_secs(60), stream.message())
         .await
         .expect("deployment events keep coming")
         .unwrap()
     {
-        events.push(message.event.unwrap());
+        messages.push(message);
     }
-    events
+    messages
 }
 
 /// Waits until the site reaches `status` (the outcome follower runs asynchronously).
@@ -172,4 +175,12 @@ pub async fn site_reaches(sites: &mut Sites, site_id: &str, status: SiteStatus) 
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("site {site_id} never reached {status:?}");
+}
+
+/// The fields an INVALID_ARGUMENT names, sorted.
+pub fn violated_fields(error: &tonic::Status) -> Vec<String> {
+    let mut fields: Vec<String> =
+        error.get_error_details().bad_request().unwrap().field_violations.iter().map(|v| v.field.clone()).collect();
+    fields.sort();
+    fields
 }

@@ -88,7 +88,7 @@ describe("DeploymentHistory", () => {
     expect(await within(region).findByText(/ERROR quota exceeded/)).toBeInTheDocument();
     expect(within(region).getByLabelText("Deployment log")).toHaveTextContent("applying for d-2");
     expect(within(region).getByText("Failed")).toBeInTheDocument();
-    expect(watchDeployment).toHaveBeenCalledWith({ deploymentId: "d-2", afterSeq: 0n }, expect.anything());
+    expect(watchDeployment).toHaveBeenCalledWith({ deploymentId: "d-2", afterSeq: 0n, afterId: "" }, expect.anything());
 
     await user.click(screen.getByRole("button", { name: "Close the log" }));
     expect(screen.queryByRole("region", { name: /^Updating the site, / })).not.toBeInTheDocument();
