@@ -108,6 +108,12 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// Seconds to wait for a connection before failing the request.
     pub acquire_timeout_secs: f64,
+    /// Consecutive failures to get a connection (PostgreSQL unreachable, or the pool
+    /// exhausted for `acquire_timeout_secs`) that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker fails every transaction at once before one probe
+    /// goes through, in milliseconds.
+    pub breaker_open_ms: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -121,6 +127,8 @@ impl Default for DatabaseConfig {
             manage_roles: true,
             max_connections: 10,
             acquire_timeout_secs: 5.0,
+            breaker_failures: 3,
+            breaker_open_ms: 1000,
         }
     }
 }
@@ -141,11 +149,22 @@ pub struct RedisConfig {
     /// while (a circuit breaker), so a stalled or dead Redis costs each call
     /// milliseconds, not this timeout. Keep it well below callers' deadlines.
     pub command_timeout_ms: u64,
+    /// Consecutive failures to reach Redis that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker fails every Redis use at once before one probe goes
+    /// through, in milliseconds: the longest Redis can be back before Canopy notices.
+    pub breaker_open_ms: u64,
 }
 
 impl Default for RedisConfig {
     fn default() -> Self {
-        Self { url: String::new(), key_prefix: "canopy:".into(), command_timeout_ms: 500 }
+        Self {
+            url: String::new(),
+            key_prefix: "canopy:".into(),
+            command_timeout_ms: 500,
+            breaker_failures: 3,
+            breaker_open_ms: 1000,
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod breaker;
 pub mod clock;
 pub mod config;
 pub mod db;

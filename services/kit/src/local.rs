@@ -165,6 +165,12 @@ impl PrivatePostgres {
     /// there, then starts the server on a free loopback port and waits until it
     /// accepts connections.
     pub fn start(dir: &Path, lifetime: Lifetime) -> Result<Self, LocalError> {
+        Self::start_on(dir, free_port()?, lifetime)
+    }
+
+    /// As [`PrivatePostgres::start`], on `port` (e.g. the port of one that was
+    /// stopped, to restart it where clients expect it).
+    pub fn start_on(dir: &Path, port: u16, lifetime: Lifetime) -> Result<Self, LocalError> {
         let initdb = postgres_binary("initdb")?;
         let postgres = postgres_binary("postgres")?;
         let user = unprivileged_user()?;
@@ -186,7 +192,6 @@ impl PrivatePostgres {
         }
         // A fast shutdown (SIGINT) of a postmaster whose owner died.
         stop_leftover(&data_dir.join("postmaster.pid"), "postgres", Signal::SIGINT, Duration::from_secs(10));
-        let port = free_port()?;
         let log_path = dir.join("postgres.log");
         let log =
             std::fs::File::create(&log_path).map_err(|e| failed(format!("creating {}", log_path.display()), e))?;
@@ -259,6 +264,14 @@ impl PrivatePostgres {
     pub fn stop(&mut self) {
         if let Some(child) = self.child.take() {
             stop_child(child, Signal::SIGINT, Duration::from_secs(10));
+        }
+    }
+
+    /// Immediate shutdown (SIGQUIT, `pg_ctl stop -m immediate`): every backend exits
+    /// at once without a checkpoint, as in a crash; the next start recovers from WAL.
+    pub fn stop_immediately(&mut self) {
+        if let Some(child) = self.child.take() {
+            stop_child(child, Signal::SIGQUIT, Duration::from_secs(10));
         }
     }
 

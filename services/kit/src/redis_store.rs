@@ -8,9 +8,9 @@
 //!   response timeout and an outer timer that also covers waiting for a reconnection);
 //! * a lost connection is replaced on demand, one attempt at a time, each bounded by
 //!   the same timeout: no background retry schedule that calls would queue behind;
-//! * a circuit breaker: after [`FAILURES_TO_OPEN`] consecutive failures to reach
-//!   Redis, every use fails at once for [`OPEN_FOR`], then one probe goes through;
-//!   its success closes the breaker, its failure opens it again.
+//! * a circuit breaker: after `redis.breaker_failures` (3) consecutive failures to
+//!   reach Redis, every use fails at once for `redis.breaker_open_ms` (1 s), then one
+//!   probe goes through; its success closes the breaker, its failure opens it again.
 //!
 //! So a stalled or dead Redis costs a call at most a few timeouts while the breaker
 //! counts, then microseconds; Redis back costs at most one open period to notice.
@@ -18,17 +18,13 @@
 //! the store could not do it).
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::breaker::Breaker;
 use crate::config::RedisConfig;
-
-/// Consecutive failures to reach Redis that open the breaker.
-pub const FAILURES_TO_OPEN: u32 = 3;
-/// How long an open breaker fails every use before letting one probe through.
-pub const OPEN_FOR: Duration = Duration::from_millis(1000);
 
 /// Why Redis could not be reached.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +33,8 @@ pub enum RedisConnectError {
     MissingUrl,
     #[error("redis.url is not a valid redis url: {0}")]
     InvalidUrl(String),
+    #[error("redis.{setting}: must be at least 1")]
+    BelowOne { setting: &'static str },
     #[error("cannot connect to Redis at {target} (redis.url): {reason}")]
     Unreachable { target: String, reason: String },
 }
@@ -79,10 +77,19 @@ impl RedisStore {
         if config.url.is_empty() {
             return Err(RedisConnectError::MissingUrl);
         }
+        for (setting, value) in [
+            ("command_timeout_ms", config.command_timeout_ms),
+            ("breaker_failures", u64::from(config.breaker_failures)),
+            ("breaker_open_ms", config.breaker_open_ms),
+        ] {
+            if value == 0 {
+                return Err(RedisConnectError::BelowOne { setting });
+            }
+        }
         let client =
             redis::Client::open(config.url.as_str()).map_err(|e| RedisConnectError::InvalidUrl(e.to_string()))?;
         let target = client.get_connection_info().addr.to_string();
-        let timeout = Duration::from_millis(config.command_timeout_ms.max(1));
+        let timeout = Duration::from_millis(config.command_timeout_ms);
         // No retry schedule of the manager's own: its back-off starts at one second
         // and grows to a minute, and every command waits for the whole schedule. A
         // failed attempt instead fails the commands waiting for it, and the next
@@ -96,7 +103,8 @@ impl RedisStore {
                 .await
                 .map_err(|_| RedisConnectError::Unreachable { target: target.clone(), reason: "timed out".into() })?
                 .map_err(|e| RedisConnectError::Unreachable { target, reason: e.to_string() })?;
-        Ok(Self { connection, prefix: config.key_prefix.clone(), timeout, breaker: Arc::new(Breaker::default()) })
+        let breaker = Breaker::new("redis", config.breaker_failures, Duration::from_millis(config.breaker_open_ms));
+        Ok(Self { connection, prefix: config.key_prefix.clone(), timeout, breaker: Arc::new(breaker) })
     }
 
     /// The full key for `suffix`, e.g. `key("session:abc")` → `canopy:session:abc`.
@@ -126,7 +134,7 @@ impl RedisStore {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let probe = self.breaker.admit()?;
+        let probe = self.breaker.admit().map_err(|_| RedisUnavailable::CircuitOpen)?;
         let result = tokio::time::timeout(timeout, commands(self.connection.clone())).await;
         let outcome = match result {
             Ok(Ok(value)) => Ok(value),
@@ -158,94 +166,4 @@ fn unreachable(error: &redis::RedisError) -> bool {
         || error.is_connection_dropped()
         || error.is_connection_refusal()
         || matches!(error.kind(), redis::ErrorKind::BusyLoadingError | redis::ErrorKind::TryAgain)
-}
-
-/// A small circuit breaker: closed → (N failures) → open → (period) → one probe.
-#[derive(Default)]
-struct Breaker {
-    state: Mutex<BreakerState>,
-}
-
-#[derive(Default)]
-struct BreakerState {
-    consecutive_failures: u32,
-    open_until: Option<Instant>,
-    probing: bool,
-}
-
-/// Whether an admitted use is the breaker's probe.
-#[derive(Clone, Copy)]
-struct Probe(bool);
-
-impl Breaker {
-    fn admit(&self) -> Result<Probe, RedisUnavailable> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(open_until) = state.open_until else {
-            return Ok(Probe(false));
-        };
-        if Instant::now() < open_until || state.probing {
-            metrics::counter!("canopy_redis_circuit_rejected_total").increment(1);
-            return Err(RedisUnavailable::CircuitOpen);
-        }
-        state.probing = true;
-        Ok(Probe(true))
-    }
-
-    fn record(&self, reached: bool, probe: Probe) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if reached {
-            if state.open_until.is_some() && probe.0 {
-                tracing::info!("Redis answers again; circuit closed");
-            }
-            if probe.0 || state.open_until.is_none() {
-                *state = BreakerState::default();
-            }
-            return;
-        }
-        state.consecutive_failures = state.consecutive_failures.saturating_add(1);
-        if probe.0 || (state.open_until.is_none() && state.consecutive_failures >= FAILURES_TO_OPEN) {
-            if state.open_until.is_none() {
-                tracing::warn!(failures = state.consecutive_failures, "Redis unreachable; circuit open");
-                metrics::counter!("canopy_redis_circuit_opened_total").increment(1);
-            }
-            state.open_until = Some(Instant::now() + OPEN_FOR);
-            state.probing = false;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_breaker_opens_after_consecutive_failures_and_lets_one_probe_through() {
-        let breaker = Breaker::default();
-        for _ in 0..FAILURES_TO_OPEN {
-            let probe = breaker.admit().expect("closed");
-            breaker.record(false, probe);
-        }
-        assert!(matches!(breaker.admit(), Err(RedisUnavailable::CircuitOpen)));
-        breaker.state.lock().unwrap().open_until = Some(Instant::now() - Duration::from_millis(1));
-        let probe = breaker.admit().expect("a probe after the open period");
-        assert!(probe.0);
-        assert!(matches!(breaker.admit(), Err(RedisUnavailable::CircuitOpen)), "one probe at a time");
-        breaker.record(false, probe);
-        assert!(matches!(breaker.admit(), Err(RedisUnavailable::CircuitOpen)), "a failed probe reopens");
-        breaker.state.lock().unwrap().open_until = Some(Instant::now() - Duration::from_millis(1));
-        let probe = breaker.admit().expect("next probe");
-        breaker.record(true, probe);
-        assert!(!breaker.admit().expect("closed again").0);
-    }
-
-    #[test]
-    fn a_success_resets_the_count() {
-        let breaker = Breaker::default();
-        for _ in 0..FAILURES_TO_OPEN - 1 {
-            breaker.record(false, Probe(false));
-        }
-        breaker.record(true, Probe(false));
-        breaker.record(false, Probe(false));
-        assert!(breaker.admit().is_ok());
-    }
 }

@@ -51,6 +51,16 @@ impl TestEnv {
     /// PostgreSQL or Redis can be reached or started (a test cannot run without them).
     pub async fn new() -> Self {
         let (server_url, redis_url) = servers();
+        Self::on_servers(server_url, redis_url).await
+    }
+
+    /// As [`TestEnv::new`], on the PostgreSQL server at `server_url` (a superuser
+    /// URL): for tests that stop and restart a server of their own.
+    pub async fn on_postgres(server_url: String) -> Self {
+        Self::on_servers(server_url, servers().1).await
+    }
+
+    async fn on_servers(server_url: String, redis_url: String) -> Self {
         let database = format!("canopy_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = connect_admin(&server_url).await;
         sqlx::query(&format!("create database {database}")).execute(&mut admin).await.expect("create test database");

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use canopy_kit::local::{Lifetime, PrivatePostgres};
 use canopy_kit::testing::{TestEnv, repo_root};
-use canopy_sdk::Canopy;
 use canopy_sdk::proto::canopy::identity::v1 as identity;
 use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceClient;
 use canopy_sdk::proto::canopy::identity::v1::user_service_client::UserServiceClient;
@@ -16,6 +16,7 @@ use canopy_sdk::proto::canopy::sites::v1 as sites;
 use canopy_sdk::proto::canopy::sites::v1::site_service_client::SiteServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1 as tenancy;
 use canopy_sdk::proto::canopy::tenancy::v1::customer_service_client::CustomerServiceClient;
+use canopy_sdk::{Canopy, DeploymentLog};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tonic::Code;
@@ -37,6 +38,8 @@ struct Cluster {
     logs: tempfile::TempDir,
     ports: BTreeMap<&'static str, u16>,
     processes: BTreeMap<&'static str, Child>,
+    /// Settings of this test on top of the common ones, as `CANOPY_…` variables.
+    settings: Vec<(&'static str, &'static str)>,
 }
 
 fn free_port() -> u16 {
@@ -45,9 +48,13 @@ fn free_port() -> u16 {
 
 impl Cluster {
     async fn start() -> Self {
-        let env = TestEnv::new().await;
+        Self::start_with(TestEnv::new().await, Vec::new()).await
+    }
+
+    async fn start_with(env: TestEnv, settings: Vec<(&'static str, &'static str)>) -> Self {
         let ports = SERVICES.iter().map(|s| (*s, free_port())).collect();
-        let mut cluster = Cluster { env, logs: tempfile::tempdir().unwrap(), ports, processes: BTreeMap::new() };
+        let mut cluster =
+            Cluster { env, logs: tempfile::tempdir().unwrap(), ports, processes: BTreeMap::new(), settings };
         for service in SERVICES {
             cluster.spawn(service);
         }
@@ -80,6 +87,7 @@ impl Cluster {
             .env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK)
             .env("CANOPY_SERVICES__GATEWAY__TLS", "false")
             .env("CANOPY_SERVICES__PROVISIONER__SANDBOX_STEP_MILLIS", "20")
+            .envs(self.settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(log);
         for peer in SERVICES.iter().filter(|p| **p != service && **p != "gateway") {
@@ -184,32 +192,18 @@ fn new_site(name: &str) -> sites::CreateSiteRequest {
     }
 }
 
-async fn site_reaches(gateway: &Canopy, token: &str, site_id: &str, status: sites::SiteStatus) {
-    let mut client = SiteServiceClient::new(gateway.channel());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let site = client
-            .get_site(with_token(sites::GetSiteRequest { site_id: site_id.into() }, token))
-            .await
-            .unwrap()
-            .into_inner()
-            .site
-            .unwrap();
-        if site.status() == status {
-            return;
-        }
-        assert!(Instant::now() < deadline, "site {site_id} stuck in {:?}, expected {status:?}", site.status());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// The platform admin, a customer it created, and the customer's owner, signed in
+/// through the gateway.
+struct SignedIn {
+    admin: String,
+    customer: tenancy::Customer,
+    owner: String,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sandbox_journey_runs_across_processes_and_survives_tenancy_being_killed() {
-    let mut cluster = Cluster::start().await;
+async fn signed_in(cluster: &Cluster, gateway: &Canopy) -> SignedIn {
     let database = canopy_kit::db::Database::connect(&cluster.env.config.database).await.unwrap();
     let admin_password = canopy_identity::ensure_platform_admin(&database, ADMIN_EMAIL).await.unwrap().unwrap();
-    let gateway = cluster.gateway().await;
-    let admin = login(&gateway, ADMIN_EMAIL, &admin_password).await;
+    let admin = login(gateway, ADMIN_EMAIL, &admin_password).await;
 
     // The admin creates a customer; tenancy invites the owner through identity.
     let customer = CustomerServiceClient::new(gateway.channel())
@@ -244,7 +238,34 @@ async fn the_sandbox_journey_runs_across_processes_and_survives_tenancy_being_ki
         })
         .await
         .unwrap();
-    let owner = login(&gateway, "owner@distributed.test", password).await;
+    let owner = login(gateway, "owner@distributed.test", password).await;
+    SignedIn { admin, customer, owner }
+}
+
+async fn site_reaches(gateway: &Canopy, token: &str, site_id: &str, status: sites::SiteStatus) {
+    let mut client = SiteServiceClient::new(gateway.channel());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let site = client
+            .get_site(with_token(sites::GetSiteRequest { site_id: site_id.into() }, token))
+            .await
+            .unwrap()
+            .into_inner()
+            .site
+            .unwrap();
+        if site.status() == status {
+            return;
+        }
+        assert!(Instant::now() < deadline, "site {site_id} stuck in {:?}, expected {status:?}", site.status());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_journey_runs_across_processes_and_survives_tenancy_being_killed() {
+    let mut cluster = Cluster::start().await;
+    let gateway = cluster.gateway().await;
+    let SignedIn { admin, customer, owner } = signed_in(&cluster, &gateway).await;
 
     // The owner creates a site with a trace of its own; it reaches ACTIVE.
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -375,6 +396,7 @@ async fn sigterm_stops_calls_then_jobs_within_the_grace_period_and_nothing_is_wr
         logs: tempfile::tempdir().unwrap(),
         ports: SERVICES.iter().map(|s| (*s, free_port())).collect(),
         processes: BTreeMap::new(),
+        settings: Vec::new(),
     };
     // The provisioner alone, slow enough to be mid-run when the signal comes, with a
     // deployment put straight on its queue. Its peers are addresses nobody answers
@@ -439,4 +461,154 @@ async fn sigterm_stops_calls_then_jobs_within_the_grace_period_and_nothing_is_wr
     let at_exit = events(pool.clone()).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(events(pool.clone()).await, at_exit);
+}
+
+/// Follows deployment `id` through the gateway into `log` until the stream ends or
+/// `enough` says stop; a stream error ends the follow (the caller resumes).
+async fn follow(
+    gateway: &Canopy,
+    token: &str,
+    id: &str,
+    log: &mut DeploymentLog,
+    enough: impl Fn(&DeploymentLog) -> bool,
+) {
+    let mut client = SiteServiceClient::new(gateway.channel());
+    let mut stream = client.watch_deployment(with_token(log.resume(id), token)).await.unwrap().into_inner();
+    while let Ok(Some(message)) =
+        tokio::time::timeout(Duration::from_secs(60), stream.message()).await.expect("the watch went quiet")
+    {
+        log.apply(message);
+        if enough(log) {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_mid_deployment_answers_unavailable_then_heals_and_a_resuming_watcher_ends_with_the_stored_log()
+ {
+    let data = tempfile::tempdir().unwrap();
+    let mut postgres = PrivatePostgres::start(data.path(), Lifetime::Detached).expect("a PostgreSQL of the test's own");
+    let port = postgres.port();
+    // A slow sandbox, so the deployment is mid-run when PostgreSQL goes; a short
+    // lease, so a run whose worker lost its database is taken up again soon.
+    let settings = vec![
+        ("CANOPY_SERVICES__PROVISIONER__SANDBOX_STEP_MILLIS", "250"),
+        ("CANOPY_SERVICES__PROVISIONER__LEASE_SECS", "4"),
+        ("CANOPY_SERVICES__PROVISIONER__HEARTBEAT_SECS", "1"),
+    ];
+    let cluster = Cluster::start_with(TestEnv::on_postgres(postgres.url()).await, settings).await;
+    let gateway = cluster.gateway().await;
+    let SignedIn { owner, .. } = signed_in(&cluster, &gateway).await;
+    let mut sites_client = SiteServiceClient::new(gateway.channel());
+    let created =
+        sites_client.create_site(with_token(new_site("through-an-outage"), &owner)).await.unwrap().into_inner();
+    let site_id = created.site.unwrap().id;
+    let deployment_id = created.deployment.unwrap().id;
+
+    // A watcher holds the first lines; then PostgreSQL stops at once, as in a crash.
+    let mut watcher = DeploymentLog::new();
+    follow(&gateway, &owner, &deployment_id, &mut watcher, |log| log.events().len() >= 4).await;
+    assert!(watcher.events().len() >= 4, "the deployment ended before the outage: {:?}", watcher.events());
+    postgres.stop_immediately();
+
+    // Meanwhile calls answer UNAVAILABLE: the first few once the pool has waited its
+    // acquire timeout (database.acquire_timeout_secs, 5 s), well inside the caller's
+    // deadline; then, with the services' circuit breakers open, at once.
+    let mut refused = async || {
+        let mut read = with_token(sites::GetSiteRequest { site_id: site_id.clone() }, &owner);
+        read.set_timeout(Duration::from_secs(20));
+        let started = Instant::now();
+        let status = sites_client.get_site(read).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+        assert!(started.elapsed() < Duration::from_secs(8), "took {:?}", started.elapsed());
+        started.elapsed()
+    };
+    let mut slow = Vec::new();
+    loop {
+        let took = refused().await;
+        if took < Duration::from_secs(1) {
+            break;
+        }
+        slow.push(took);
+        assert!(slow.len() < 8, "no circuit breaker opened: {slow:?}");
+    }
+    // Open, a breaker lets one probe through per period (which waits the timeout).
+    let mut fast: Vec<Duration> = Vec::new();
+    for _ in 0..9 {
+        fast.push(refused().await);
+    }
+    fast.sort();
+    assert!(fast[4] < Duration::from_millis(500), "refusals with the breakers open: {fast:?}");
+
+    // PostgreSQL comes back on its port: calls work again within seconds, with no
+    // restart of any service.
+    let restarted = Instant::now();
+    let postgres = PrivatePostgres::start_on(data.path(), port, Lifetime::Detached).expect("PostgreSQL restarts");
+    loop {
+        let mut read = with_token(sites::GetSiteRequest { site_id: site_id.clone() }, &owner);
+        read.set_timeout(Duration::from_secs(5));
+        match sites_client.get_site(read).await {
+            Ok(_) => break,
+            Err(status) => assert!(restarted.elapsed() < Duration::from_secs(15), "never recovered: {status:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let recovered_in = restarted.elapsed();
+    assert!(recovered_in < Duration::from_secs(10), "calls failed for {recovered_in:?} after PostgreSQL was back");
+    println!(
+        "PostgreSQL down: UNAVAILABLE after {slow:?}, then with the breakers open after {fast:?}; \
+         calls work again {recovered_in:?} after its restart"
+    );
+
+    // The deployment ends, whatever attempt finishes it.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let finished = loop {
+        let request = with_token(sites::GetDeploymentRequest { deployment_id: deployment_id.clone() }, &owner);
+        let status = match sites_client.get_deployment(request).await {
+            Ok(response) => {
+                let deployment = response.into_inner().deployment.unwrap();
+                if matches!(
+                    deployment.status(),
+                    sites::DeploymentStatus::Succeeded
+                        | sites::DeploymentStatus::Failed
+                        | sites::DeploymentStatus::Cancelled
+                ) {
+                    break deployment;
+                }
+                format!("{:?}", deployment.status())
+            }
+            Err(status) => format!("{status:?}"),
+        };
+        assert!(Instant::now() < deadline, "stuck at {status}:\n{}", cluster.log("provisioner"));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+
+    // The line the watcher holds last is rewritten under it, as when a confirmed
+    // commit is lost and the next attempt writes another line under that number
+    // (the crash may have done so already; this makes it certain).
+    let held = watcher.events().last().unwrap().clone();
+    let pool = sqlx::PgPool::connect(&cluster.env.config.database.url).await.unwrap();
+    sqlx::query(
+        "update provisioner.deployment_event set id = gen_random_uuid(), message = 'written again'
+          where deployment_id = $1::uuid and seq = $2",
+    )
+    .bind(&deployment_id)
+    .bind(held.seq)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    // The watcher resumes: it is told to reset and ends with exactly the stored log.
+    follow(&gateway, &owner, &deployment_id, &mut watcher, |_| false).await;
+    let mut fresh = DeploymentLog::new();
+    follow(&gateway, &owner, &deployment_id, &mut fresh, |_| false).await;
+    assert_eq!(watcher.resets(), 1, "the diverged log was not announced");
+    assert_eq!(fresh.resets(), 0);
+    assert_eq!(watcher.events(), fresh.events(), "the watcher's log is not the stored one");
+    assert!(!watcher.events().iter().any(|e| e.id == held.id), "a stale line survived");
+    let last = fresh.events().last().unwrap();
+    assert_eq!(last.status(), finished.status(), "the log ends with the deployment's final status: {last:?}");
+    drop(cluster);
+    drop(postgres);
 }

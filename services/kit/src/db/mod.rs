@@ -10,6 +10,7 @@ mod migrate;
 mod roles;
 mod scope;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -20,6 +21,7 @@ pub use migrate::migrate_schema;
 pub use roles::{RoleNames, ensure_roles};
 pub use scope::{Scope, TenantId, begin_scoped};
 
+use crate::breaker::Breaker;
 use crate::config::DatabaseConfig;
 
 /// Why the database could not be prepared. Messages name the setting at fault and
@@ -34,6 +36,8 @@ pub enum DbError {
     Unreachable { setting: &'static str, target: String, reason: String },
     #[error("{0}")]
     InvalidName(String),
+    #[error("database.{setting}: must be at least 1")]
+    BelowOne { setting: &'static str },
     #[error("migrating schema {schema}: {source}")]
     Migrate {
         schema: String,
@@ -55,6 +59,9 @@ pub struct Database {
     pub roles: RoleNames,
     /// How `app` connects, for callers that need a dedicated pool as the app role.
     pub app_options: PgConnectOptions,
+    /// Fails transactions at once while PostgreSQL cannot be reached (see
+    /// [`Database::begin`]).
+    breaker: Arc<Breaker>,
 }
 
 impl Database {
@@ -62,6 +69,13 @@ impl Database {
     pub async fn connect(config: &DatabaseConfig) -> Result<Self, DbError> {
         if config.url.is_empty() {
             return Err(DbError::MissingUrl);
+        }
+        for (setting, value) in
+            [("breaker_failures", u64::from(config.breaker_failures)), ("breaker_open_ms", config.breaker_open_ms)]
+        {
+            if value == 0 {
+                return Err(DbError::BelowOne { setting });
+            }
         }
         let roles = RoleNames::new(&config.owner_role, &config.app_role, &config.platform_role)?;
         let owner_options = parse_url("database.url", &config.url)?;
@@ -86,7 +100,8 @@ impl Database {
             .connect_with(app_options.clone())
             .await
             .map_err(|e| unreachable("database.app_url", &app_options, e))?;
-        Ok(Self { app, owner, roles, app_options })
+        let breaker = Breaker::new("postgres", config.breaker_failures, Duration::from_millis(config.breaker_open_ms));
+        Ok(Self { app, owner, roles, app_options, breaker: Arc::new(breaker) })
     }
 
     /// Measures a round trip on the app pool (for health reports).

@@ -14,6 +14,8 @@
 //! switches to the platform role (`SET LOCAL ROLE`), and the kit gives that role a
 //! `using (true)` policy on every tenant table when it migrates a schema.
 
+use std::future::Future;
+
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -42,19 +44,45 @@ pub enum Scope {
 
 impl Database {
     /// Begins a transaction on the app pool with `scope` in force.
+    ///
+    /// While PostgreSQL cannot be reached, getting a connection takes the pool's
+    /// whole `acquire_timeout_secs`; after `breaker_failures` such failures in a row
+    /// every transaction fails at once (an I/O error, so UNAVAILABLE to callers) for
+    /// `breaker_open_ms`, then one probe tries again. An exhausted pool counts too:
+    /// the breaker then sheds load instead of queueing it.
     pub async fn begin(&self, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        begin_scoped(&self.app, scope, &self.roles).await
+        self.guarded(begin_scoped(&self.app, scope, &self.roles)).await
     }
 
     /// Like [`Database::begin`], for reports that read several tables: the transaction
     /// is read-only and every statement in it sees one snapshot (repeatable read), so
     /// counts taken by separate queries agree with each other.
     pub async fn begin_read_only(&self, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        let mut tx = self.app.begin().await?;
-        // Must come before any statement that takes a snapshot (set_config below does).
-        sqlx::query("set transaction isolation level repeatable read, read only").execute(&mut *tx).await?;
-        set_scope(&mut tx, scope, &self.roles).await?;
-        Ok(tx)
+        self.guarded(async {
+            let mut tx = self.app.begin().await?;
+            // Must come before any statement that takes a snapshot (set_config below does).
+            sqlx::query("set transaction isolation level repeatable read, read only").execute(&mut *tx).await?;
+            set_scope(&mut tx, scope, &self.roles).await?;
+            Ok(tx)
+        })
+        .await
+    }
+
+    /// Runs `begin` through the circuit breaker.
+    async fn guarded<T>(&self, begin: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
+        let probe = self.breaker.admit().map_err(|open| {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                format!("PostgreSQL is unreachable: {open}"),
+            ))
+        })?;
+        let result = begin.await;
+        let unreachable = matches!(
+            &result,
+            Err(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_))
+        );
+        self.breaker.record(!unreachable, probe);
+        result
     }
 }
 
