@@ -43,3 +43,72 @@ fn a_method_without_a_policy_stops_start_up() {
     assert!(matches!(error, AccessError::InvalidPolicy { .. }));
     assert_eq!(error.to_string(), "/canopy.rogue.v1.RogueService/Sneak: has no (canopy.options.v1.policy) option");
 }
+
+/// Names that look like secrets but are not: paging cursors, caller-chosen keys that
+/// only de-duplicate retries, public keys, and ids.
+const NOT_SECRETS: &[&str] = &["page_token", "next_page_token", "idempotency_key", "reservation_key", "public_key"];
+
+/// Whether a field's name suggests it carries a secret.
+fn sounds_secret(name: &str) -> bool {
+    if NOT_SECRETS.contains(&name) || name.ends_with("_id") || name.ends_with("_ids") {
+        return false;
+    }
+    let words: Vec<&str> = name.split('_').collect();
+    let secret_word = |w: &&str| {
+        matches!(
+            *w,
+            "password"
+                | "passphrase"
+                | "secret"
+                | "token"
+                | "totp"
+                | "otp"
+                | "otpauth"
+                | "credential"
+                | "credentials"
+                | "recovery"
+                | "env"
+                | "key"
+                | "private"
+                | "cvc"
+                | "pan"
+        )
+    };
+    words.iter().any(secret_word)
+}
+
+#[test]
+fn every_field_whose_name_suggests_a_secret_is_marked_sensitive() {
+    let pool = prost_reflect::DescriptorPool::decode(canopy_sdk::FILE_DESCRIPTOR_SET).unwrap();
+    let sensitive = pool.get_extension_by_name("canopy.options.v1.sensitive").expect("the sensitive option exists");
+    let mut unmarked = Vec::new();
+    let mut marked = 0;
+    // Map entries are checked through their map field; message-typed fields through
+    // the message's own fields.
+    let messages = pool.all_messages().filter(|m| m.package_name().starts_with("canopy.") && !m.is_map_entry());
+    for message in messages {
+        for field in message.fields().filter(|f| f.is_map() || !matches!(f.kind(), prost_reflect::Kind::Message(_))) {
+            let is_marked = field.options().get_extension(&sensitive).as_bool() == Some(true);
+            marked += usize::from(is_marked);
+            if sounds_secret(field.name()) && !is_marked {
+                unmarked.push(field.full_name().to_string());
+            }
+        }
+    }
+    assert!(
+        unmarked.is_empty(),
+        "fields that look secret but are not marked (canopy.options.v1.sensitive): {unmarked:#?}"
+    );
+    assert!(marked >= 20, "only {marked} sensitive fields found: is the option read?");
+}
+
+#[test]
+fn the_secret_name_check_catches_what_it_should() {
+    for name in ["password", "new_password", "refresh_token", "totp_code", "recovery_codes", "client_secret", "api_key"]
+    {
+        assert!(sounds_secret(name), "{name}");
+    }
+    for name in ["page_token", "idempotency_key", "api_key_id", "display_name", "public_key", "tokenizer_name"] {
+        assert!(!sounds_secret(name), "{name}");
+    }
+}

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { MethodOptions } from "@bufbuild/protobuf/wkt";
+import type { FieldOptions, MethodOptions } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file canopy/options/v1/options.proto.
  */
 export const file_canopy_options_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jYW5vcHkvb3B0aW9ucy92MS9vcHRpb25zLnByb3RvEhFjYW5vcHkub3B0aW9ucy52MSLRAQoMTWV0aG9kUG9saWN5Ei0KCGF1ZGllbmNlGAEgASgOMhsuY2Fub3B5Lm9wdGlvbnMudjEuQXVkaWVuY2USJgoFcm9sZXMYAiADKA4yFy5jYW5vcHkub3B0aW9ucy52MS5Sb2xlEjAKCnJhdGVfY2xhc3MYAyABKA4yHC5jYW5vcHkub3B0aW9ucy52MS5SYXRlQ2xhc3MSOAoOdGVuYW50X3Njb3BpbmcYBCABKA4yIC5jYW5vcHkub3B0aW9ucy52MS5UZW5hbnRTY29waW5nKoABCghBdWRpZW5jZRIYChRBVURJRU5DRV9VTlNQRUNJRklFRBAAEhMKD0FVRElFTkNFX1BVQkxJQxABEhoKFkFVRElFTkNFX0FVVEhFTlRJQ0FURUQQAhISCg5BVURJRU5DRV9ST0xFUxADEhUKEUFVRElFTkNFX0lOVEVSTkFMEAQqgwEKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhcKE1JPTEVfUExBVEZPUk1fQURNSU4QARIaChZST0xFX1BMQVRGT1JNX09QRVJBVE9SEAISDgoKUk9MRV9PV05FUhADEg8KC1JPTEVfTUVNQkVSEAQSDwoLUk9MRV9WSUVXRVIQBSqIAQoJUmF0ZUNsYXNzEhoKFlJBVEVfQ0xBU1NfVU5TUEVDSUZJRUQQABITCg9SQVRFX0NMQVNTX05PTkUQARIXChNSQVRFX0NMQVNTX1NUQU5EQVJEEAISGQoVUkFURV9DTEFTU19ERVBMT1lNRU5UEAMSFgoSUkFURV9DTEFTU19TSUdOX0lOEAQqgAEKDVRlbmFudFNjb3BpbmcSHgoaVEVOQU5UX1NDT1BJTkdfVU5TUEVDSUZJRUQQABIXChNURU5BTlRfU0NPUElOR19OT05FEAESGQoVVEVOQU5UX1NDT1BJTkdfVEVOQU5UEAISGwoXVEVOQU5UX1NDT1BJTkdfUExBVEZPUk0QAzpZCgZwb2xpY3kSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjRhgMgASgLMh8uY2Fub3B5Lm9wdGlvbnMudjEuTWV0aG9kUG9saWN5UgZwb2xpY3liBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("Ch9jYW5vcHkvb3B0aW9ucy92MS9vcHRpb25zLnByb3RvEhFjYW5vcHkub3B0aW9ucy52MSLRAQoMTWV0aG9kUG9saWN5Ei0KCGF1ZGllbmNlGAEgASgOMhsuY2Fub3B5Lm9wdGlvbnMudjEuQXVkaWVuY2USJgoFcm9sZXMYAiADKA4yFy5jYW5vcHkub3B0aW9ucy52MS5Sb2xlEjAKCnJhdGVfY2xhc3MYAyABKA4yHC5jYW5vcHkub3B0aW9ucy52MS5SYXRlQ2xhc3MSOAoOdGVuYW50X3Njb3BpbmcYBCABKA4yIC5jYW5vcHkub3B0aW9ucy52MS5UZW5hbnRTY29waW5nKoABCghBdWRpZW5jZRIYChRBVURJRU5DRV9VTlNQRUNJRklFRBAAEhMKD0FVRElFTkNFX1BVQkxJQxABEhoKFkFVRElFTkNFX0FVVEhFTlRJQ0FURUQQAhISCg5BVURJRU5DRV9ST0xFUxADEhUKEUFVRElFTkNFX0lOVEVSTkFMEAQqgwEKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhcKE1JPTEVfUExBVEZPUk1fQURNSU4QARIaChZST0xFX1BMQVRGT1JNX09QRVJBVE9SEAISDgoKUk9MRV9PV05FUhADEg8KC1JPTEVfTUVNQkVSEAQSDwoLUk9MRV9WSUVXRVIQBSqIAQoJUmF0ZUNsYXNzEhoKFlJBVEVfQ0xBU1NfVU5TUEVDSUZJRUQQABITCg9SQVRFX0NMQVNTX05PTkUQARIXChNSQVRFX0NMQVNTX1NUQU5EQVJEEAISGQoVUkFURV9DTEFTU19ERVBMT1lNRU5UEAMSFgoSUkFURV9DTEFTU19TSUdOX0lOEAQqgAEKDVRlbmFudFNjb3BpbmcSHgoaVEVOQU5UX1NDT1BJTkdfVU5TUEVDSUZJRUQQABIXChNURU5BTlRfU0NPUElOR19OT05FEAESGQoVVEVOQU5UX1NDT1BJTkdfVEVOQU5UEAISGwoXVEVOQU5UX1NDT1BJTkdfUExBVEZPUk0QAzpZCgZwb2xpY3kSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjRhgMgASgLMh8uY2Fub3B5Lm9wdGlvbnMudjEuTWV0aG9kUG9saWN5UgZwb2xpY3k6PQoJc2Vuc2l0aXZlEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxjShgMgASgIUglzZW5zaXRpdmViBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * MethodPolicy is attached to every RPC with `option (canopy.options.v1.policy) = {...}`.
@@ -256,4 +256,14 @@ export const TenantScopingSchema: GenEnum<TenantScoping> = /*@__PURE__*/
  */
 export const policy: GenExtension<MethodOptions, MethodPolicy> = /*@__PURE__*/
   extDesc(file_canopy_options_v1_options, 0);
+
+/**
+ * The field carries a secret (a password, token, one-time code, key or
+ * credential): it is left out of audit records and never logged. A test fails on
+ * any field whose name suggests a secret and that is not marked.
+ *
+ * @generated from extension: bool sensitive = 50002;
+ */
+export const sensitive: GenExtension<FieldOptions, boolean> = /*@__PURE__*/
+  extDesc(file_canopy_options_v1_options, 1);
 
