@@ -36,7 +36,7 @@ async fn locked_until(harness: &Harness, admin_token: &str, user_id: Uuid) -> Op
 async fn every_refused_sign_in_gets_the_same_answer() {
     let harness = Harness::start().await;
     let admin = harness.admin_tokens().await;
-    let tenant = Uuid::new_v4();
+    let tenant = harness.new_tenant().await;
     let (disabled_id, disabled_password) =
         harness.create_active_user(&admin.access_token, Some(tenant), "gone@acme.test", Role::Member).await;
     harness
@@ -80,7 +80,7 @@ async fn five_failures_lock_the_account_the_lock_grows_and_an_admin_can_unlock()
     let admin = harness.admin_tokens().await;
     let email = "target@acme.test";
     let (user_id, password) =
-        harness.create_active_user(&admin.access_token, Some(Uuid::new_v4()), email, Role::Owner).await;
+        harness.create_active_user(&admin.access_token, Some(harness.new_tenant().await), email, Role::Owner).await;
 
     for _ in 0..4 {
         assert_status(login_from(&harness, email, "wrong-password-123", None).await, Code::Unauthenticated, None);

@@ -63,7 +63,7 @@ async fn no_secret_used_in_the_flows_is_ever_logged() {
         .users(&refreshed.access_token)
         .await
         .create_user(canopy_sdk::proto::canopy::identity::v1::CreateUserRequest {
-            tenant_id: Uuid::new_v4().to_string(),
+            tenant_id: harness.new_tenant().await.to_string(),
             email: "secretive@acme.test".into(),
             display_name: "Secretive".into(),
             role: Role::Owner as i32,

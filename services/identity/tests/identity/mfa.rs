@@ -12,7 +12,6 @@ use chrono::Duration;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use tonic::Code;
-use uuid::Uuid;
 
 use crate::support::{Harness, assert_status};
 
@@ -75,7 +74,8 @@ struct MfaUser {
 async fn user_with_mfa(harness: &Harness) -> MfaUser {
     let admin = harness.admin_tokens().await;
     let email = "mfa@acme.test";
-    let (_, password) = harness.create_active_user(&admin.access_token, Some(Uuid::new_v4()), email, Role::Owner).await;
+    let (_, password) =
+        harness.create_active_user(&admin.access_token, Some(harness.new_tenant().await), email, Role::Owner).await;
     let tokens = harness.login(email, &password).await;
     let mut auth = harness.auth(Some(&tokens.access_token)).await;
     let setup = auth.begin_mfa_setup(BeginMfaSetupRequest {}).await.unwrap().into_inner();
@@ -192,7 +192,7 @@ async fn confirming_mfa_can_end_every_other_session() {
     let admin = harness.admin_tokens().await;
     let email = "two@acme.test";
     let (_, password) =
-        harness.create_active_user(&admin.access_token, Some(Uuid::new_v4()), email, Role::Member).await;
+        harness.create_active_user(&admin.access_token, Some(harness.new_tenant().await), email, Role::Member).await;
     let laptop = harness.login(email, &password).await;
     let phone = harness.login(email, &password).await;
     let mut auth = harness.auth(Some(&laptop.access_token)).await;

@@ -18,7 +18,7 @@ async fn the_catalog_audit_finds_nothing_wrong_with_the_identity_schema() {
 async fn row_level_security_separates_tenants_and_hides_platform_users() {
     let harness = Harness::start().await;
     let admin = harness.admin_tokens().await;
-    let (tenant_a, tenant_b) = (Uuid::new_v4(), Uuid::new_v4());
+    let (tenant_a, tenant_b) = (harness.new_tenant().await, harness.new_tenant().await);
     harness.create_active_user(&admin.access_token, Some(tenant_a), "a@acme.test", Role::Owner).await;
     harness.create_active_user(&admin.access_token, Some(tenant_b), "b@beta.test", Role::Owner).await;
 

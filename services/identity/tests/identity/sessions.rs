@@ -10,7 +10,6 @@ use canopy_sdk::proto::canopy::identity::v1::{
 use canopy_sdk::proto::canopy::options::v1::Role;
 use chrono::Duration;
 use tonic::Code;
-use uuid::Uuid;
 
 use crate::support::{ADMIN_EMAIL, Harness, assert_status, strong_password};
 
@@ -117,7 +116,7 @@ async fn logout_ends_the_session_at_once() {
 async fn disabling_a_user_ends_their_sessions_at_once_and_enabling_lets_them_back() {
     let harness = Harness::start().await;
     let admin = harness.admin_tokens().await;
-    let tenant = Uuid::new_v4();
+    let tenant = harness.new_tenant().await;
     let (user_id, password) =
         harness.create_active_user(&admin.access_token, Some(tenant), "member@acme.test", Role::Member).await;
     let member = harness.login("member@acme.test", &password).await;
@@ -142,8 +141,9 @@ async fn disabling_a_user_ends_their_sessions_at_once_and_enabling_lets_them_bac
 async fn changing_the_password_can_end_every_other_session() {
     let harness = Harness::start().await;
     let admin = harness.admin_tokens().await;
-    let (_, password) =
-        harness.create_active_user(&admin.access_token, Some(Uuid::new_v4()), "ann@acme.test", Role::Owner).await;
+    let (_, password) = harness
+        .create_active_user(&admin.access_token, Some(harness.new_tenant().await), "ann@acme.test", Role::Owner)
+        .await;
     let laptop = harness.login("ann@acme.test", &password).await;
     let phone = harness.login("ann@acme.test", &password).await;
 

@@ -199,10 +199,26 @@ impl Harness {
         (created.user.expect("user").id.parse().expect("uuid"), password)
     }
 
+    /// A customer tenancy knows (written as the superuser), so its users may act:
+    /// services refuse every call of a customer tenancy does not know.
+    pub async fn new_tenant(&self) -> Uuid {
+        let tenant = Uuid::new_v4();
+        let pool = self.env.superuser_pool().await;
+        sqlx::query(
+            "insert into tenancy.customer (tenant_id, name, status, plan_id, idempotency_key)
+             values ($1, 'Identity test customer', 'active', 'standard', $1::text)",
+        )
+        .bind(tenant)
+        .execute(&pool)
+        .await
+        .expect("insert a customer");
+        tenant
+    }
+
     /// An owner of a new tenant, signed in: (tenant, user id, password, tokens).
     pub async fn owner_of_new_tenant(&self, email: &str) -> (Uuid, Uuid, String, SessionTokens) {
         let admin = self.admin_tokens().await;
-        let tenant = Uuid::new_v4();
+        let tenant = self.new_tenant().await;
         let (user_id, password) = self.create_active_user(&admin.access_token, Some(tenant), email, Role::Owner).await;
         let tokens = self.login(email, &password).await;
         (tenant, user_id, password, tokens)

@@ -26,7 +26,7 @@ fn create(tenant: Option<Uuid>, email: &str, display_name: &str, role: i32) -> C
 async fn customers_calling_admin_methods_are_denied() {
     let harness = Harness::start().await;
     let admin = harness.admin_tokens().await;
-    let tenant = Uuid::new_v4();
+    let tenant = harness.new_tenant().await;
     let (_, member_password) =
         harness.create_active_user(&admin.access_token, Some(tenant), "member@acme.test", Role::Member).await;
     let member = harness.login("member@acme.test", &member_password).await;
@@ -101,7 +101,7 @@ async fn another_tenants_ids_look_exactly_like_ids_that_do_not_exist() {
 async fn bad_input_is_refused_naming_the_field_and_writes_nothing() {
     let harness = Harness::start().await;
     let admin = harness.admin_tokens().await;
-    let tenant = Some(Uuid::new_v4());
+    let tenant = Some(harness.new_tenant().await);
     let mut users = harness.users(&admin.access_token).await;
     let users_before = harness.count_rows("users").await;
     let tokens_before = harness.count_rows("password_token").await;
@@ -225,7 +225,7 @@ async fn emails_are_unique_ignoring_case() {
 async fn invitations_and_resets_are_single_use_and_expire() {
     let harness = Harness::start().await;
     let admin = harness.admin_tokens().await;
-    let tenant = Uuid::new_v4();
+    let tenant = harness.new_tenant().await;
     let (user_id, _) =
         harness.create_active_user(&admin.access_token, Some(tenant), "reset@acme.test", Role::Member).await;
     let mut users = harness.users(&admin.access_token).await;
@@ -329,7 +329,7 @@ async fn admins_and_owners_manage_roles_status_and_deletion_within_their_reach()
 async fn lists_page_newest_first_with_filters() {
     let harness = Harness::start().await;
     let admin = harness.admin_tokens().await;
-    let tenant = Uuid::new_v4();
+    let tenant = harness.new_tenant().await;
     let mut users = harness.users(&admin.access_token).await;
     for n in 0..5 {
         let role = if n % 2 == 0 { Role::Member } else { Role::Viewer };

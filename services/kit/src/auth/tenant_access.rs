@@ -24,8 +24,8 @@ pub struct TenantAccess {
     pub read_only_when_suspended: bool,
 }
 
-/// `Ok(None)` when tenancy does not know the tenant (nothing to enforce); an error
-/// when tenancy cannot answer, so the check fails closed.
+/// `Ok(None)` when tenancy does not know the tenant (its users may do nothing); an
+/// error when tenancy cannot answer, so the check fails closed.
 pub type TenantAccessLookup =
     Arc<dyn Fn(TenantId) -> BoxFuture<'static, Result<Option<TenantAccess>, ApiError>> + Send + Sync>;
 
@@ -51,7 +51,14 @@ impl TenantAccessGuard {
     pub async fn check(&self, tenant: TenantId, read_only_call: bool) -> Result<(), ApiError> {
         let lookup = async { (self.lookup)(tenant).await };
         let access = self.cache.try_get_with(tenant, lookup).await.map_err(ApiError::from_shared)?;
-        let Some(access) = access else { return Ok(()) };
+        // A principal of a customer tenancy does not know (deleted, or never created):
+        // its tokens outlived the customer, so nothing it asks is allowed.
+        let Some(access) = access else {
+            return Err(ApiError::FailedPrecondition {
+                reason: "CUSTOMER_UNKNOWN",
+                message: "the customer no longer exists".into(),
+            });
+        };
         match access.status {
             CustomerStatus::Active | CustomerStatus::Creating => Ok(()),
             CustomerStatus::Suspended if read_only_call && access.read_only_when_suspended => Ok(()),
@@ -89,7 +96,8 @@ pub fn tenancy_access_lookup(peers: Peers) -> TenantAccessLookup {
                         read_only_when_suspended: response.read_only_when_suspended,
                     }))
                 }
-                // A tenant tenancy does not know: nothing to enforce (e.g. one being created).
+                // A tenant tenancy does not know: refused by `check`, and cached like
+                // any other answer.
                 Err(status) if status.code() == tonic::Code::NotFound => Ok(None),
                 Err(status) => Err(ApiError::from_peer("tenancy", status)),
             }

@@ -209,16 +209,21 @@ async fn an_unknown_tenant_is_cached_and_forget_drops_a_cached_state() {
     let guard = TenantAccessGuard::new(counting_tenant_lookup(lookups.clone(), answer.clone(), Arc::default()), LONG);
     let tenant = TenantId(Uuid::new_v4());
 
-    guard.check(tenant, false).await.expect("a tenant tenancy does not know: nothing to enforce");
-    guard.check(tenant, false).await.expect("still unknown");
+    for read_only in [true, false] {
+        let error = guard.check(tenant, read_only).await.expect_err("a customer tenancy does not know may do nothing");
+        assert_eq!(error.reason(), "CUSTOMER_UNKNOWN");
+    }
     assert_eq!(lookups.load(Ordering::SeqCst), 1, "an unknown tenant is cached");
 
+    *answer.lock().unwrap() = access(CustomerStatus::Active);
+    guard.check(tenant, false).await.expect_err("within the period the cached state holds");
+    guard.forget(tenant).await;
+    guard.check(tenant, false).await.expect("the customer exists once forgotten");
     *answer.lock().unwrap() = access(CustomerStatus::Suspended);
-    guard.check(tenant, false).await.expect("within the period the cached state holds");
     guard.forget(tenant).await;
     let error = guard.check(tenant, false).await.expect_err("the suspension is seen once forgotten");
     assert_eq!(error.reason(), "CUSTOMER_SUSPENDED");
-    assert_eq!(lookups.load(Ordering::SeqCst), 2);
+    assert_eq!(lookups.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
