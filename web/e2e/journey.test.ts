@@ -12,12 +12,19 @@
 //    through a network drop mid-stream that loses and repeats no log line — sees the
 //    outputs and the history, redeploys and cancels, loses the session and comes
 //    back to the same page, creates an API key, and deletes the site.
+//    Then keyboard only, in the default theme (the portal on a domain no customer
+//    claimed): sign in, a refused create with focus on the refused field, create a
+//    site, follow it, sign out.
 // 3. The owner turns on two-factor authentication (the test computes the codes from
 //    the secret shown, RFC 6238), signs in with a code, then with a recovery code,
 //    which works once.
 // 4. The admin checks the dashboard's figures, the customer (history, usage,
 //    suspend and reactivate), the sites across customers and the site's history and
-//    log, the users, and creates a platform API key.
+//    log, the users, and creates a platform API key; at phone width, the collapsed
+//    header menu, a stacked table's labels and the log scrolling inside itself.
+// Every screenshot is also an accessibility check (./a11y.ts: axe-core, serious
+// and critical violations fail) at both widths, 1280×900 and 390×844, whatever is
+// open at the time (confirmation dialogs, the phone menu).
 // Screenshots of each main page land in web/e2e/screenshots/.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -26,8 +33,9 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, type Page, chromium } from "playwright-core";
+import { type Browser, type Locator, type Page, chromium } from "playwright-core";
 
+import { a11yStats, assertAccessible } from "./a11y.ts";
 import { type DnsResponder, startDnsResponder } from "./dns-responder.ts";
 import { Child, canopydPath, envoyPath, freePort, renderEnvoyConfig, repoRoot, start, waitFor } from "./processes.ts";
 import { type SeverableProxy, startSeverableProxy } from "./severable-proxy.ts";
@@ -36,6 +44,8 @@ import { serveStatic } from "./static-server.ts";
 const webRoot = join(repoRoot, "web");
 const screenshots = join(webRoot, "e2e/screenshots");
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
 /** The RFC 6238 code (HMAC-SHA-1, 6 digits, 30 s steps) of a base32 secret at `unixMs`. */
 function totp(secretBase32: string, unixMs: number): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -97,7 +107,29 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
   let unbrandedUrl = "";
   let admin = { email: "", password: "" };
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  const snap = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  /** The page's screenshot, and the accessibility gate on it as it stands, at this
+   *  width and at the other one (then back). */
+  const shot = async (page: Page, name: string) => {
+    await snap(page, name);
+    const viewport = page.viewportSize() ?? DESKTOP;
+    await assertAccessible(page, `${name} @${viewport.width}`);
+    const other = viewport.width > PHONE.width ? PHONE : DESKTOP;
+    await page.setViewportSize(other);
+    await assertAccessible(page, `${name} @${other.width}`);
+    await page.setViewportSize(viewport);
+  };
+  /** Whether `locator` has focus. */
+  const hasFocus = (locator: Locator) => locator.evaluate((element) => element === document.activeElement);
+  /** Presses Tab until `locator` has focus (at most `max` times): keyboard-only navigation. */
+  const tabTo = async (page: Page, locator: Locator, what: string, max = 25) => {
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press("Tab");
+      if (await hasFocus(locator)) return;
+    }
+    const at = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
+    throw new Error(`${max} Tabs did not reach ${what}; focus is on ${at}`);
+  };
 
   before(async () => {
     for (const portal of ["admin", "customer"]) {
@@ -156,6 +188,7 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
   });
 
   after(async () => {
+    console.log(`a11y: ${a11yStats.pages} axe checks, ${Math.round(a11yStats.ms)} ms in all, ${a11yStats.reported} moderate or minor violation(s) reported`);
     await browser?.close().catch(() => undefined);
     for (const server of servers) server.close();
     await relay?.close();
@@ -168,12 +201,12 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
   const context = async (page: Page) => `page ${page.url()}:\n${(await page.locator("body").innerText().catch(() => "")).slice(0, 2000)}\n${canopyd?.tail(20)}\n${envoy?.tail(10)}`;
 
   /** Runs `steps` on a new page; a failure leaves a screenshot and says where the page was. */
-  const onPage = async (name: string, steps: (page: Page) => Promise<void>, viewport = { width: 1280, height: 900 }) => {
+  const onPage = async (name: string, steps: (page: Page) => Promise<void>, viewport = DESKTOP) => {
     const page = await browser!.newPage({ viewport });
     try {
       await steps(page);
     } catch (error) {
-      await shot(page, `failure-${name}`).catch(() => undefined);
+      await snap(page, `failure-${name}`).catch(() => undefined);
       throw new Error(`${(error as Error).message}\n${await context(page)}`);
     } finally {
       await page.close();
@@ -406,6 +439,82 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
     });
   });
 
+  it("keyboard only, in the default theme: sign in, a refused create with focus on the refused field, create a site, follow it, sign out", async () => {
+    await onPage("keyboard", async (page) => {
+      // The portal on a domain nobody verified: tenancy's default branding.
+      await page.goto(`${unbrandedUrl}/sign-in`);
+      await page.getByRole("heading", { name: "Sign in to Canopy" }).waitFor();
+      const header = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--canopy-secondary").trim());
+      assert.equal(header, "#057a55", "tenancy's default header colour");
+
+      // The first Tab is the skip link, which moves focus to the main content.
+      await page.keyboard.press("Tab");
+      assert.ok(await hasFocus(page.getByRole("link", { name: "Skip to main content" })), "first Tab: the skip link");
+      await page.keyboard.press("Enter");
+      assert.ok(await hasFocus(page.getByRole("main")), "the skip link moves focus to main");
+      await tabTo(page, page.getByLabel("Email"), "the email field", 3);
+      await page.keyboard.type(OWNER.email);
+      await page.keyboard.press("Tab");
+      assert.ok(await hasFocus(page.getByLabel("Password")), "Tab: the password field");
+      await page.keyboard.type(OWNER.password);
+      await shot(page, "keyboard-sign-in-default-theme");
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
+      await shot(page, "keyboard-dashboard-default-theme");
+
+      // New site: a name the server refuses.
+      await page.keyboard.press("Tab");
+      assert.ok(await hasFocus(page.getByRole("link", { name: "Skip to main content" })), "a new page starts at the skip link");
+      await page.keyboard.press("Enter");
+      await tabTo(page, page.getByRole("button", { name: "New site" }).first(), "New site");
+      await page.keyboard.press("Enter");
+      const name = page.getByLabel("Site name");
+      await name.waitFor();
+      await tabTo(page, name, "the site name");
+      await page.keyboard.type("Not A Valid Name!");
+      await page.keyboard.press("Tab");
+      const provider = page.getByLabel("Cloud provider");
+      assert.ok(await hasFocus(provider), "Tab: the provider");
+      await page.keyboard.type("DigitalOcean");
+      assert.equal(await provider.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent), "DigitalOcean", "typing picks the provider");
+      const region = page.getByLabel("Region");
+      await region.locator("option[value='ams3']").waitFor({ state: "attached" });
+      // Tab skips a disabled select: wait until the regions have loaded.
+      await page.waitForFunction((select) => !(select as HTMLSelectElement).disabled, await region.elementHandle());
+      await page.keyboard.press("Tab");
+      assert.ok(await hasFocus(region), "Tab: the region, once the provider's regions are there");
+      await page.keyboard.type("Amsterdam");
+      assert.equal(await region.inputValue(), "ams3");
+      await tabTo(page, page.getByLabel("Port"), "the port", 3);
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
+      assert.equal(await name.getAttribute("aria-invalid"), "true", "the name is refused");
+      assert.ok(await hasFocus(name), "focus is on the refused field, not lost to <body>");
+      await shot(page, "keyboard-new-site-refused");
+
+      // Fix the name where focus already is, and submit with Enter.
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.type("keyboard-shop");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\/sites\/[0-9a-f-]+$/);
+      // Follow it: the log is reached by keyboard and the deployment finishes.
+      const creating = page.getByRole("region", { name: "Creating the site" });
+      await creating.waitFor();
+      const log = page.getByLabel("Deployment log");
+      await tabTo(page, log, "the deployment log", 40);
+      await creating.getByText("Succeeded", { exact: true }).waitFor({ timeout: 120_000 });
+      await shot(page, "keyboard-site-default-theme");
+
+      // Sign out from the top bar.
+      await tabTo(page, page.getByRole("button", { name: "Sign out" }), "Sign out", 40);
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\/sign-in/);
+      await page.getByRole("heading", { name: "Sign in to Canopy" }).waitFor();
+      await page.keyboard.press("Tab");
+      assert.ok(await hasFocus(page.getByRole("link", { name: "Skip to main content" })), "signed out: the sign-in page starts at the skip link");
+    });
+  });
+
   it("the owner creates an API key, turns on two-factor authentication, and signs in with a code and with a recovery code", async () => {
     await onPage("customer-account", async (page) => {
       await page.goto(`${brandedUrl}/sign-in`);
@@ -513,7 +622,7 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
       await page.getByLabel("Include deleted sites").check();
       const sites = page.getByRole("table", { name: "Sites" });
       await sites.getByRole("link", { name: "journey-shop" }).waitFor();
-      await sites.getByText("Journey Shop").waitFor();
+      await sites.getByText("Journey Shop").first().waitFor();
       await shot(page, "admin-sites");
       await sites.getByRole("link", { name: "journey-shop" }).click();
       const history = page.getByRole("table", { name: "Deployment history" });
@@ -536,10 +645,56 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
       assert.match(await page.getByRole("region", { name: "New API key" }).getByLabel("Secret").inputValue(), /^cnp_/);
       await shot(page, "admin-api-keys");
 
-      await page.setViewportSize({ width: 390, height: 844 });
-      await page.getByRole("link", { name: "Dashboard", exact: true }).click();
+      // At phone width the header collapses into a Menu button; it opens over the page.
+      await page.setViewportSize(PHONE);
+      const menu = page.getByRole("button", { name: "Menu" });
+      const dashboardLink = page.getByRole("link", { name: "Dashboard", exact: true });
+      assert.equal(await menu.getAttribute("aria-expanded"), "false");
+      assert.equal(await dashboardLink.isVisible(), false, "the links are behind the menu");
+      const headerHeight = await page.getByRole("banner").evaluate((header) => header.getBoundingClientRect().height);
+      assert.ok(headerHeight < 80, `the collapsed header is one row (${headerHeight}px)`);
+      await page.getByRole("banner").screenshot({ path: join(screenshots, "admin-header-phone.png") });
+      await menu.click();
+      assert.equal(await menu.getAttribute("aria-expanded"), "true");
+      await dashboardLink.waitFor();
+      await page.getByRole("banner").screenshot({ path: join(screenshots, "admin-header-phone-menu-open.png") });
+      await shot(page, "admin-menu-open-phone");
+      await dashboardLink.click();
+      assert.equal(await menu.getAttribute("aria-expanded"), "false", "following a link closes the menu");
       await page.getByRole("list", { name: "Sites by status" }).or(page.getByText("No sites yet")).first().waitFor();
       await shot(page, "admin-dashboard-phone");
+
+      // A table stacked into cards keeps its column names beside the values.
+      await page.goto(`${adminUrl}/sites?deleted=1`);
+      const stacked = page.getByRole("table", { name: "Sites" });
+      await stacked.getByRole("link", { name: "journey-shop" }).waitFor();
+      const labels = await stacked.locator("tbody tr").first().locator("td").evaluateAll((cells) =>
+        cells.map((cell) => [getComputedStyle(cell).display, getComputedStyle(cell, "::before").content]),
+      );
+      assert.deepEqual(
+        labels,
+        ["Name", "Customer", "Provider", "Region", "Status", "Created"].map((label) => ["block", `"${label}"`]),
+        "each stacked cell shows its column's name",
+      );
+      await shot(page, "admin-sites-phone");
+
+      // The deployment log scrolls sideways inside itself; the page does not.
+      await stacked.getByRole("link", { name: "journey-shop" }).click();
+      const siteLog = page.getByLabel("Deployment log").first();
+      await siteLog.waitFor();
+      await page.waitForFunction(() => (document.querySelector("[aria-label='Deployment log']")?.textContent ?? "").includes("\n"));
+      const fit = await siteLog.evaluate((log) => ({
+        whiteSpace: getComputedStyle(log).whiteSpace,
+        overflowX: getComputedStyle(log).overflowX,
+        logFits: log.getBoundingClientRect().right <= window.innerWidth,
+        pageWidth: document.documentElement.scrollWidth,
+      }));
+      assert.deepEqual(fit, { whiteSpace: "pre", overflowX: "auto", logFits: true, pageWidth: PHONE.width }, "long log lines scroll inside the log");
+      await siteLog.scrollIntoViewIfNeeded();
+      await snap(page, "admin-site-log-phone");
+      await shot(page, "admin-site-detail-phone");
     });
   });
+
+
 });

@@ -61,11 +61,26 @@ pub struct TenancyConfig {
     pub dns_server: String,
     /// Whether a suspended customer's users may still read (false: nothing at all).
     pub read_only_when_suspended: bool,
-    /// Branding for domains that are not a customer's verified domain.
+    /// Branding for domains that are not a customer's verified domain; the colours
+    /// must pass the same contrast checks as a customer's (tenancy refuses to start
+    /// otherwise).
     pub default_product_name: String,
     pub default_primary_color: String,
     pub default_secondary_color: String,
     pub default_accent_color: String,
+}
+
+impl TenancyConfig {
+    /// The default branding's colours that fail the contrast checks a customer's
+    /// colours get, as `field: why`.
+    pub fn default_branding_problems(&self) -> Vec<String> {
+        use domain::branding::{ColourUse, colour};
+        let mut violations = Vec::new();
+        colour("default_primary_color", &self.default_primary_color, ColourUse::Primary, &mut violations);
+        colour("default_secondary_color", &self.default_secondary_color, ColourUse::Secondary, &mut violations);
+        colour("default_accent_color", &self.default_accent_color, ColourUse::Accent, &mut violations);
+        violations.into_iter().map(|v| format!("{}: {}", v.field, v.description)).collect()
+    }
 }
 
 impl Default for TenancyConfig {
@@ -77,8 +92,10 @@ impl Default for TenancyConfig {
             read_only_when_suspended: true,
             default_product_name: "Canopy".into(),
             default_primary_color: "#1a56db".into(),
-            default_secondary_color: "#0e9f6e".into(),
-            default_accent_color: "#ff5a1f".into(),
+            // Both pass the checks operators' colours get (`default_branding_problems`):
+            // white text on #057a55 reaches 5.36:1, the #c2410c focus ring 4.81:1.
+            default_secondary_color: "#057a55".into(),
+            default_accent_color: "#c2410c".into(),
         }
     }
 }
@@ -101,6 +118,9 @@ pub struct Tenancy {
 fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
     async move {
         let config: TenancyConfig = context.config.section("tenancy")?;
+        // Every portal on a domain no customer verified shows these colours.
+        let problems = config.default_branding_problems();
+        anyhow::ensure!(problems.is_empty(), "services.tenancy: {}", problems.join("; "));
         let dns = if config.dns_server.is_empty() {
             // As before hickory: without a usable resolv.conf, the systemd-resolved stub.
             dns::TxtResolver::from_system().or_else(|error| {
@@ -182,4 +202,28 @@ pub async fn send_due_mail(tenancy: &Tenancy) -> Result<usize, sqlx::Error> {
     }
     tx.commit().await?;
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TenancyConfig;
+
+    #[test]
+    fn the_built_in_default_branding_passes_the_checks_a_customers_branding_gets() {
+        assert_eq!(TenancyConfig::default().default_branding_problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_default_branding_that_fails_them_is_named() {
+        // The former defaults: white on #0e9f6e is 3.39:1, the #ff5a1f ring 2.90:1 on the canvas.
+        let config = TenancyConfig {
+            default_secondary_color: "#0e9f6e".into(),
+            default_accent_color: "#ff5a1f".into(),
+            ..TenancyConfig::default()
+        };
+        let problems = config.default_branding_problems();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("default_secondary_color: white text on this colour reaches contrast 3.39:1"));
+        assert!(problems[1].starts_with("default_accent_color: as the focus ring this colour reaches contrast 2.90:1"));
+    }
 }

@@ -1,7 +1,7 @@
 //! `@canopy/ui`: the themeable components both portals are built from, and the
 //! session plumbing they share.
 export { Alert, type AlertProps } from "./components/alert";
-export { AppShell, CenteredPage, NavSpacer, type AppShellProps } from "./components/app-shell";
+export { AppShell, CenteredPage, MAIN_ID, NavSpacer, SkipLink, type AppShellProps } from "./components/app-shell";
 export { Button, type ButtonProps } from "./components/button";
 export { Card, type CardProps } from "./components/card";
 export { CopyButton, type CopyButtonProps } from "./components/copy-button";
@@ -10,6 +10,7 @@ export { EmptyState, type EmptyStateProps } from "./components/empty-state";
 export { Progress, Spinner, type ProgressProps, type SpinnerProps } from "./components/spinner";
 export { StatusBadge, type StatusBadgeProps, type StatusTone } from "./components/status-badge";
 export { Table, type TableProps } from "./components/table";
+export { UrlText } from "./components/url-text";
 export {
   PROVIDERS,
   SITE_STATUS_FILTERS,

@@ -14,6 +14,7 @@ use tonic::{Request, Response, Status};
 
 use super::{branding_to_proto, customer_scope, db, principal, required_id};
 use crate::Tenancy;
+use crate::domain::branding::ColourUse;
 use crate::domain::{branding as rules, customer, hostname, image};
 use crate::store::{self, BrandingRow};
 
@@ -108,9 +109,10 @@ impl BrandingService for BrandingApi {
         } else {
             human_text_field("product_name", &input.product_name, 60, &mut violations)
         };
-        let primary_color = rules::colour("primary_color", &input.primary_color, true, &mut violations);
-        let secondary_color = rules::colour("secondary_color", &input.secondary_color, false, &mut violations);
-        let accent_color = rules::colour("accent_color", &input.accent_color, false, &mut violations);
+        let primary_color = rules::colour("primary_color", &input.primary_color, ColourUse::Primary, &mut violations);
+        let secondary_color =
+            rules::colour("secondary_color", &input.secondary_color, ColourUse::Secondary, &mut violations);
+        let accent_color = rules::colour("accent_color", &input.accent_color, ColourUse::Accent, &mut violations);
         let support_email = if input.support_email.is_empty() {
             String::new()
         } else {

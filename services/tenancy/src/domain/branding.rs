@@ -43,10 +43,34 @@ impl Rgb {
 
 /// WCAG AA for normal text.
 pub const AA_CONTRAST: f64 = 4.5;
+/// WCAG 2.1 non-text contrast (1.4.11), which a focus indicator needs.
+pub const NON_TEXT_CONTRAST: f64 = 3.0;
+/// What a focus ring is drawn on: the portals' card surface and page canvas
+/// (`--canopy-surface`, `--canopy-bg` in web/ui/src/styles.css), which branding
+/// does not change. The ring sits outside the control, so the control's own
+/// colour does not matter; in the header the ring takes the header's text colour.
+pub const FOCUS_BACKGROUNDS: [Rgb; 2] = [Rgb(0xff, 0xff, 0xff), Rgb(0xf5, 0xf7, 0xf6)];
 
-/// Checks an optional colour; the primary colour must also carry white or black text
-/// at AA contrast (the portal picks whichever reads better).
-pub fn colour(field: &str, value: &str, primary: bool, violations: &mut Vec<FieldViolation>) -> String {
+/// What a branding colour paints, and so which contrast it must reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourUse {
+    /// Buttons, with white text on them (`--canopy-on-primary`).
+    Primary,
+    /// The top bar, with white text on it (`--color-on-header` of the solid header style).
+    Secondary,
+    /// Focus rings, on the card surface and the page canvas.
+    Accent,
+}
+
+/// The text the portals draw on the primary and secondary colours. (Checking the
+/// better of white and black instead would accept every colour: one of the two
+/// always reaches √21 ≈ 4.58:1.)
+pub const TEXT_ON_COLOUR: Rgb = Rgb(0xff, 0xff, 0xff);
+
+/// Checks an optional colour for what it paints: the white text on the primary and
+/// secondary colours must reach WCAG AA, and the accent, drawn as the focus ring, 3:1
+/// against every background a ring sits on.
+pub fn colour(field: &str, value: &str, usage: ColourUse, violations: &mut Vec<FieldViolation>) -> String {
     if value.is_empty() {
         return String::new();
     }
@@ -54,13 +78,27 @@ pub fn colour(field: &str, value: &str, primary: bool, violations: &mut Vec<Fiel
         violations.push(FieldViolation::new(field, "must be a hex colour like #1a73e8"));
         return String::new();
     };
-    if primary {
-        let best = rgb.contrast(Rgb(255, 255, 255)).max(rgb.contrast(Rgb(0, 0, 0)));
-        if best < AA_CONTRAST {
-            violations.push(FieldViolation::new(
-                field,
-                format!("text on this colour reaches contrast {best:.2}:1; WCAG AA needs 4.5:1"),
-            ));
+    match usage {
+        ColourUse::Primary | ColourUse::Secondary => {
+            let text = rgb.contrast(TEXT_ON_COLOUR);
+            if text < AA_CONTRAST {
+                violations.push(FieldViolation::new(
+                    field,
+                    format!("white text on this colour reaches contrast {text:.2}:1; WCAG AA needs 4.5:1"),
+                ));
+            }
+        }
+        ColourUse::Accent => {
+            let worst =
+                FOCUS_BACKGROUNDS.iter().map(|&background| rgb.contrast(background)).fold(f64::INFINITY, f64::min);
+            if worst < NON_TEXT_CONTRAST {
+                violations.push(FieldViolation::new(
+                    field,
+                    format!(
+                        "as the focus ring this colour reaches contrast {worst:.2}:1 against the page; WCAG needs 3:1"
+                    ),
+                ));
+            }
         }
     }
     rgb.to_hex()
@@ -113,18 +151,43 @@ mod tests {
     }
 
     #[test]
-    fn a_primary_colour_too_light_for_any_text_is_refused() {
-        let mut v = Vec::new();
-        colour("primary_color", "#1a73e8", true, &mut v);
-        assert!(v.is_empty(), "{v:?}");
-        // Mid-grey: neither white (3.9:1) nor black (5.3:1)... black passes; pick one where both fail.
-        colour("primary_color", "#808080", true, &mut v);
-        assert!(v.is_empty(), "black text on #808080 reaches 5.3:1: {v:?}");
+    fn a_primary_or_secondary_colour_too_light_for_white_text_is_refused() {
+        for usage in [ColourUse::Primary, ColourUse::Secondary] {
+            let mut v = Vec::new();
+            colour("primary_color", "#1a73e8", usage, &mut v);
+            assert!(v.is_empty(), "white on #1a73e8 reaches 4.5:1: {v:?}");
+            // Tenancy's former default header green: white text reaches 3.39:1.
+            colour("secondary_color", "#0e9f6e", usage, &mut v);
+            assert_eq!(v.len(), 1, "{usage:?}: {v:?}");
+            assert!(v[0].description.contains("3.39:1"), "{}", v[0].description);
+        }
         for bad in ["#12345", "123456", "#12345g", "red", "#1234567"] {
             let mut v = Vec::new();
-            colour("primary_color", bad, true, &mut v);
+            colour("primary_color", bad, ColourUse::Primary, &mut v);
             assert_eq!(v[0].field, "primary_color", "{bad}");
         }
+    }
+
+    #[test]
+    fn an_accent_colour_is_the_focus_ring_and_needs_three_to_one_on_every_background() {
+        let check = |value: &str| {
+            let mut v = Vec::new();
+            colour("accent_color", value, ColourUse::Accent, &mut v);
+            v
+        };
+        // The amber the issue found: 2.19:1 on white.
+        let v = check("#e0a526");
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(
+            v[0].description.contains("2.04:1"),
+            "the worse background (the canvas) is named: {}",
+            v[0].description
+        );
+        // 3.39:1 on white and 3.15:1 on the canvas: a ring, unlike text, needs only 3:1.
+        assert!(check("#0e9f6e").is_empty());
+        // Passes on white (3.12:1) but not on the canvas (2.90:1).
+        assert_eq!(check("#ff5a1f").len(), 1);
+        assert!(check("#b45309").is_empty());
     }
 
     #[test]

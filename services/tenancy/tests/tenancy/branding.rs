@@ -86,6 +86,10 @@ async fn bad_branding_is_refused_naming_the_field_and_nothing_is_stored() {
         (update(&|r| r.primary_color = "#12345".into()), "primary_color"),
         (update(&|r| r.secondary_color = "blue".into()), "secondary_color"),
         (update(&|r| r.accent_color = "#gg0000".into()), "accent_color"),
+        // White header text on it reaches 3.39:1.
+        (update(&|r| r.secondary_color = "#0e9f6e".into()), "secondary_color"),
+        // As the focus ring: 2.19:1 on the white card.
+        (update(&|r| r.accent_color = "#e0a526".into()), "accent_color"),
         (
             update(&|r| r.theme_variables = [("background-image".into(), "url(x)".into())].into()),
             "theme_variables[background-image]",

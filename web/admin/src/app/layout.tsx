@@ -16,11 +16,13 @@ function SignedInFrame() {
   const signOut = useSignOut();
   return (
     <AppShell
+      brand={
+        <Link to="/" className="text-lg font-semibold">
+          Canopy admin
+        </Link>
+      }
       nav={
         <>
-          <Link to="/" className="text-lg font-semibold">
-            Canopy admin
-          </Link>
           <NavLink to="/" end>
             Dashboard
           </NavLink>

@@ -26,20 +26,23 @@ export function ConfirmPanel({ title, body, confirmLabel, tone = "danger", busy,
     onConfirm();
   };
   return (
-    <form className="flex flex-col gap-4" role="alertdialog" aria-label={title} onSubmit={submit} noValidate>
-      <Alert tone={tone} title={title}>
-        {body}
-      </Alert>
-      {error && <Alert tone="danger">{error}</Alert>}
-      {children}
-      <div className="flex flex-wrap items-center gap-3">
-        <Button type="submit" variant={tone === "info" ? "primary" : "danger"} busy={busy}>
-          {confirmLabel}
-        </Button>
-        <Button variant="secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </Button>
-      </div>
-    </form>
+    // The dialog role on a wrapper: a <form> may not take it (axe: aria-allowed-role).
+    <div role="alertdialog" aria-label={title}>
+      <form className="flex flex-col gap-4" onSubmit={submit} noValidate>
+        <Alert tone={tone} title={title}>
+          {body}
+        </Alert>
+        {error && <Alert tone="danger">{error}</Alert>}
+        {children}
+        <div className="flex flex-wrap items-center gap-3">
+          <Button type="submit" variant={tone === "info" ? "primary" : "danger"} busy={busy}>
+            {confirmLabel}
+          </Button>
+          <Button variant="secondary" onClick={onCancel} disabled={busy}>
+            Cancel
+          </Button>
+        </div>
+      </form>
+    </div>
   );
 }

@@ -34,11 +34,13 @@ function SignedInFrame() {
   const signOut = useSignOut();
   return (
     <AppShell
+      brand={
+        <Link to="/">
+          <BrandMark />
+        </Link>
+      }
       nav={
         <>
-          <Link to="/">
-            <BrandMark />
-          </Link>
           <NavLink to="/" end>
             Sites
           </NavLink>

@@ -18,7 +18,7 @@ export function Button({ variant = "primary", busy = false, disabled, children, 
     <button
       type="button"
       {...rest}
-      className={`inline-flex min-h-control cursor-pointer items-center justify-center gap-2 rounded-brand border px-4 py-control-y font-semibold focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:cursor-not-allowed disabled:opacity-60 ${VARIANT[variant]} ${className ?? ""}`.trim()}
+      className={`inline-flex min-h-control cursor-pointer items-center justify-center gap-2 rounded-brand border px-4 py-control-y font-semibold focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-focus disabled:cursor-not-allowed disabled:opacity-60 ${VARIANT[variant]} ${className ?? ""}`.trim()}
       disabled={disabled || busy}
       aria-busy={busy || undefined}
     >

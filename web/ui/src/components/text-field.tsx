@@ -11,7 +11,7 @@ interface FieldFrameProps {
 
 /** Inputs and selects share one look; an invalid control gets the danger border. */
 const CONTROL =
-  "min-h-control w-full rounded-brand border border-line bg-surface px-3 py-control-y text-inherit focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-accent aria-invalid:border-danger disabled:opacity-60";
+  "min-h-control w-full rounded-brand border border-line bg-surface px-3 py-control-y text-inherit focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-focus aria-invalid:border-danger disabled:opacity-60";
 
 function FieldFrame({ id, label, hint, error, children }: FieldFrameProps) {
   return (

@@ -109,7 +109,6 @@ export function DeploymentHistory({ client, siteId, pageSize = 10 }: DeploymentH
                 </td>
                 <td>{duration(d, now)}</td>
                 <td>
-                  <span className="sm:hidden">Attempt </span>
                   {d.attempt || 1}
                 </td>
                 <td>

@@ -36,7 +36,9 @@ export function DeploymentProgress({ watch, title }: DeploymentProgressProps) {
       </div>
       {running && <Progress label="Deployment in progress" />}
       {watch.error && <Alert tone="danger">{watch.error}</Alert>}
-      <pre className="m-0 max-h-90 overflow-auto rounded-brand bg-log p-3 font-mono text-sm break-words whitespace-pre-wrap text-on-log" ref={log} aria-label="Deployment log" tabIndex={0}>
+      {/* Lines never wrap: a long one scrolls sideways inside the log (focusable, so
+          the keyboard scrolls it too) rather than breaking mid-token or widening the page. */}
+      <pre className="m-0 max-h-90 max-w-full overflow-auto rounded-brand bg-log p-3 font-mono text-sm whitespace-pre text-on-log" ref={log} aria-label="Deployment log" tabIndex={0}>
         {lines.length === 0 ? "Waiting for the first log line…" : lines.map((e) => `${time(e)}  ${e.level ? `${e.level.toUpperCase()} ` : ""}${e.message}`).join("\n")}
       </pre>
     </div>

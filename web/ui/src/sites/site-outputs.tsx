@@ -1,6 +1,7 @@
 import type { sites } from "@canopy/sdk";
 import { DescriptionList } from "../components/description-list";
 import { EmptyState } from "../components/empty-state";
+import { UrlText } from "../components/url-text";
 
 /** What provisioning produced (URL, addresses, database, bucket), or that there is nothing yet. */
 export function SiteOutputs({ outputs }: { outputs: sites.SiteOutputs | undefined }) {
@@ -14,7 +15,7 @@ export function SiteOutputs({ outputs }: { outputs: sites.SiteOutputs | undefine
           <dt>URL</dt>
           <dd>
             <a href={outputs.url} target="_blank" rel="noreferrer">
-              {outputs.url}
+              <UrlText text={outputs.url} />
             </a>
           </dd>
         </>

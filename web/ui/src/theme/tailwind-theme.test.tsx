@@ -64,7 +64,7 @@ describe("the Tailwind theme", () => {
 
   it("generates CSS for every class the components render (no silently unknown utility)", async () => {
     render(
-      <AppShell nav={<a href="/">Home</a>}>
+      <AppShell brand={<a href="/">Canopy</a>} nav={<a href="/sites">Sites</a>}>
         <Card title="Site" actions={<Button variant="danger">Delete</Button>}>
           <Alert tone="danger">Broken</Alert>
           <TextField label="Name" error="Required" />

@@ -85,7 +85,6 @@ export function CustomersList({ client }: CustomersListProps) {
                       </td>
                       <td>{planName(c.planId)}</td>
                       <td>
-                        <span className="sm:hidden">Created </span>
                         {formatDate(c.createTime)}
                       </td>
                     </tr>

@@ -47,7 +47,6 @@ export function SitesTable({ sites: rows, customerNames, "aria-label": label }: 
                 </span>
               </td>
               <td>
-                <span className="sm:hidden">Created </span>
                 {formatDate(s.createTime)}
               </td>
             </tr>

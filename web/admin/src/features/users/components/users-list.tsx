@@ -4,7 +4,7 @@
 import { Fragment, useState } from "react";
 import { Link } from "react-router";
 import type { CanopyClient, identity } from "@canopy/sdk";
-import { Table, Pager, Alert, Button, Card, FilterBar, formatDateTime, EmptyState, roleLabel, errorMessage, SelectField, Spinner, StatusBadge, useSearchFilters } from "@canopy/ui";
+import { Table, Pager, Alert, Button, Card, FilterBar, formatDateTime, EmptyState, roleLabel, errorMessage, SelectField, Spinner, StatusBadge, useSearchFilters, UrlText } from "@canopy/ui";
 import { CustomerSelect } from "../../../components/customer-select";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { usePagedList } from "../../../hooks/use-paged-list";
@@ -87,7 +87,9 @@ export function UsersList({ client, canChange, currentUserId }: UsersListProps) 
                     <Fragment key={u.id}>
                       <tr>
                         <td>
-                          <strong className="block break-all">{u.email}</strong>
+                          <strong className="block break-words">
+                            <UrlText text={u.email} />
+                          </strong>
                           <span className="text-muted">{u.displayName}</span>
                         </td>
                         <td>{u.tenantId ? <Link to={`/customers/${u.tenantId}`}>{names.get(u.tenantId) ?? "Customer"}</Link> : "Platform"}</td>
@@ -100,7 +102,6 @@ export function UsersList({ client, canChange, currentUserId }: UsersListProps) 
                           </span>
                         </td>
                         <td>
-                          <span className="sm:hidden">Last sign-in: </span>
                           {u.lastLoginTime ? formatDateTime(u.lastLoginTime) : "Never"}
                         </td>
                         {canChange && (

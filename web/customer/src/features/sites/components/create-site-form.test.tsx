@@ -88,9 +88,38 @@ describe("CreateSiteForm", () => {
     // Fields without a violation stay valid; the form says what happened.
     expect(screen.getByLabelText("Container image")).not.toHaveAttribute("aria-invalid");
     expect(screen.getByText("Some fields need attention.")).toBeInTheDocument();
+    // Focus moves to the first field to fix, not left on <body> by the disabled button.
+    expect(name).toHaveFocus();
     expect(createSite).toHaveBeenCalledWith(
       expect.objectContaining({ customerId: "c-1", name: "Shop", region: "ams3", provider: common.CloudProvider.DIGITALOCEAN, runtime: { image: "nginx:1.27", port: 70000 } }),
     );
+  });
+
+  it("moves focus to the refused field when Enter is pressed in another one", async () => {
+    const user = userEvent.setup();
+    const createSite = vi.fn(async () => {
+      throw invalidArgument([{ field: "runtime.image", description: "must name an image" }]);
+    });
+    renderForm({ sites: fakeSites({ createSite } as never) });
+    await fillIn(user);
+    await user.type(screen.getByLabelText("Port"), "{Enter}");
+    await waitFor(() => expect(screen.getByLabelText("Container image")).toHaveFocus());
+    expect(screen.getByLabelText("Container image")).toHaveAttribute("aria-invalid", "true");
+  });
+
+  it("refuses a site without a provider before sending, beside the field, with focus there", async () => {
+    const user = userEvent.setup();
+    const createSite = vi.fn();
+    renderForm({ sites: fakeSites({ createSite } as never) });
+    const provider = screen.getByLabelText("Cloud provider");
+    expect(provider).toBeRequired();
+    await user.type(screen.getByLabelText("Site name"), "shop");
+    await user.click(screen.getByRole("button", { name: "Create site" }));
+    await waitFor(() => expect(provider).toHaveFocus());
+    expect(provider).toHaveAttribute("aria-invalid", "true");
+    expect(provider).toHaveAccessibleDescription("Choose a cloud provider.");
+    expect(screen.getByLabelText("Site name")).not.toHaveAttribute("aria-invalid");
+    expect(createSite).not.toHaveBeenCalled();
   });
 
   it("reports the created site and deployment", async () => {

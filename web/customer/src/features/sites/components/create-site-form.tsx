@@ -1,5 +1,6 @@
 //! The create-site form: provider → region (ListRegions) → size, image and port.
-//! Server field violations are shown beside the field they name.
+//! Required fields left empty are refused before sending; server field violations
+//! are shown beside the field they name. Either way focus moves to the first to fix.
 import { type FormEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
@@ -32,13 +33,22 @@ export function CreateSiteForm({ client, customerId, onCreated }: CreateSiteForm
   const [size, setSize] = useState(String(sites.SiteSize.SMALL));
   const [image, setImage] = useState("nginx:1.27");
   const [port, setPort] = useState("80");
-  const { busy, errors, formError, run } = useFormAction(FIELD_OF);
+  const { busy, errors, formError, run, refuse } = useFormAction(FIELD_OF);
 
   const regions = useQuery(regionQueries.ofProvider(client, provider));
   const createSite = useCreateSite(client);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    // What the server would refuse anyway, said before the round trip.
+    const missing: Partial<Record<Field, string>> = {};
+    if (!name.trim()) missing.name = "Enter a name for the site.";
+    if (provider === "") missing.provider = "Choose a cloud provider.";
+    else if (region === "") missing.region = "Choose a region.";
+    if (Object.keys(missing).length > 0) {
+      refuse(missing);
+      return;
+    }
     void run(async () => {
       const created = await createSite.mutateAsync({
         idempotencyKey: newIdempotencyKey(),

@@ -16,6 +16,7 @@ import {
   Spinner,
   StatusBadge,
   Table,
+  UrlText,
   errorMessage,
   siteQueries,
   siteStatus,
@@ -114,7 +115,7 @@ export function SiteList({ client, newSite, pageSize = 20 }: SiteListProps) {
                       <StatusBadge label={s.label} tone={s.tone} />
                     </td>
                     <td>{site.region}</td>
-                    <td className="break-all">{site.outputs?.url || "—"}</td>
+                    <td className="break-words">{site.outputs?.url ? <UrlText text={site.outputs.url} /> : "—"}</td>
                   </tr>
                 );
               })}
