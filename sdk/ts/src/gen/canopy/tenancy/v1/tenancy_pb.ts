@@ -697,21 +697,24 @@ export type Branding = Message<"canopy.tenancy.v1.Branding"> & {
   productName: string;
 
   /**
-   * Primary colour, "#rrggbb"; white or black text on it must reach WCAG AA (4.5:1).
+   * Primary colour, "#rrggbb"; the portals put white text on it, which must reach
+   * WCAG AA (4.5:1).
    *
    * @generated from field: string primary_color = 3;
    */
   primaryColor: string;
 
   /**
-   * Secondary colour, "#rrggbb".
+   * Secondary colour (the customer portal's header), "#rrggbb"; white text on it
+   * must reach 4.5:1.
    *
    * @generated from field: string secondary_color = 4;
    */
   secondaryColor: string;
 
   /**
-   * Accent colour, "#rrggbb".
+   * Accent colour (focus rings), "#rrggbb"; it must reach 3:1 against the white card
+   * and the page background.
    *
    * @generated from field: string accent_color = 5;
    */
