@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use canopy_kit::access::MethodPolicies;
-use canopy_kit::request::RequestBoundaryLayer;
+use canopy_kit::request::RequestBoundary;
 use canopy_sdk::FILE_DESCRIPTOR_SET;
 use canopy_sdk::proto::canopy::identity::v1 as identity;
 use canopy_sdk::proto::canopy::sites::v1 as sites;
@@ -39,7 +39,7 @@ fn per_call(mut f: impl FnMut()) -> f64 {
     started.elapsed().as_nanos() as f64 / calls as f64
 }
 
-fn row<M: Message + Default>(layer: &RequestBoundaryLayer, label: &str, path: &str, message: &M) {
+fn row<M: Message + Default>(layer: &RequestBoundary, label: &str, path: &str, message: &M) {
     let encoded = message.encode_to_vec();
     let body = framed(&encoded);
     layer.check(path, body.clone()).expect("a clean request passes");
@@ -54,7 +54,7 @@ fn row<M: Message + Default>(layer: &RequestBoundaryLayer, label: &str, path: &s
 
 fn main() {
     let policies = MethodPolicies::from_descriptor_set(FILE_DESCRIPTOR_SET).unwrap();
-    let layer = RequestBoundaryLayer::new(FILE_DESCRIPTOR_SET, &policies).unwrap();
+    let layer = RequestBoundary::new(FILE_DESCRIPTOR_SET, &policies).unwrap();
     println!("| request | bytes | prost decode µs (peer) | boundary check µs | ratio |");
     println!("| --- | ---: | ---: | ---: | ---: |");
     row(

@@ -30,10 +30,11 @@ use crate::config::{KitConfig, MeshMode};
 use crate::db::{Database, DbError, migrate_schema};
 use crate::manifest::{Built, Registry, Schema, ServiceManifest};
 use crate::mesh::{self, MeshAuthzLayer, MeshPolicy, PolicyError, TlsError, WorkloadIdentity};
+use crate::middleware::MiddlewareLayer;
 pub use crate::peers::Endpoints;
 use crate::peers::{PeerConfigError, Peers, check_peer_addresses};
 use crate::redis_store::{RedisConnectError, RedisStore};
-use crate::request::RequestBoundaryLayer;
+use crate::request::RequestBoundary;
 use crate::system::System;
 use crate::telemetry::RpcTelemetryLayer;
 
@@ -269,13 +270,13 @@ impl SharedRuntime {
         let (stop_tx, stop_rx) = watch::channel(false);
         let incoming = mesh::accept(listener, tls, mesh.trust_domain.clone(), stop_rx.clone());
         let authz = MeshAuthzLayer::new(self.mesh_policy.clone(), mesh.mode, &mesh.namespace, &mesh.trust_domain);
-        let boundary = RequestBoundaryLayer::new(FILE_DESCRIPTOR_SET, &self.policies)
+        let boundary = RequestBoundary::new(FILE_DESCRIPTOR_SET, &self.policies)
             .map_err(|e| StartError::Routes { service, reason: format!("request boundary: {e}") })?;
         let server = tonic::transport::Server::builder()
             .layer(RpcTelemetryLayer::new(service))
             .layer(authz)
             .layer(AuthLayer::new(self.policies.clone(), authenticator))
-            .layer(boundary)
+            .layer(MiddlewareLayer::new(boundary))
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .add_routes(routes);
         let mut stop = stop_rx;

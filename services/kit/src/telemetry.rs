@@ -12,13 +12,14 @@ use std::sync::OnceLock;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use futures_util::future::BoxFuture;
 use http::{HeaderMap, Request, Response};
 use http_body::{Body, Frame};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use tower::{Layer, Service};
+use tower::Service;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
@@ -26,6 +27,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
 use crate::config::{LogFormat, TelemetryConfig};
+use crate::middleware::{Middleware, MiddlewareLayer};
 
 /// Keeps the trace exporter alive; dropping it flushes pending spans.
 pub struct TelemetryGuard {
@@ -224,41 +226,18 @@ pub struct RpcTelemetryLayer {
 }
 
 impl RpcTelemetryLayer {
-    pub fn new(service: &'static str) -> Self {
-        Self { service }
+    pub fn new(service: &'static str) -> MiddlewareLayer<Self> {
+        MiddlewareLayer::new(Self { service })
     }
 }
 
-impl<S> Layer<S> for RpcTelemetryLayer {
-    type Service = RpcTelemetry<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        RpcTelemetry { inner, service: self.service }
-    }
-}
-
-/// The service `RpcTelemetryLayer` produces.
-#[derive(Clone)]
-pub struct RpcTelemetry<S> {
-    inner: S,
-    service: &'static str,
-}
-
-impl<S, B> Service<Request<B>> for RpcTelemetry<S>
+impl<S, B> Middleware<S, Request<B>> for RpcTelemetryLayer
 where
-    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
-    type Response = Response<tonic::body::Body>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+    fn call(&self, mut request: Request<B>, mut inner: S) -> BoxFuture<'static, Result<S::Response, S::Error>> {
         let context = TraceContext::from_headers(request.headers());
         let deadline = request
             .headers()
@@ -281,7 +260,6 @@ where
         let parent = TraceContextPropagator::new().extract(&TraceparentExtractor(&context.traceparent));
         let _ = span.set_parent(parent);
         request.extensions_mut().insert(context);
-        let mut inner = crate::middleware::take_ready(&mut self.inner);
         let service = self.service;
         let started = Instant::now();
         Box::pin(

@@ -1,15 +1,13 @@
 //! `AuthLayer`: authenticates the caller and enforces the method's policy on every
 //! service, after the mesh layer has named the calling workload.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use canopy_sdk::proto::canopy::options::v1::{Audience, MethodPolicy, TenantScoping};
+use futures_util::future::BoxFuture;
 use http::{HeaderMap, Request, Response};
 use tonic::Status;
-use tower::{Layer, Service};
+use tower::Service;
 
 use super::api_keys::{API_KEY_PREFIX, ApiKeyResolver};
 use super::principal::{Principal, PrincipalKind};
@@ -18,6 +16,7 @@ use super::{AuthError, CREDENTIAL_LOOKUP_HEADER};
 use crate::ApiError;
 use crate::access::MethodPolicies;
 use crate::mesh::CallerWorkload;
+use crate::middleware::{Middleware, MiddlewareLayer};
 
 /// Turns request credentials into a principal.
 pub struct Authenticator {
@@ -111,43 +110,19 @@ pub struct AuthLayer {
 }
 
 impl AuthLayer {
-    pub fn new(policies: Arc<MethodPolicies>, authenticator: Arc<Authenticator>) -> Self {
-        Self { policies, authenticator }
+    pub fn new(policies: Arc<MethodPolicies>, authenticator: Arc<Authenticator>) -> MiddlewareLayer<Self> {
+        MiddlewareLayer::new(Self { policies, authenticator })
     }
 }
 
-impl<S> Layer<S> for AuthLayer {
-    type Service = AuthService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        AuthService { inner, layer: self.clone() }
-    }
-}
-
-/// The service `AuthLayer` produces.
-#[derive(Clone)]
-pub struct AuthService<S> {
-    inner: S,
-    layer: AuthLayer,
-}
-
-impl<S, B> Service<Request<B>> for AuthService<S>
+impl<S, B> Middleware<S, Request<B>> for AuthLayer
 where
-    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let mut inner = crate::middleware::take_ready(&mut self.inner);
-        let layer = self.layer.clone();
+    fn call(&self, mut request: Request<B>, mut inner: S) -> BoxFuture<'static, Result<S::Response, S::Error>> {
+        let layer = self.clone();
         Box::pin(async move {
             let path = request.uri().path().to_string();
             // Health, reflection and other non-Canopy services carry no policy; the

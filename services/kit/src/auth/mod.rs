@@ -15,7 +15,7 @@ mod verifier;
 pub use api_keys::{API_KEY_PREFIX, ApiKeyLookup, ApiKeyResolver, ApiKeySecret, ResolvedApiKey};
 pub use claims::{ACCESS_TOKEN_TYPE, AccessClaims};
 pub use identity_client::{IdentityKeySource, identity_api_key_lookup};
-pub use layer::{AuthLayer, AuthService, Authenticator, authorize};
+pub use layer::{AuthLayer, Authenticator, authorize};
 pub use principal::{Principal, PrincipalKind, role_from_name, role_name};
 pub use sessions::{SessionRecord, SessionStore};
 pub use tenant_access::{TenantAccess, TenantAccessGuard, TenantAccessLookup, tenancy_access_lookup};

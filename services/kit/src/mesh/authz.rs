@@ -3,17 +3,16 @@
 //! plaintext mode) and refuses the call with PERMISSION_DENIED unless the mesh policy
 //! lets that workload call the requested gRPC service.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
+use futures_util::future::BoxFuture;
 use http::{Request, Response};
 use tonic::Status;
-use tower::{Layer, Service};
+use tower::Service;
 
 use super::{MeshPolicy, PeerInfo, WorkloadIdentity};
 use crate::config::MeshMode;
+use crate::middleware::{Middleware, MiddlewareLayer};
 
 /// The authenticated calling workload, inserted into request extensions for handlers.
 #[derive(Debug, Clone)]
@@ -29,29 +28,12 @@ pub struct MeshAuthzLayer {
 }
 
 impl MeshAuthzLayer {
-    pub fn new(policy: Arc<MeshPolicy>, mode: MeshMode, namespace: &str, trust_domain: &str) -> Self {
-        Self { policy, mode, namespace: namespace.into(), trust_domain: trust_domain.into() }
+    pub fn new(policy: Arc<MeshPolicy>, mode: MeshMode, namespace: &str, trust_domain: &str) -> MiddlewareLayer<Self> {
+        MiddlewareLayer::new(Self { policy, mode, namespace: namespace.into(), trust_domain: trust_domain.into() })
     }
-}
 
-impl<S> Layer<S> for MeshAuthzLayer {
-    type Service = MeshAuthz<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        MeshAuthz { inner, layer: self.clone() }
-    }
-}
-
-/// The service `MeshAuthzLayer` produces.
-#[derive(Clone)]
-pub struct MeshAuthz<S> {
-    inner: S,
-    layer: MeshAuthzLayer,
-}
-
-impl MeshAuthz<()> {
-    fn caller<B>(layer: &MeshAuthzLayer, request: &Request<B>) -> Option<WorkloadIdentity> {
-        match layer.mode {
+    fn caller<B>(&self, request: &Request<B>) -> Option<WorkloadIdentity> {
+        match self.mode {
             MeshMode::Mtls => request.extensions().get::<PeerInfo>().and_then(|peer| peer.workload.clone()),
             // Only the local Linkerd proxy can reach a plaintext port, and it replaces
             // any client-sent l5d-client-id with the identity it verified.
@@ -59,33 +41,25 @@ impl MeshAuthz<()> {
                 .headers()
                 .get("l5d-client-id")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|name| WorkloadIdentity::parse(name, &layer.trust_domain)),
+                .and_then(|name| WorkloadIdentity::parse(name, &self.trust_domain)),
         }
     }
 }
 
-impl<S, B> Service<Request<B>> for MeshAuthz<S>
+impl<S, B> Middleware<S, Request<B>> for MeshAuthzLayer
 where
-    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+    fn call(&self, mut request: Request<B>, mut inner: S) -> BoxFuture<'static, Result<S::Response, S::Error>> {
         let service = grpc_service_of(request.uri().path()).to_string();
-        let decision = match MeshAuthz::caller(&self.layer, &request) {
+        let decision = match self.caller(&request) {
             None => Err("caller has no workload identity".to_string()),
-            Some(caller) if caller.namespace != *self.layer.namespace => {
-                Err(format!("workload {caller} is outside namespace {}", self.layer.namespace))
+            Some(caller) if caller.namespace != *self.namespace => {
+                Err(format!("workload {caller} is outside namespace {}", self.namespace))
             }
-            Some(caller) if !self.layer.policy.allows(&caller.service_account, &service) => {
+            Some(caller) if !self.policy.allows(&caller.service_account, &service) => {
                 Err(format!("workload {} may not call {service}", caller.service_account))
             }
             Some(caller) => Ok(caller),
@@ -93,7 +67,6 @@ where
         match decision {
             Ok(caller) => {
                 request.extensions_mut().insert(CallerWorkload(caller));
-                let mut inner = crate::middleware::take_ready(&mut self.inner);
                 Box::pin(inner.call(request))
             }
             Err(reason) => {

@@ -9,7 +9,7 @@ mod policy;
 mod stream;
 mod tls;
 
-pub use authz::{CallerWorkload, MeshAuthz, MeshAuthzLayer};
+pub use authz::{CallerWorkload, MeshAuthzLayer};
 pub use identity::WorkloadIdentity;
 pub use pki::{DevPki, LeafValidity, PkiError};
 pub use policy::{MeshPolicy, PolicyError};

@@ -16,20 +16,20 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes};
 use canopy_sdk::proto::canopy::options::v1::{Audience, RateClass};
+use futures_util::future::BoxFuture;
 use http::{Request, Response};
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use prost_reflect::{DescriptorPool, DynamicMessage, MapKey, MessageDescriptor, Value};
 use tonic::Status;
 use tonic::body::Body;
-use tower::{Layer, Service};
+use tower::Service;
 
 use crate::access::MethodPolicies;
+use crate::middleware::Middleware;
 use crate::{ApiError, FieldViolation};
 
 /// Largest request body read: one message at tonic's default decoding limit, framed.
@@ -55,11 +55,11 @@ struct BoundaryMethod {
 
 /// Validates every string of every Canopy request message (see the module).
 #[derive(Debug, Clone)]
-pub struct RequestBoundaryLayer {
+pub struct RequestBoundary {
     methods: Arc<HashMap<String, BoundaryMethod>>,
 }
 
-impl RequestBoundaryLayer {
+impl RequestBoundary {
     /// Every method of every `canopy.*` service in `descriptor_set`, by gRPC path.
     pub fn new(descriptor_set: &[u8], policies: &MethodPolicies) -> Result<Self, prost_reflect::DescriptorError> {
         let pool = DescriptorPool::decode(descriptor_set)?;
@@ -87,36 +87,12 @@ impl RequestBoundaryLayer {
     }
 }
 
-impl<S> Layer<S> for RequestBoundaryLayer {
-    type Service = RequestBoundaryService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        RequestBoundaryService { inner, methods: self.methods.clone() }
-    }
-}
-
-/// The service [`RequestBoundaryLayer`] produces.
-#[derive(Debug, Clone)]
-pub struct RequestBoundaryService<S> {
-    inner: S,
-    methods: Arc<HashMap<String, BoundaryMethod>>,
-}
-
-impl<S> Service<Request<Body>> for RequestBoundaryService<S>
+impl<S> Middleware<S, Request<Body>> for RequestBoundary
 where
-    S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+    S: Service<Request<Body>, Response = Response<Body>> + Send + 'static,
     S::Future: Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let mut inner = crate::middleware::take_ready(&mut self.inner);
+    fn call(&self, request: Request<Body>, mut inner: S) -> BoxFuture<'static, Result<S::Response, S::Error>> {
         // Health, reflection and other non-Canopy services are not ours to check.
         let Some(method) = self.methods.get(request.uri().path()).cloned() else {
             return Box::pin(inner.call(request));
@@ -238,9 +214,9 @@ mod tests {
     use canopy_sdk::proto::canopy::sites::v1 as sites;
     use tonic::Code;
 
-    fn layer() -> RequestBoundaryLayer {
+    fn layer() -> RequestBoundary {
         let policies = MethodPolicies::from_descriptor_set(FILE_DESCRIPTOR_SET).unwrap();
-        RequestBoundaryLayer::new(FILE_DESCRIPTOR_SET, &policies).unwrap()
+        RequestBoundary::new(FILE_DESCRIPTOR_SET, &policies).unwrap()
     }
 
     fn framed(message: &impl prost::Message) -> Bytes {
