@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, QueryBuilder};
 use uuid::Uuid;
 
-use super::{Tx, like_escape};
+use super::Tx;
 use crate::domain::lockout::LockState;
+use canopy_kit::db::like_escape;
 use canopy_kit::paging::PageCursor;
 
 /// One user row.
