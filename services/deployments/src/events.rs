@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::EVENTS_CHANNEL;
-use crate::model::{DeploymentStatus, NewEvent};
+use crate::model::{DeploymentStatus, EventKind, LogLevel, NewEvent};
 
 /// How a deployment ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +46,7 @@ pub async fn finish_deployment(
     )
     .bind(tenant_id)
     .bind(deployment_id)
-    .bind(status.as_str())
+    .bind(status)
     .bind(&error)
     .bind(&outputs)
     .execute(&mut *tx)
@@ -66,11 +66,11 @@ pub async fn append_events_unfenced(
         return Ok(());
     }
     let count = events.len() as i64;
-    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-    let levels: Vec<&str> = events.iter().map(|e| e.level.as_str()).collect();
+    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
+    let levels: Vec<LogLevel> = events.iter().map(|e| e.level).collect();
     // PostgreSQL text cannot hold NUL; executors' output is arbitrary bytes.
     let messages: Vec<String> = events.iter().map(|e| e.message.replace('\0', "\u{fffd}")).collect();
-    let statuses: Vec<Option<&str>> = events.iter().map(|e| e.status.map(|s| s.as_str())).collect();
+    let statuses: Vec<Option<DeploymentStatus>> = events.iter().map(|e| e.status).collect();
     sqlx::query(
         "with bump as (
              update provisioner.deployment set last_event_seq = last_event_seq + $3

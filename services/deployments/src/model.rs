@@ -3,16 +3,16 @@
 //! [`crate::queue`]) and the provisioner's workers and executors.
 
 use std::fmt;
-use std::str::FromStr;
 
 use canopy_terraform::CloudProvider;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::Row;
+use sqlx::FromRow;
 use uuid::Uuid;
 
-/// What a deployment does to its site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a deployment does to its site, stored by its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum DeploymentKind {
     /// First apply of a new site.
     Create,
@@ -36,8 +36,10 @@ impl DeploymentKind {
     }
 }
 
-/// Where a deployment stands. Queued and running are active; the rest are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a deployment stands, stored by its lowercase name. Queued and running are
+/// active; the rest are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum DeploymentStatus {
     /// Waiting for its first worker.
     Queued,
@@ -78,42 +80,17 @@ impl DeploymentStatus {
     }
 }
 
-/// A stored value this code does not know: the schema's check constraints make it
-/// impossible unless the schema and the code disagree.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown {what} {value:?} in the provisioner schema")]
-pub struct UnknownValue {
-    what: &'static str,
-    value: String,
+impl fmt::Display for DeploymentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
-macro_rules! parse_by_name {
-    ($type:ty, $what:literal, $variants:expr) => {
-        impl FromStr for $type {
-            type Err = UnknownValue;
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
-                $variants
-                    .into_iter()
-                    .find(|candidate| candidate.as_str() == value)
-                    .ok_or_else(|| UnknownValue { what: $what, value: value.to_owned() })
-            }
-        }
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
+impl fmt::Display for DeploymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
-
-parse_by_name!(
-    DeploymentKind,
-    "deployment kind",
-    [DeploymentKind::Create, DeploymentKind::Update, DeploymentKind::Redeploy, DeploymentKind::Delete]
-);
-parse_by_name!(DeploymentStatus, "deployment status", DeploymentStatus::ALL);
-parse_by_name!(EventKind, "event kind", [EventKind::Status, EventKind::Log]);
-parse_by_name!(LogLevel, "log level", [LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error]);
 
 /// A deployment to enqueue.
 #[derive(Debug, Clone)]
@@ -129,8 +106,8 @@ pub struct NewDeployment {
     pub variables: Value,
 }
 
-/// A deployment as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// A deployment as stored (read with [`DEPLOYMENT_COLUMNS`]).
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct DeploymentRow {
     pub tenant_id: Uuid,
     pub id: Uuid,
@@ -157,38 +134,9 @@ pub(crate) const DEPLOYMENT_COLUMNS: &str = "d.tenant_id, d.id, d.site_id, d.kin
      coalesce(r.attempt, 0) as attempt, d.error, d.outputs, d.create_time, d.start_time, d.finish_time,
      d.cancel_requested";
 
-pub(crate) fn deployment_from_row(row: &sqlx::postgres::PgRow) -> Result<DeploymentRow, sqlx::Error> {
-    Ok(DeploymentRow {
-        tenant_id: row.try_get("tenant_id")?,
-        id: row.try_get("id")?,
-        site_id: row.try_get("site_id")?,
-        kind: parse_column(row, "kind")?,
-        status: parse_column(row, "status")?,
-        provider: row.try_get("provider")?,
-        sandbox: row.try_get("sandbox")?,
-        attempt: row.try_get("attempt")?,
-        error: row.try_get("error")?,
-        outputs: row.try_get("outputs")?,
-        create_time: row.try_get("create_time")?,
-        start_time: row.try_get("start_time")?,
-        finish_time: row.try_get("finish_time")?,
-        cancel_requested: row.try_get("cancel_requested")?,
-    })
-}
-
-/// Reads a text column into one of this module's types; a value the code does not know
-/// is a decode error.
-pub fn parse_column<T>(row: &sqlx::postgres::PgRow, column: &'static str) -> Result<T, sqlx::Error>
-where
-    T: FromStr<Err = UnknownValue>,
-{
-    let text: String = row.try_get(column)?;
-    text.parse()
-        .map_err(|error: UnknownValue| sqlx::Error::ColumnDecode { index: column.into(), source: Box::new(error) })
-}
-
 /// Whether an event is a status change or a line of the executor's log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum EventKind {
     Status,
     Log,
@@ -204,7 +152,8 @@ impl EventKind {
 }
 
 /// Severity of a log line (Terraform's `@level`, with `trace` folded into `debug`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum LogLevel {
     Debug,
     Info,
@@ -234,7 +183,7 @@ impl LogLevel {
 }
 
 /// One entry of a deployment's log.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct DeploymentEvent {
     /// Dense per deployment, from 1, in commit order: resume a watch with the last seen.
     pub seq: i64,

@@ -9,15 +9,14 @@
 
 use canopy_kit::telemetry::CallContext;
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub use crate::EVENTS_CHANNEL;
 use crate::events::{Ending, append_events_unfenced, finish_deployment};
-use crate::model::{DEPLOYMENT_COLUMNS, deployment_from_row, parse_column};
+use crate::model::DEPLOYMENT_COLUMNS;
 pub use crate::model::{
     DeploymentEvent, DeploymentKind, DeploymentRow, DeploymentStatus, EventKind, LogLevel, NewDeployment, NewEvent,
-    UnknownValue,
 };
 use crate::{CANCEL_CHANNEL, RUNS_CHANNEL};
 
@@ -52,7 +51,7 @@ pub async fn enqueue(tx: &mut PgConnection, d: &NewDeployment) -> Result<(), Enq
         .bind(d.tenant_id)
         .bind(d.deployment_id)
         .bind(d.site_id)
-        .bind(d.kind.as_str())
+        .bind(d.kind)
         .bind(d.provider.as_str())
         .bind(d.sandbox)
         .bind(&d.variables)
@@ -151,28 +150,26 @@ pub async fn deployment(
     tenant_id: Uuid,
     id: Uuid,
 ) -> Result<Option<DeploymentRow>, sqlx::Error> {
-    let row = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "select {DEPLOYMENT_COLUMNS} from provisioner.deployment d left join provisioner.run r on r.tenant_id = d.tenant_id and r.id = d.id
           where d.tenant_id = $1 and d.id = $2"
     ))
     .bind(tenant_id)
     .bind(id)
     .fetch_optional(&mut *tx)
-    .await?;
-    row.as_ref().map(deployment_from_row).transpose()
+    .await
 }
 
 /// A deployment by id alone, for platform-scoped callers that do not know its
 /// tenant yet (under a tenant scope, row-level security still limits the answer).
 pub async fn deployment_any_tenant(tx: &mut PgConnection, id: Uuid) -> Result<Option<DeploymentRow>, sqlx::Error> {
-    let row = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "select {DEPLOYMENT_COLUMNS} from provisioner.deployment d left join provisioner.run r on r.tenant_id = d.tenant_id and r.id = d.id
           where d.id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *tx)
-    .await?;
-    row.as_ref().map(deployment_from_row).transpose()
+    .await
 }
 
 /// A site's deployments, newest first, starting after the `(create_time, id)` of the
@@ -185,7 +182,7 @@ pub async fn list_deployments(
     limit: i64,
 ) -> Result<Vec<DeploymentRow>, sqlx::Error> {
     let (after_time, after_id) = after.unzip();
-    let rows = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "select {DEPLOYMENT_COLUMNS} from provisioner.deployment d left join provisioner.run r on r.tenant_id = d.tenant_id and r.id = d.id
           where d.tenant_id = $1 and d.site_id = $2
             and ($3::timestamptz is null or (d.create_time, d.id) < ($3, $4))
@@ -198,8 +195,7 @@ pub async fn list_deployments(
     .bind(after_id)
     .bind(limit.max(0))
     .fetch_all(&mut *tx)
-    .await?;
-    rows.iter().map(deployment_from_row).collect()
+    .await
 }
 
 /// How many deployments were created at or after `since`, per status (statuses with
@@ -211,15 +207,14 @@ pub async fn count_deployments_since(
     tx: &mut PgConnection,
     since: DateTime<Utc>,
 ) -> Result<Vec<(DeploymentStatus, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "select status, count(*) as deployments from provisioner.deployment
           where create_time >= $1
           group by status",
     )
     .bind(since)
     .fetch_all(&mut *tx)
-    .await?;
-    rows.iter().map(|row| Ok((parse_column(row, "status")?, row.try_get("deployments")?))).collect()
+    .await
 }
 
 /// The latest failed deployments created at or after `since`, newest first, at most
@@ -229,7 +224,7 @@ pub async fn recent_failures(
     since: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<DeploymentRow>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "select {DEPLOYMENT_COLUMNS} from provisioner.deployment d left join provisioner.run r on r.tenant_id = d.tenant_id and r.id = d.id
           where d.status = 'failed' and d.create_time >= $1
           order by d.create_time desc, d.id desc
@@ -238,8 +233,7 @@ pub async fn recent_failures(
     .bind(since)
     .bind(limit.max(0))
     .fetch_all(&mut *tx)
-    .await?;
-    rows.iter().map(deployment_from_row).collect()
+    .await
 }
 
 /// Events of a deployment with `seq > after_seq`, in order.
@@ -250,7 +244,7 @@ pub async fn events_after(
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<DeploymentEvent>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "select seq, id, time, kind, level, message, status from provisioner.deployment_event
           where tenant_id = $1 and deployment_id = $2 and seq > $3
           order by seq limit $4",
@@ -260,30 +254,13 @@ pub async fn events_after(
     .bind(after_seq)
     .bind(limit.max(0))
     .fetch_all(&mut *tx)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let status: Option<String> = row.try_get("status")?;
-            Ok(DeploymentEvent {
-                seq: row.try_get("seq")?,
-                id: row.try_get("id")?,
-                time: row.try_get("time")?,
-                kind: parse_column(row, "kind")?,
-                level: row.try_get("level")?,
-                message: row.try_get("message")?,
-                status: status.map(|s| s.parse()).transpose().map_err(|e: UnknownValue| sqlx::Error::ColumnDecode {
-                    index: "status".into(),
-                    source: Box::new(e),
-                })?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// Finished deployments whose outcome the sites service has not yet applied, oldest
 /// first. Run it in `Scope::Platform`: applying outcomes is a system task for every tenant.
 pub async fn unapplied_outcomes(tx: &mut PgConnection, limit: i64) -> Result<Vec<DeploymentRow>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "select {DEPLOYMENT_COLUMNS} from provisioner.deployment d left join provisioner.run r on r.tenant_id = d.tenant_id and r.id = d.id
           where not d.outcome_applied and d.status in ('succeeded', 'failed', 'cancelled')
           order by d.finish_time, d.tenant_id, d.id
@@ -292,8 +269,7 @@ pub async fn unapplied_outcomes(tx: &mut PgConnection, limit: i64) -> Result<Vec
     ))
     .bind(limit.max(0))
     .fetch_all(&mut *tx)
-    .await?;
-    rows.iter().map(deployment_from_row).collect()
+    .await
 }
 
 /// Records that the sites service has applied a finished deployment's outcome.

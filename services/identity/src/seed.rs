@@ -9,6 +9,7 @@ use rand::distr::Alphanumeric;
 use uuid::Uuid;
 
 use crate::domain::email::Email;
+use crate::domain::status::UserStatus;
 use crate::events::{self, SecurityEvent};
 use crate::passwords;
 use crate::store::users::{self, NewUser};
@@ -52,7 +53,7 @@ pub async fn ensure_platform_admin(database: &Database, email: &str) -> Result<O
             email: email.as_str(),
             display_name: "Platform admin",
             role: "platform_admin",
-            status: "active",
+            status: UserStatus::Active,
             password_hash: Some(&hash),
             now,
         },

@@ -15,11 +15,11 @@ use std::time::Duration;
 
 use canopy_deployments::RUNS_CHANNEL;
 use canopy_deployments::events::{Ending, append_events_unfenced, finish_deployment};
-use canopy_deployments::model::{DeploymentKind, DeploymentStatus, LogLevel, NewEvent, parse_column};
+use canopy_deployments::model::{DeploymentKind, DeploymentStatus, LogLevel, NewEvent};
 use canopy_terraform::CloudProvider;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgConnection, Row};
+use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 /// Proof that a worker holds a run: every fenced write names it.
@@ -56,6 +56,29 @@ pub struct ClaimedRun {
     pub lapsed_attempt_start: Option<DateTime<Utc>>,
 }
 
+/// The run as a claim leaves it.
+#[derive(FromRow)]
+struct ClaimedRunRow {
+    tenant_id: Uuid,
+    id: Uuid,
+    site_id: Uuid,
+    attempt: i32,
+    lease_version: i64,
+    state_lock_id: String,
+}
+
+/// The claimed run's deployment, as its start leaves it.
+#[derive(FromRow)]
+struct StartedDeploymentRow {
+    kind: DeploymentKind,
+    provider: String,
+    sandbox: bool,
+    variables: Value,
+    cancel_requested: bool,
+    status: DeploymentStatus,
+    traceparent: String,
+}
+
 /// Why a fenced write did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum FenceError {
@@ -85,7 +108,7 @@ pub async fn claim_next_run(
         (true, "state = 'running' and lease_expires_time < now() order by lease_expires_time"),
         (false, "state = 'queued' and next_attempt_time <= now() order by next_attempt_time"),
     ] {
-        let row = sqlx::query(&format!(
+        let row: Option<ClaimedRunRow> = sqlx::query_as(&format!(
             "with candidate as (
                  select tenant_id, id from provisioner.run where {candidates} limit 1 for update skip locked
              )
@@ -109,10 +132,7 @@ pub async fn claim_next_run(
     let Some((reclaimed, row)) = claimed else {
         return Ok(None);
     };
-    let tenant_id: Uuid = row.try_get("tenant_id")?;
-    let deployment_id: Uuid = row.try_get("id")?;
-    let attempt: i32 = row.try_get("attempt")?;
-    let lease_version: i64 = row.try_get("lease_version")?;
+    let ClaimedRunRow { tenant_id, id: deployment_id, site_id, attempt, lease_version, state_lock_id } = row;
 
     if reclaimed {
         // The previous attempt's worker vanished without recording anything.
@@ -143,7 +163,7 @@ pub async fn claim_next_run(
     .bind(deployment_id)
     .fetch_one(&mut *tx)
     .await?;
-    let deployment = sqlx::query(
+    let deployment: StartedDeploymentRow = sqlx::query_as(
         "update provisioner.deployment set sandbox = sandbox or $3, start_time = coalesce(start_time, now())
           where tenant_id = $1 and id = $2
          returning kind, provider, sandbox, variables, cancel_requested, status, traceparent",
@@ -153,13 +173,10 @@ pub async fn claim_next_run(
     .bind(force_sandbox)
     .fetch_one(&mut *tx)
     .await?;
-    let kind: DeploymentKind = parse_column(&deployment, "kind")?;
-    let provider_name: String = deployment.try_get("provider")?;
-    let provider: CloudProvider = provider_name.parse().map_err(|error: canopy_terraform::Error| {
+    let provider: CloudProvider = deployment.provider.parse().map_err(|error: canopy_terraform::Error| {
         sqlx::Error::ColumnDecode { index: "provider".into(), source: Box::new(error) }
     })?;
-    let status: DeploymentStatus = parse_column(&deployment, "status")?;
-    let sandbox: bool = deployment.try_get("sandbox")?;
+    let sandbox = deployment.sandbox;
 
     let message = if reclaimed {
         format!("attempt {attempt} started on worker {worker}: the previous worker's lease expired")
@@ -167,7 +184,7 @@ pub async fn claim_next_run(
         format!("attempt {attempt} started on worker {worker}")
     };
     let mut events = Vec::new();
-    if status == DeploymentStatus::Queued {
+    if deployment.status == DeploymentStatus::Queued {
         sqlx::query("update provisioner.deployment set status = 'running' where tenant_id = $1 and id = $2")
             .bind(tenant_id)
             .bind(deployment_id)
@@ -183,16 +200,16 @@ pub async fn claim_next_run(
 
     Ok(Some(ClaimedRun {
         lease: RunLease { tenant_id, deployment_id, lease_version, worker: worker.to_owned() },
-        site_id: row.try_get("site_id")?,
-        kind,
+        site_id,
+        kind: deployment.kind,
         provider,
         sandbox,
-        variables: deployment.try_get("variables")?,
+        variables: deployment.variables,
         attempt,
         reclaimed,
-        cancel_requested: deployment.try_get("cancel_requested")?,
-        traceparent: deployment.try_get("traceparent")?,
-        state_lock_id: row.try_get("state_lock_id")?,
+        cancel_requested: deployment.cancel_requested,
+        traceparent: deployment.traceparent,
+        state_lock_id,
         lapsed_attempt_start,
     }))
 }
@@ -362,30 +379,18 @@ pub async fn run_attempts(
     tenant_id: Uuid,
     deployment_id: Uuid,
 ) -> Result<Vec<RunAttempt>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "select attempt, lease_version, worker, start_time, finish_time, outcome from provisioner.run_attempt
           where tenant_id = $1 and run_id = $2 order by attempt",
     )
     .bind(tenant_id)
     .bind(deployment_id)
     .fetch_all(&mut *tx)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(RunAttempt {
-                attempt: row.try_get("attempt")?,
-                lease_version: row.try_get("lease_version")?,
-                worker: row.try_get("worker")?,
-                start_time: row.try_get("start_time")?,
-                finish_time: row.try_get("finish_time")?,
-                outcome: row.try_get("outcome")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// One attempt at a run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct RunAttempt {
     pub attempt: i32,
     pub lease_version: i64,

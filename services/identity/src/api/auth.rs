@@ -25,6 +25,7 @@ use crate::Identity;
 use crate::domain::lockout::Refusal;
 use crate::domain::password::MAX_PASSWORD_CHARS;
 use crate::domain::secrets::{self, RECOVERY_CODE_COUNT};
+use crate::domain::status::UserStatus;
 use crate::domain::totp::{self, TotpSecret};
 use crate::events::{self, SecurityEvent};
 use crate::sessions::{IssuedSession, RefreshClaim, SessionSubject};
@@ -158,10 +159,10 @@ impl Identity {
             self.record_sign_in_failure(Some(&user), address, reason).await?;
             return Ok(None);
         }
-        let usable_hash = user.password_hash.as_deref().filter(|_| user.status == "active");
+        let usable_hash = user.password_hash.as_deref().filter(|_| user.status == UserStatus::Active);
         let matched = self.hasher.verify(password, usable_hash).await.map_err(hashing)?;
         if usable_hash.is_none() {
-            let reason = if user.status == "disabled" { "account_disabled" } else { "account_not_activated" };
+            let reason = if user.status == UserStatus::Disabled { "account_disabled" } else { "account_not_activated" };
             // Not counted towards the account's lockout: there is no password to guess.
             let event = SecurityEvent::new("sign_in_failed")
                 .subject(user.id, user.tenant_id)
@@ -189,7 +190,7 @@ impl Identity {
         let now = self.clock.now();
         let mut tx = self.database.begin(Scope::Platform).await.map_err(db("user"))?;
         let fresh = users::find_for_update(&mut tx, user.id).await.map_err(db("user"))?.ok_or_else(sign_in_refused)?;
-        if fresh.status != "active" || self.lockout.refusal(&fresh.lock_state(), now).is_some() {
+        if fresh.status != UserStatus::Active || self.lockout.refusal(&fresh.lock_state(), now).is_some() {
             tx.rollback().await.map_err(db("user"))?;
             self.record_sign_in_failure(Some(&fresh), address, "account_locked").await?;
             return Err(sign_in_refused());
@@ -272,8 +273,9 @@ impl Identity {
         // Platform scope: the challenge names the user, whose tenant is not known yet.
         let mut tx = self.database.begin(Scope::Platform).await.map_err(db("user"))?;
         let user = users::find_for_update(&mut tx, user_id).await.map_err(db("user"))?.ok_or_else(mfa_refused)?;
-        let usable =
-            user.status == "active" && user.mfa_enabled && self.lockout.refusal(&user.lock_state(), now).is_none();
+        let usable = user.status == UserStatus::Active
+            && user.mfa_enabled
+            && self.lockout.refusal(&user.lock_state(), now).is_none();
         let accepted = usable
             && match (totp_code, recovery_code) {
                 (Some(code), _) => {
@@ -345,7 +347,7 @@ impl Identity {
         };
         let record = self.sessions.alive(&session_id).await.map_err(session_store)?.ok_or_else(refresh_refused)?;
         let user = self.current_user_of(&record).await?;
-        let Some(user) = user.filter(|user| user.status == "active") else {
+        let Some(user) = user.filter(|user| user.status == UserStatus::Active) else {
             self.sessions.end(&session_id).await.map_err(session_store)?;
             return Err(refresh_refused());
         };
@@ -515,7 +517,7 @@ impl AuthService for AuthApi {
         let event = SecurityEvent::new("password_set_with_token")
             .subject(user_id, user.tenant_id)
             .source(address.as_deref())
-            .detail("activated", user.status == "invited");
+            .detail("activated", user.status == UserStatus::Invited);
         events::record(&mut tx, &event, now).await.map_err(db("security event"))?;
         tx.commit().await.map_err(db("user"))?;
         // Whoever knew the old password is signed out.

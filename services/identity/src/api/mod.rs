@@ -25,6 +25,7 @@ use canopy_sdk::proto::canopy::options::v1::Role;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::status::UserStatus;
 use crate::store::api_keys::ApiKeyRow;
 use crate::store::users::UserRow;
 
@@ -86,21 +87,21 @@ pub(crate) fn stored_role(name: &str) -> Role {
     role_from_name(name).unwrap_or(Role::Unspecified)
 }
 
-pub(crate) fn status_name(status: proto::UserStatus) -> Option<&'static str> {
+/// A status filter of a request; `None` for UNSPECIFIED (any).
+pub(crate) fn status_from_proto(status: proto::UserStatus) -> Option<UserStatus> {
     match status {
-        proto::UserStatus::Invited => Some("invited"),
-        proto::UserStatus::Active => Some("active"),
-        proto::UserStatus::Disabled => Some("disabled"),
+        proto::UserStatus::Invited => Some(UserStatus::Invited),
+        proto::UserStatus::Active => Some(UserStatus::Active),
+        proto::UserStatus::Disabled => Some(UserStatus::Disabled),
         proto::UserStatus::Unspecified => None,
     }
 }
 
-fn stored_status(name: &str) -> proto::UserStatus {
-    match name {
-        "invited" => proto::UserStatus::Invited,
-        "active" => proto::UserStatus::Active,
-        "disabled" => proto::UserStatus::Disabled,
-        _ => proto::UserStatus::Unspecified,
+fn status_to_proto(status: UserStatus) -> proto::UserStatus {
+    match status {
+        UserStatus::Invited => proto::UserStatus::Invited,
+        UserStatus::Active => proto::UserStatus::Active,
+        UserStatus::Disabled => proto::UserStatus::Disabled,
     }
 }
 
@@ -112,7 +113,7 @@ pub(crate) fn user_to_proto(user: &UserRow, now: DateTime<Utc>) -> proto::User {
         email: user.email.clone(),
         display_name: user.display_name.clone(),
         role: stored_role(&user.role) as i32,
-        status: stored_status(&user.status) as i32,
+        status: status_to_proto(user.status) as i32,
         mfa_enabled: user.mfa_enabled,
         create_time: Some(timestamp(user.created_at)),
         update_time: Some(timestamp(user.updated_at)),

@@ -8,12 +8,13 @@ use canopy_kit::db::Scope;
 use canopy_kit::paging::{PageCursor, page_size};
 use canopy_kit::{ApiError, FieldViolation};
 use canopy_sdk::proto::canopy::common::v1::PageResponse;
+use canopy_sdk::proto::canopy::identity::v1 as proto;
 use canopy_sdk::proto::canopy::identity::v1::user_service_server::UserService;
 use canopy_sdk::proto::canopy::identity::v1::{
     CreateUserRequest, CreateUserResponse, DeleteUserRequest, DeleteUserResponse, DisableUserRequest,
     DisableUserResponse, EnableUserRequest, EnableUserResponse, GetUserRequest, GetUserResponse,
     IssuePasswordResetRequest, IssuePasswordResetResponse, ListUsersRequest, ListUsersResponse, UnlockUserRequest,
-    UnlockUserResponse, UpdateUserRoleRequest, UpdateUserRoleResponse, UserStatus,
+    UnlockUserResponse, UpdateUserRoleRequest, UpdateUserRoleResponse,
 };
 use canopy_sdk::proto::canopy::options::v1::Role;
 use chrono::Duration;
@@ -21,12 +22,13 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::{
-    client_address, db, optional_tenant, principal, required_id, role_to_store, session_store, status_name, timestamp,
-    user_to_proto,
+    client_address, db, optional_tenant, principal, required_id, role_to_store, session_store, status_from_proto,
+    timestamp, user_to_proto,
 };
 use crate::Identity;
 use crate::domain::email::Email;
 use crate::domain::names::DisplayName;
+use crate::domain::status::UserStatus;
 use crate::domain::{roles, secrets};
 use crate::events::{self, SecurityEvent};
 use crate::store::Tx;
@@ -139,7 +141,7 @@ impl UserService for UserApi {
                 email: email.as_str(),
                 display_name: display_name.as_str(),
                 role: role_to_store(role),
-                status: "invited",
+                status: UserStatus::Invited,
                 password_hash: None,
                 now,
             },
@@ -183,8 +185,8 @@ impl UserService for UserApi {
         let size = page_size(page.page_size)?;
         let after = PageCursor::decode(&page.page_token)?;
         let role = roles::parse_filter("role", request.role).map_err(|v| violations.push(v)).ok().flatten();
-        let status = match UserStatus::try_from(request.status) {
-            Ok(status) => status_name(status),
+        let status = match proto::UserStatus::try_from(request.status) {
+            Ok(status) => status_from_proto(status),
             Err(_) => {
                 violations.push(FieldViolation::new("status", format!("{} is not a known status", request.status)));
                 None
@@ -258,11 +260,11 @@ impl UserService for UserApi {
         let user = self
             .change_user(&principal, user_id, "user_disabled", address.as_deref(), |tx, user| {
                 Box::pin(async move {
-                    let changed = users::set_status(tx, user.id, "disabled", now)
+                    let changed = users::set_status(tx, user.id, UserStatus::Disabled, now)
                         .await
                         .map_err(db("user"))?
                         .ok_or_else(not_found)?;
-                    Ok((changed, serde_json::json!({ "previous_status": user.status })))
+                    Ok((changed, serde_json::json!({ "previous_status": user.status.as_str() })))
                 })
             })
             .await?;
@@ -279,18 +281,16 @@ impl UserService for UserApi {
             .change_user(&principal, user_id, "user_enabled", address.as_deref(), |tx, user| {
                 Box::pin(async move {
                     // A user who never set a password goes back to waiting for it.
-                    let status = if user.status != "disabled" {
-                        user.status.clone()
+                    let status = if user.status != UserStatus::Disabled {
+                        user.status
                     } else if user.password_hash.is_some() {
-                        "active".into()
+                        UserStatus::Active
                     } else {
-                        "invited".into()
+                        UserStatus::Invited
                     };
-                    let changed = users::set_status(tx, user.id, &status, now)
-                        .await
-                        .map_err(db("user"))?
-                        .ok_or_else(not_found)?;
-                    Ok((changed, serde_json::json!({ "status": status })))
+                    let changed =
+                        users::set_status(tx, user.id, status, now).await.map_err(db("user"))?.ok_or_else(not_found)?;
+                    Ok((changed, serde_json::json!({ "status": status.as_str() })))
                 })
             })
             .await?;

@@ -11,15 +11,3 @@ pub mod users;
 
 /// A scoped transaction (see `canopy_kit::db::Scope`).
 pub type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
-
-/// `%`, `_` and `\` taken literally in a LIKE pattern.
-pub(crate) fn like_escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len() + 2);
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
-}

@@ -4,8 +4,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, QueryBuilder};
 use uuid::Uuid;
 
-use super::{Tx, like_escape};
+use super::Tx;
 use crate::domain::lockout::LockState;
+use crate::domain::status::UserStatus;
+use canopy_kit::db::like_escape;
 use canopy_kit::paging::PageCursor;
 
 /// One user row.
@@ -16,7 +18,7 @@ pub struct UserRow {
     pub email: String,
     pub display_name: String,
     pub role: String,
-    pub status: String,
+    pub status: UserStatus,
     pub password_hash: Option<String>,
     pub mfa_enabled: bool,
     pub mfa_secret_sealed: Option<Vec<u8>>,
@@ -54,7 +56,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub role: &'a str,
-    pub status: &'a str,
+    pub status: UserStatus,
     pub password_hash: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
@@ -156,7 +158,7 @@ pub async fn set_role(tx: &mut Tx, id: Uuid, role: &str, now: DateTime<Utc>) -> 
 pub async fn set_status(
     tx: &mut Tx,
     id: Uuid,
-    status: &str,
+    status: UserStatus,
     now: DateTime<Utc>,
 ) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("update identity.users set status = $2, updated_at = $3 where id = $1 returning {COLUMNS}"))
@@ -246,7 +248,7 @@ pub async fn accept_totp_step(tx: &mut Tx, id: Uuid, step: i64) -> Result<bool, 
 pub struct UserFilter {
     pub search: Option<String>,
     pub role: Option<&'static str>,
-    pub status: Option<&'static str>,
+    pub status: Option<UserStatus>,
 }
 
 fn push_filter<'a>(query: &mut QueryBuilder<'a, sqlx::Postgres>, filter: &'a UserFilter) {

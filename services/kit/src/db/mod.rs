@@ -123,3 +123,27 @@ fn unreachable(setting: &'static str, options: &PgConnectOptions, error: sqlx::E
         reason: error.to_string(),
     }
 }
+
+/// `text` with `%`, `_` and `\` escaped, so a search term is matched literally inside a
+/// `like` pattern (PostgreSQL's default escape character is `\`).
+pub fn like_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_escape;
+
+    #[test]
+    fn wildcards_and_the_escape_character_are_taken_literally() {
+        assert_eq!(like_escape(r"50%_off\now"), r"50\%\_off\\now");
+        assert_eq!(like_escape("acme"), "acme");
+    }
+}

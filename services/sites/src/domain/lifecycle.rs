@@ -2,8 +2,9 @@
 
 use canopy_deployments::queue::{DeploymentKind, DeploymentStatus};
 
-/// A site's state, as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A site's state, stored by its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum SiteStatus {
     Pending,
     Provisioning,
@@ -29,19 +30,6 @@ impl SiteStatus {
             Self::Deleting => "deleting",
             Self::Deleted => "deleted",
         }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        Some(match stored {
-            "pending" => Self::Pending,
-            "provisioning" => Self::Provisioning,
-            "active" => Self::Active,
-            "updating" => Self::Updating,
-            "failed" => Self::Failed,
-            "deleting" => Self::Deleting,
-            "deleted" => Self::Deleted,
-            _ => return None,
-        })
     }
 }
 

@@ -124,7 +124,7 @@ impl CustomersApi {
             });
         }
         store::set_status(&mut tx, tenant_id, to, &reason).await.map_err(db)?;
-        store::record_status_change(&mut tx, tenant_id, customer.status.as_str(), to, &reason, &principal.id())
+        store::record_status_change(&mut tx, tenant_id, Some(customer.status), to, &reason, &principal.id())
             .await
             .map_err(db)?;
         let updated = store::customer(&mut tx, tenant_id, false)
@@ -238,9 +238,16 @@ impl CustomerService for CustomersApi {
         let mut tx = self.0.database.begin(Scope::Tenant(TenantId(tenant_id))).await.map_err(db)?;
         store::set_owner(&mut tx, tenant_id, invitation.user_id).await.map_err(db)?;
         store::set_status(&mut tx, tenant_id, CustomerStatus::Active, "").await.map_err(db)?;
-        store::record_status_change(&mut tx, tenant_id, "creating", CustomerStatus::Active, "", &principal.id())
-            .await
-            .map_err(db)?;
+        store::record_status_change(
+            &mut tx,
+            tenant_id,
+            Some(CustomerStatus::Creating),
+            CustomerStatus::Active,
+            "",
+            &principal.id(),
+        )
+        .await
+        .map_err(db)?;
         let link = format!(
             "{}/invitation#token={}",
             self.0.config.customer_portal_url.trim_end_matches('/'),
@@ -412,15 +419,14 @@ impl CustomerService for CustomersApi {
         let mut rows =
             store::status_changes(&mut tx, tenant_id, cursor.map(|c| (c.time, c.id)), limit + 1).await.map_err(db)?;
         let next = finish_page(&mut rows, limit, |r| PageCursor { time: r.change_time, id: r.id });
-        let status = |s: &str| {
-            CustomerStatus::parse(s).map(super::status_to_proto).unwrap_or(pb::CustomerStatus::Unspecified) as i32
-        };
+        let status =
+            |s: Option<CustomerStatus>| s.map(super::status_to_proto).unwrap_or(pb::CustomerStatus::Unspecified) as i32;
         Ok(Response::new(pb::ListCustomerStatusChangesResponse {
             changes: rows
                 .iter()
                 .map(|r| pb::CustomerStatusChange {
-                    from_status: status(&r.from_status),
-                    to_status: status(&r.to_status),
+                    from_status: status(r.from_status),
+                    to_status: status(Some(r.to_status)),
                     reason: r.reason.clone(),
                     changed_by: r.changed_by.clone(),
                     change_time: Some(timestamp(r.change_time)),

@@ -3,8 +3,9 @@
 
 use canopy_kit::FieldViolation;
 
-/// A customer's life-cycle state, as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A customer's life-cycle state, stored by its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Status {
     Creating,
     Active,
@@ -20,16 +21,6 @@ impl Status {
             Self::Suspended => "suspended",
             Self::Deactivated => "deactivated",
         }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        Some(match stored {
-            "creating" => Self::Creating,
-            "active" => Self::Active,
-            "suspended" => Self::Suspended,
-            "deactivated" => Self::Deactivated,
-            _ => return None,
-        })
     }
 
     /// Whether an operator may move a customer from `self` to `to`.

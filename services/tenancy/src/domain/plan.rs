@@ -1,7 +1,7 @@
 //! Plans and limits: a plan's limits with a customer's overrides applied.
 
-/// The limits in force for a customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The limits in force for a customer (also a plan's columns, hence `FromRow`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EffectiveLimits {
     pub max_sites: i32,
     pub max_deployments_per_month: i32,

@@ -1,15 +1,15 @@
-//! Sites' SQL, always inside a scoped transaction opened by the caller.
+//! `sites.site`.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, Row};
+use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 use crate::domain::lifecycle::SiteStatus;
 
 /// A site row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct SiteRow {
     pub tenant_id: Uuid,
     pub id: Uuid,
@@ -30,32 +30,8 @@ pub struct SiteRow {
     pub delete_time: Option<DateTime<Utc>>,
 }
 
-fn status_from(row: &sqlx::postgres::PgRow) -> Result<SiteStatus, sqlx::Error> {
-    let status: String = row.try_get("status")?;
-    SiteStatus::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("unknown status {status}").into()))
-}
-
-fn site_from(row: &sqlx::postgres::PgRow) -> Result<SiteRow, sqlx::Error> {
-    Ok(SiteRow {
-        tenant_id: row.try_get("tenant_id")?,
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        provider: row.try_get("provider")?,
-        region: row.try_get("region")?,
-        size: row.try_get("size")?,
-        database_enabled: row.try_get("database_enabled")?,
-        storage_enabled: row.try_get("storage_enabled")?,
-        runtime: row.try_get("runtime")?,
-        labels: row.try_get("labels")?,
-        status: status_from(row)?,
-        sandbox: row.try_get("sandbox")?,
-        outputs: row.try_get("outputs")?,
-        active_deployment_id: row.try_get("active_deployment_id")?,
-        create_time: row.try_get("create_time")?,
-        update_time: row.try_get("update_time")?,
-        delete_time: row.try_get("delete_time")?,
-    })
-}
+const COLUMNS: &str = "tenant_id, id, name, provider, region, size, database_enabled, storage_enabled, runtime, labels,
+    status, sandbox, outputs, active_deployment_id, create_time, update_time, delete_time";
 
 pub async fn insert_site(tx: &mut PgConnection, site: &SiteRow) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -73,7 +49,7 @@ pub async fn insert_site(tx: &mut PgConnection, site: &SiteRow) -> Result<(), sq
     .bind(site.storage_enabled)
     .bind(&site.runtime)
     .bind(&site.labels)
-    .bind(site.status.as_str())
+    .bind(site.status)
     .bind(site.sandbox)
     .bind(site.active_deployment_id)
     .execute(&mut *tx)
@@ -84,11 +60,10 @@ pub async fn insert_site(tx: &mut PgConnection, site: &SiteRow) -> Result<(), sq
 /// The site; `lock` takes a row lock so concurrent changes to one site serialise.
 pub async fn site(tx: &mut PgConnection, id: Uuid, lock: bool) -> Result<Option<SiteRow>, sqlx::Error> {
     let suffix = if lock { " for update" } else { "" };
-    let row = sqlx::query(&format!("select * from sites.site where id = $1{suffix}"))
+    sqlx::query_as(&format!("select {COLUMNS} from sites.site where id = $1{suffix}"))
         .bind(id)
         .fetch_optional(&mut *tx)
-        .await?;
-    row.as_ref().map(site_from).transpose()
+        .await
 }
 
 /// Filters of `ListSites`.
@@ -104,8 +79,8 @@ pub struct SiteFilter {
 }
 
 pub async fn list_sites(tx: &mut PgConnection, filter: &SiteFilter) -> Result<Vec<SiteRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "select * from sites.site
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from sites.site
           where ($1::text is null or provider = $1)
             and ($2::text is null or status = $2)
             and ($3::text is null or name like '%' || $3 || '%')
@@ -113,10 +88,10 @@ pub async fn list_sites(tx: &mut PgConnection, filter: &SiteFilter) -> Result<Ve
             and ($5 or status <> 'deleted')
             and ($6::timestamptz is null or (create_time, id) < ($6, $7))
           order by create_time desc, id desc
-          limit $8",
-    )
+          limit $8"
+    ))
     .bind(filter.provider.as_deref())
-    .bind(filter.status.map(SiteStatus::as_str))
+    .bind(filter.status)
     .bind(filter.search.as_deref())
     .bind(&filter.labels)
     .bind(filter.include_deleted)
@@ -124,29 +99,27 @@ pub async fn list_sites(tx: &mut PgConnection, filter: &SiteFilter) -> Result<Ve
     .bind(filter.after.map(|(_, id)| id))
     .bind(filter.limit)
     .fetch_all(&mut *tx)
-    .await?;
-    rows.iter().map(site_from).collect()
+    .await
 }
 
 /// How many sites that are not deleted are in each status (statuses with none are
 /// absent), in the caller's scope: one tenant's, or every tenant's under
 /// `Scope::Platform`. Served by the `site_live_status` index without reading the table.
 pub async fn count_live_sites(tx: &mut PgConnection) -> Result<Vec<(SiteStatus, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "select status, count(*) as sites from sites.site
           where status <> 'deleted'
           group by status",
     )
     .fetch_all(&mut *tx)
-    .await?;
-    rows.iter().map(|row| Ok((status_from(row)?, row.try_get("sites")?))).collect()
+    .await
 }
 
 /// The names of sites given as `(tenant_id, id)`, by id; sites the caller's scope
 /// does not see are absent. The tenant ids let the primary key find each row.
 pub async fn site_names(tx: &mut PgConnection, sites: &[(Uuid, Uuid)]) -> Result<HashMap<Uuid, String>, sqlx::Error> {
     let (tenants, ids): (Vec<Uuid>, Vec<Uuid>) = sites.iter().copied().unzip();
-    let rows = sqlx::query(
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
         "select s.id, s.name from sites.site s
            join unnest($1::uuid[], $2::uuid[]) as wanted (tenant_id, id)
              on s.tenant_id = wanted.tenant_id and s.id = wanted.id",
@@ -155,7 +128,7 @@ pub async fn site_names(tx: &mut PgConnection, sites: &[(Uuid, Uuid)]) -> Result
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
-    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("name")?))).collect()
+    Ok(rows.into_iter().collect())
 }
 
 /// Sets a site's status and the deployment in progress.
@@ -173,7 +146,7 @@ pub async fn set_status(
     )
     .bind(tenant_id)
     .bind(id)
-    .bind(status.as_str())
+    .bind(status)
     .bind(active_deployment_id)
     .execute(&mut *tx)
     .await?;
@@ -199,7 +172,7 @@ pub async fn apply_outcome(
     .bind(tenant_id)
     .bind(id)
     .bind(deployment_id)
-    .bind(status.as_str())
+    .bind(status)
     .bind(outputs)
     .bind(now)
     .execute(&mut *tx)
@@ -219,44 +192,6 @@ pub async fn update_config(tx: &mut PgConnection, site: &SiteRow) -> Result<(), 
     .bind(site.storage_enabled)
     .bind(&site.runtime)
     .bind(&site.labels)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
-/// A recorded idempotent change: (operation, site, deployment).
-pub async fn change_by_key(
-    tx: &mut PgConnection,
-    tenant_id: Uuid,
-    key: &str,
-) -> Result<Option<(String, Uuid, Option<Uuid>)>, sqlx::Error> {
-    let row = sqlx::query(
-        "select operation, site_id, deployment_id from sites.site_change where tenant_id = $1 and idempotency_key = $2",
-    )
-    .bind(tenant_id)
-    .bind(key)
-    .fetch_optional(&mut *tx)
-    .await?;
-    row.map(|r| Ok((r.try_get("operation")?, r.try_get("site_id")?, r.try_get("deployment_id")?))).transpose()
-}
-
-pub async fn record_change(
-    tx: &mut PgConnection,
-    tenant_id: Uuid,
-    key: &str,
-    operation: &str,
-    site_id: Uuid,
-    deployment_id: Option<Uuid>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into sites.site_change (tenant_id, idempotency_key, operation, site_id, deployment_id)
-         values ($1, $2, $3, $4, $5)",
-    )
-    .bind(tenant_id)
-    .bind(key)
-    .bind(operation)
-    .bind(site_id)
-    .bind(deployment_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
