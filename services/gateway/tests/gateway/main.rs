@@ -7,6 +7,7 @@ mod bad_input;
 mod identity_e2e;
 mod plan_tiers;
 mod rate_limits;
+mod redis_outage;
 mod routing;
 mod streaming;
 mod support;

@@ -283,7 +283,15 @@ impl World {
         adjust: impl FnOnce(&mut GatewayConfig),
         build: impl for<'a> FnOnce(Gateway<'a>) -> Gateway<'a>,
     ) -> Self {
-        let env = TestEnv::new().await;
+        Self::start_in(TestEnv::new().await, adjust, build).await
+    }
+
+    /// As [`World::start_custom`], in `env` (e.g. with a Redis of the test's own).
+    pub async fn start_in(
+        env: TestEnv,
+        adjust: impl FnOnce(&mut GatewayConfig),
+        build: impl for<'a> FnOnce(Gateway<'a>) -> Gateway<'a>,
+    ) -> Self {
         env.pki
             .issue_server_leaf("edge", &["localhost"], &["127.0.0.1".parse().unwrap()], LeafValidity::days(1))
             .expect("issue edge leaf");
