@@ -85,7 +85,7 @@ describe("SiteDetail", () => {
     expect(redeploySite).not.toHaveBeenCalled();
     await user.click(screen.getByRole("button", { name: "Yes, redeploy shop" }));
     await waitFor(() => expect(redeploySite).toHaveBeenCalledWith({ siteId: "s-1", idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) }));
-    await waitFor(() => expect(api.watchDeployment).toHaveBeenCalledWith({ deploymentId: "d-9", afterSeq: 0n }, expect.anything()));
+    await waitFor(() => expect(api.watchDeployment).toHaveBeenCalledWith({ deploymentId: "d-9", afterSeq: 0n, afterId: "" }, expect.anything()));
     await waitFor(() => expect(screen.getByLabelText("Deployment log")).toHaveTextContent("d-9: applying"));
   });
 
