@@ -8,6 +8,7 @@ mod identity_e2e;
 mod plan_tiers;
 mod rate_limits;
 mod routing;
+mod session_revocation;
 mod streaming;
 mod support;
 mod web;
