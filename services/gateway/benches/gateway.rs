@@ -201,6 +201,8 @@ fn envoy_config(world: &World, listen_port: u16) -> String {
           "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
           sni: "{upstream_name}"
           common_tls_context:
+            # The mesh speaks TLS 1.3 only; Envoy's upstream default stops at 1.2.
+            tls_params: {{ tls_minimum_protocol_version: TLSv1_3, tls_maximum_protocol_version: TLSv1_3 }}
             alpn_protocols: ["h2"]
             tls_certificates:
               - certificate_chain: {{ filename: "{gateway_crt}" }}
@@ -256,14 +258,19 @@ async fn start_envoy(binary: &Path, world: &World, token: &str) -> Result<(Envoy
         if let Ok(Some(status)) = envoy.child.try_wait() {
             return Err(format!("envoy exited at start-up ({status})"));
         }
-        if let Ok(channel) = edge_channel(world, envoy.addr).await {
-            let mut client = TestServiceClient::new(channel.clone());
-            if client.echo(bearer(EchoRequest { text: "ready".into(), ..Default::default() }, token)).await.is_ok() {
-                return Ok((envoy, channel));
+        let last_error = match edge_channel(world, envoy.addr).await {
+            Ok(channel) => {
+                let mut client = TestServiceClient::new(channel.clone());
+                let ready = EchoRequest { text: "ready".into(), ..Default::default() };
+                match client.echo(bearer(ready, token)).await {
+                    Ok(_) => return Ok((envoy, channel)),
+                    Err(status) => format!("{:?}: {}", status.code(), status.message()),
+                }
             }
-        }
+            Err(error) => error,
+        };
         if started.elapsed() > Duration::from_secs(30) {
-            return Err("envoy did not pass a call within 30 s".into());
+            return Err(format!("envoy did not pass a call within 30 s (last: {last_error})"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
