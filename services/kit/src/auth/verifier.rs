@@ -127,9 +127,8 @@ impl TokenVerifier {
     /// whose every call would otherwise pay a signature check and a Redis round trip.
     pub fn with_caches(mut self, cache: Arc<SessionCache>) -> Self {
         self.session_cache = Some(cache);
-        self.verified = Some(
-            Cache::builder().max_capacity(MAX_VERIFIED_TOKENS).time_to_live(VERIFIED_TOKEN_TTL).build(),
-        );
+        self.verified =
+            Some(Cache::builder().max_capacity(MAX_VERIFIED_TOKENS).time_to_live(VERIFIED_TOKEN_TTL).build());
         self
     }
 
