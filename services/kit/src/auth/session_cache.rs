@@ -63,6 +63,12 @@ impl SessionCache {
         {
             return Ok(record);
         }
+        // Boxed: the Redis path's future is large and would otherwise be copied on
+        // every call, cache hits included.
+        Box::pin(self.check_in_redis(session_id, now)).await
+    }
+
+    async fn check_in_redis(&self, session_id: &str, now: DateTime<Utc>) -> Result<SessionRecord, AuthError> {
         let generation = self.generation.load(Ordering::SeqCst);
         let record = self.store.check(session_id, now).await?;
         if self.subscribed.load(Ordering::SeqCst) && self.generation.load(Ordering::SeqCst) == generation {

@@ -149,13 +149,16 @@ impl TokenVerifier {
         let verified = match &self.verified {
             Some(cache) => match cache.get(token).await {
                 Some(verified) => verified,
-                None => {
+                // Boxed, like every path that is not the cached one: a cold path's
+                // large future inline would be copied on every call.
+                None => Box::pin(async {
                     let verified = Arc::new(self.decode(token).await?);
                     cache.insert(token.to_string(), verified.clone()).await;
-                    verified
-                }
+                    Ok::<_, AuthError>(verified)
+                })
+                .await?,
             },
-            None => Arc::new(self.decode(token).await?),
+            None => Arc::new(Box::pin(self.decode(token)).await?),
         };
         self.admit(&verified).await
     }
@@ -221,7 +224,7 @@ impl TokenVerifier {
         let role = role_from_name(&claims.role).ok_or_else(|| AuthError::Invalid("unknown role".into()))?;
         let session = match &self.session_cache {
             Some(cache) => cache.check(&claims.sid, now).await?,
-            None => self.sessions.check(&claims.sid, now).await?,
+            None => Box::pin(self.sessions.check(&claims.sid, now)).await?,
         };
         if session.user_id != user_id {
             return Err(AuthError::SessionEnded);
