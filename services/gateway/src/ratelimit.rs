@@ -44,7 +44,7 @@ use canopy_kit::auth::{CREDENTIAL_LOOKUP_HEADER, Principal};
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::TenantId;
 use canopy_kit::peers::Peers;
-use canopy_kit::redis_store::RedisStore;
+use canopy_kit::redis_store::{RedisStore, RedisUnavailable};
 use canopy_sdk::proto::canopy::options::v1::RateClass;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1::{GetTenantAccessRequest, RateTier};
@@ -135,7 +135,12 @@ impl RateTierSource for TenancyTiers {
             if let Some(tier) = self.configured.tier_of(tenant).await {
                 return Some(tier);
             }
-            self.cache.get_with(tenant, self.ask_tenancy(tenant)).await
+            if let Some(tier) = self.cache.get(&tenant).await {
+                return tier;
+            }
+            // Boxed: the lookup's future is large and only a miss needs it; inline, every
+            // call would allocate and copy it.
+            Box::pin(self.cache.get_with(tenant, self.ask_tenancy(tenant))).await
         }
         .boxed()
     }
@@ -265,34 +270,27 @@ impl RateLimiter {
         let window = now_ms.div_euclid(window_ms);
         let retry_after = Duration::from_millis((window_ms - now_ms.rem_euclid(window_ms)).max(1) as u64);
         let key = self.redis.key(&format!("ratelimit:{}:{}:{window}", bucket.class, bucket.subject));
-        let lease = self.leases.get_with_by_ref(&key, async { Arc::default() }).await;
+        let lease = match self.leases.get(&key).await {
+            Some(lease) => lease,
+            // Boxed for the same reason as the reservation below: only a new window needs it.
+            None => Box::pin(self.leases.get_with_by_ref(&key, async { Arc::default() })).await,
+        };
         let mut lease = lease.lock().await;
         if !lease.exhausted && lease.remaining > 0 {
             lease.remaining -= 1;
             return Ok(());
         }
         if !lease.exhausted {
-            // Keep the key a little past its window so a slow clock never reuses it early.
-            let ttl_ms = window_ms + 1000;
-            let batch = lease_size(bucket.limit.calls);
-            let script = &self.script;
-            let reserved = self
-                .redis
-                .run_within(Duration::from_millis(self.config.redis_timeout_ms.max(1)), |mut connection| async move {
-                    script.key(&key).arg(ttl_ms).arg(batch).invoke_async::<u64>(&mut connection).await
-                })
-                .await;
-            let total = match reserved {
-                Ok(total) => total,
+            // Boxed: the Redis future is large and would otherwise be copied on every
+            // call, though only one in a batch needs it.
+            match Box::pin(self.reserve(&key, &bucket, window_ms)).await {
+                Ok(usable) if usable > 0 => {
+                    lease.remaining = usable - 1;
+                    return Ok(());
+                }
+                Ok(_) => lease.exhausted = true,
                 Err(error) => return self.unavailable(&bucket, &error.to_string()),
-            };
-            // Counts (total - batch, total] are ours; only those within the limit admit.
-            let usable = bucket.limit.calls.saturating_sub(total.saturating_sub(batch)).min(batch);
-            if usable > 0 {
-                lease.remaining = usable - 1;
-                return Ok(());
             }
-            lease.exhausted = true;
         }
         metrics::counter!("canopy_gateway_rate_limited_total", "class" => bucket.class).increment(1);
         Err(ApiError::ResourceExhausted {
@@ -305,6 +303,22 @@ impl RateLimiter {
             ),
             retry_after,
         })
+    }
+
+    /// Reserves a batch of counts in Redis; how many of them are within the limit.
+    async fn reserve(&self, key: &str, bucket: &Bucket, window_ms: i64) -> Result<u64, RedisUnavailable> {
+        // Keep the key a little past its window so a slow clock never reuses it early.
+        let ttl_ms = window_ms + 1000;
+        let batch = lease_size(bucket.limit.calls);
+        let script = &self.script;
+        let total = self
+            .redis
+            .run_within(Duration::from_millis(self.config.redis_timeout_ms.max(1)), |mut connection| async move {
+                script.key(key).arg(ttl_ms).arg(batch).invoke_async::<u64>(&mut connection).await
+            })
+            .await?;
+        // Counts (total - batch, total] are ours; only those within the limit admit.
+        Ok(bucket.limit.calls.saturating_sub(total.saturating_sub(batch)).min(batch))
     }
 
     fn unavailable(&self, bucket: &Bucket, reason: &str) -> Result<(), ApiError> {
