@@ -187,3 +187,18 @@ impl GatewayConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_cache_longer_than_the_cap_is_refused_naming_the_setting() {
+        let config =
+            GatewayConfig { tls: false, session_cache_ms: MAX_SESSION_CACHE_MS + 1, ..GatewayConfig::default() };
+        let error = config.validate().expect_err("over the cap");
+        assert!(error.contains("services.gateway.session_cache_ms"), "{error}");
+        let config = GatewayConfig { tls: false, session_cache_ms: MAX_SESSION_CACHE_MS, ..GatewayConfig::default() };
+        config.validate().expect("at the cap");
+    }
+}

@@ -93,11 +93,13 @@ impl RedisStore {
             .set_number_of_retries(0)
             .set_connection_timeout(timeout)
             .set_response_timeout(timeout);
-        let connection =
-            tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client.clone(), manager_config))
-                .await
-                .map_err(|_| RedisConnectError::Unreachable { target: target.clone(), reason: "timed out".into() })?
-                .map_err(|e| RedisConnectError::Unreachable { target, reason: e.to_string() })?;
+        let connection = tokio::time::timeout(
+            Duration::from_secs(5),
+            ConnectionManager::new_with_config(client.clone(), manager_config),
+        )
+        .await
+        .map_err(|_| RedisConnectError::Unreachable { target: target.clone(), reason: "timed out".into() })?
+        .map_err(|e| RedisConnectError::Unreachable { target, reason: e.to_string() })?;
         Ok(Self {
             client,
             connection,

@@ -151,12 +151,14 @@ impl TokenVerifier {
                 Some(verified) => verified,
                 // Boxed, like every path that is not the cached one: a cold path's
                 // large future inline would be copied on every call.
-                None => Box::pin(async {
-                    let verified = Arc::new(self.decode(token).await?);
-                    cache.insert(token.to_string(), verified.clone()).await;
-                    Ok::<_, AuthError>(verified)
-                })
-                .await?,
+                None => {
+                    Box::pin(async {
+                        let verified = Arc::new(self.decode(token).await?);
+                        cache.insert(token.to_string(), verified.clone()).await;
+                        Ok::<_, AuthError>(verified)
+                    })
+                    .await?
+                }
             },
             None => Arc::new(Box::pin(self.decode(token)).await?),
         };
