@@ -32,6 +32,15 @@ pub struct GatewayConfig {
     /// How long an API key resolution (or refusal) is cached, in seconds (default 5):
     /// a revoked key stops working at the gateway within this time.
     pub api_key_cache_secs: f64,
+    /// How long the gateway may answer a session check from memory, in milliseconds
+    /// (default 1000; 0 checks Redis on every call). This is the **revocation bound**
+    /// at the gateway: a session revoked by sign-out, password change or an admin
+    /// disabling the account is refused at the gateway at most this long after the
+    /// revocation, and normally at once, since identity announces every revocation
+    /// over Redis pub/sub and the gateway drops the session when the announcement
+    /// arrives. Services behind the gateway still check the session in Redis on every
+    /// call. At most 60000.
+    pub session_cache_ms: u64,
     /// Take the client address from the last `x-forwarded-for` entry (as appended by
     /// the proxy in front) instead of the TCP peer. Only with `tls = false` behind a
     /// proxy that always sets the header; otherwise clients could pick their address.
@@ -50,6 +59,7 @@ impl Default for GatewayConfig {
             max_message_bytes: 4 * 1024 * 1024,
             max_metadata_bytes: 16 * 1024,
             api_key_cache_secs: 5.0,
+            session_cache_ms: 1000,
             trust_forwarded_for: false,
             rate_limits: RateLimitConfig::default(),
         }
@@ -103,6 +113,9 @@ pub struct RateLimitConfig {
     pub redis_timeout_ms: u64,
 }
 
+/// Longest `session_cache_ms` accepted.
+pub const MAX_SESSION_CACHE_MS: u64 = 60_000;
+
 /// The tier every tenant has unless configured otherwise.
 pub const STANDARD_TIER: &str = "standard";
 
@@ -136,6 +149,12 @@ impl GatewayConfig {
         if !self.api_key_cache_secs.is_finite() || self.api_key_cache_secs < 0.0 {
             return Err("services.gateway.api_key_cache_secs must be a non-negative number".into());
         }
+        if self.session_cache_ms > MAX_SESSION_CACHE_MS {
+            return Err(format!(
+                "services.gateway.session_cache_ms must be at most {MAX_SESSION_CACHE_MS} (it bounds how long a revoked \
+                 session can still pass the gateway)"
+            ));
+        }
         for origin in &self.cors_allowed_origins {
             if origin == "*" || http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
                 return Err(format!(
@@ -166,5 +185,20 @@ impl GatewayConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_cache_longer_than_the_cap_is_refused_naming_the_setting() {
+        let config =
+            GatewayConfig { tls: false, session_cache_ms: MAX_SESSION_CACHE_MS + 1, ..GatewayConfig::default() };
+        let error = config.validate().expect_err("over the cap");
+        assert!(error.contains("services.gateway.session_cache_ms"), "{error}");
+        let config = GatewayConfig { tls: false, session_cache_ms: MAX_SESSION_CACHE_MS, ..GatewayConfig::default() };
+        config.validate().expect("at the cap");
     }
 }

@@ -7,8 +7,9 @@
 //! SecurityHeaders → CORS → grpc-web → RpcTelemetry (trace, access log, RED metrics)
 //!   → gRPC health of the gateway itself, or:
 //!   → Route (owning service from the path; unknown and INTERNAL methods end here)
-//!   → EdgeAuth (token or API key, then the method policy)
-//!   → RateLimit (Redis, per tenant / address and rate class)
+//!   → EdgeAuth (token or API key, then the method policy; sessions and verified
+//!     tokens cached in memory, revocations announced over Redis pub/sub)
+//!   → RateLimit (Redis, per tenant / address and rate class, counts leased in batches)
 //!   → Forward (mTLS to the service as workload `gateway`, frames untouched)
 //! ```
 //!
@@ -30,8 +31,8 @@ use std::time::Duration;
 
 use canopy_kit::access::MethodPolicies;
 use canopy_kit::auth::{
-    ApiKeyLookup, ApiKeyResolver, Authenticator, IdentityKeySource, KeySource, SessionStore, TenantAccessGuard,
-    TokenVerifier, identity_api_key_lookup,
+    ApiKeyLookup, ApiKeyResolver, Authenticator, IdentityKeySource, KeySource, SessionCache, SessionStore,
+    TenantAccessGuard, TokenVerifier, identity_api_key_lookup,
 };
 use canopy_kit::redis_store::RedisStore;
 use canopy_kit::server::{SharedRuntime, StartError};
@@ -150,8 +151,17 @@ impl<'a> Gateway<'a> {
         let sessions = SessionStore::new(runtime.redis.clone());
         let key_source = self.key_source.unwrap_or_else(|| Arc::new(IdentityKeySource { peers: peers.clone() }));
         let api_key_lookup = self.api_key_lookup.unwrap_or_else(|| identity_api_key_lookup(peers.clone()));
+        let mut tokens = TokenVerifier::new(key_source, runtime.clock.clone(), sessions.clone());
+        // The hot path without a Redis round trip: sessions from memory (dropped when
+        // identity announces a revocation, kept at most session_cache_ms) and each
+        // token's signature verified once. Its listener starts once nothing can fail.
+        let session_cache = (config.session_cache_ms > 0)
+            .then(|| SessionCache::new(sessions, Duration::from_millis(config.session_cache_ms)));
+        if let Some(cache) = &session_cache {
+            tokens = tokens.with_caches(cache.clone());
+        }
         let authenticator = Arc::new(Authenticator {
-            tokens: TokenVerifier::new(key_source, runtime.clock.clone(), sessions),
+            tokens,
             api_keys: ApiKeyResolver::new(
                 api_key_lookup,
                 Duration::from_secs_f64(config.api_key_cache_secs),
@@ -200,6 +210,8 @@ impl<'a> Gateway<'a> {
             .route_service("/grpc.health.v1.Health/Watch", health_service)
             .fallback_service(proxy);
 
+        let background: Vec<JoinHandle<()>> =
+            session_cache.iter().map(|cache| tokio::spawn(SessionCache::listen(Arc::downgrade(cache)))).collect();
         let (stop_tx, stop_rx) = watch::channel(false);
         let incoming =
             canopy_kit::mesh::accept(listener, tls, runtime.config.mesh.trust_domain.clone(), stop_rx.clone());
@@ -227,6 +239,7 @@ impl<'a> Gateway<'a> {
             health,
             stop: stop_tx,
             task,
+            background,
             drain: Duration::from_secs_f64(runtime.config.shutdown_drain_secs.max(0.0)),
         })
     }
@@ -238,6 +251,8 @@ pub struct RunningGateway {
     health: HealthReporter,
     stop: watch::Sender<bool>,
     task: JoinHandle<Result<(), tonic::transport::Error>>,
+    /// Tasks that live as long as the gateway (the session revocation listener).
+    background: Vec<JoinHandle<()>>,
     drain: Duration,
 }
 
@@ -262,6 +277,9 @@ impl RunningGateway {
 
     /// Stops accepting and waits for in-flight calls (no drain period).
     pub async fn stop(self) {
+        for task in &self.background {
+            task.abort();
+        }
         let _ = self.stop.send(true);
         match self.task.await {
             Ok(Ok(())) => tracing::info!("gateway stopped"),

@@ -1,12 +1,24 @@
 //! Rate limits in Redis, per rate class of the method policy.
 //!
-//! Algorithm: fixed windows. A call increments `ratelimit:<class>:<subject>:<window>`
-//! with one atomic script (INCR, and PEXPIRE when the key is new), where `<window>`
-//! is the current time divided by the window length. Over the limit, the call is
-//! answered RESOURCE_EXHAUSTED with `RetryInfo` = time left in the window. Fixed
-//! windows cost one key and one round trip per call; the price is that a caller can
-//! spend two windows' worth in a short burst across a boundary, which the limits
-//! here (abuse protection, not billing) tolerate.
+//! Algorithm: fixed windows, counted in Redis under `ratelimit:<class>:<subject>:<window>`,
+//! where `<window>` is the current time divided by the window length. Over the limit,
+//! the call is answered RESOURCE_EXHAUSTED with `RetryInfo` = time left in the window.
+//! Fixed windows cost one key per window; the price is that a caller can spend two
+//! windows' worth in a short burst across a boundary, which the limits here (abuse
+//! protection, not billing) tolerate.
+//!
+//! Leases: a gateway does not ask Redis on every call. It reserves a batch of counts
+//! with one atomic script (INCRBY, and PEXPIRE when the key is new) and admits calls
+//! from the batch locally until it is spent; the batch is 1 % of the limit (at least
+//! 1, at most [`MAX_LEASE`]), so limits of 100 calls or fewer still cost one round
+//! trip per call. A batch is only usable up to the limit: counts `(total - batch,
+//! total]` that lie above the limit are not admitted. So the gateways together
+//! **never admit more than the limit in a window**, however many there are and
+//! however the burst is spread; the price is the other way: counts reserved by one
+//! gateway and not spent are lost to the others, so a caller can be refused up to
+//! `gateways × (batch − 1)` calls early (under 1 % of the limit per gateway). Once a
+//! gateway sees the limit reached, it refuses that bucket locally for the rest of
+//! the window.
 //!
 //! Subjects: sign-in calls count per client address whoever calls; other calls per
 //! tenant, per principal for platform principals (no tenant), and per client address
@@ -32,7 +44,7 @@ use canopy_kit::auth::{CREDENTIAL_LOOKUP_HEADER, Principal};
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::TenantId;
 use canopy_kit::peers::Peers;
-use canopy_kit::redis_store::RedisStore;
+use canopy_kit::redis_store::{RedisStore, RedisUnavailable};
 use canopy_sdk::proto::canopy::options::v1::RateClass;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_client::QuotaServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1::{GetTenantAccessRequest, RateTier};
@@ -123,20 +135,45 @@ impl RateTierSource for TenancyTiers {
             if let Some(tier) = self.configured.tier_of(tenant).await {
                 return Some(tier);
             }
-            self.cache.get_with(tenant, self.ask_tenancy(tenant)).await
+            if let Some(tier) = self.cache.get(&tenant).await {
+                return tier;
+            }
+            // Boxed: the lookup's future is large and only a miss needs it; inline, every
+            // call would allocate and copy it.
+            Box::pin(self.cache.get_with(tenant, self.ask_tenancy(tenant))).await
         }
         .boxed()
     }
 }
 
-/// INCR the window's counter, giving a new key the window's lifetime; returns the count.
-const COUNT_CALL: &str = r"
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then
+/// Adds a batch (ARGV[2]) to the window's counter, giving a new key the window's
+/// lifetime (ARGV[1], ms); returns the count after it.
+const RESERVE_COUNTS: &str = r"
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return count
 ";
+
+/// Largest batch of counts one gateway reserves at a time.
+pub const MAX_LEASE: u64 = 1000;
+/// Most buckets with a lease kept; past it the least used are dropped first (their
+/// unspent counts are lost, which only refuses early).
+const MAX_LEASED_BUCKETS: u64 = 100_000;
+
+/// How many counts to reserve at once for `limit`: 1 % of it, within `1..=MAX_LEASE`.
+pub fn lease_size(limit: u64) -> u64 {
+    (limit / 100).clamp(1, MAX_LEASE)
+}
+
+/// What this gateway may still admit in one bucket's window without asking Redis.
+#[derive(Default)]
+struct Lease {
+    remaining: u64,
+    /// The limit was reached: refuse without asking until the window (key) changes.
+    exhausted: bool,
+}
 
 /// Counts calls and decides.
 pub struct RateLimiter {
@@ -145,6 +182,9 @@ pub struct RateLimiter {
     tiers: Arc<dyn RateTierSource>,
     clock: SharedClock,
     script: redis::Script,
+    /// Leases by Redis key (which names the window). A lock per bucket, so the calls
+    /// meeting an empty lease wait for one reservation rather than each making one.
+    leases: Cache<String, Arc<tokio::sync::Mutex<Lease>>>,
 }
 
 /// What a call is counted against.
@@ -157,7 +197,17 @@ struct Bucket {
 
 impl RateLimiter {
     pub fn new(redis: RedisStore, config: RateLimitConfig, tiers: Arc<dyn RateTierSource>, clock: SharedClock) -> Self {
-        Self { redis, config, tiers, clock, script: redis::Script::new(COUNT_CALL) }
+        // A lease is only useful within its window; keep it no longer than the longest.
+        let longest_window = std::iter::once(config.sign_in)
+            .chain(config.tiers.values().flat_map(|tier| [tier.standard, tier.deployment]))
+            .map(|limit| limit.window_secs)
+            .max()
+            .unwrap_or(3600);
+        let leases = Cache::builder()
+            .max_capacity(MAX_LEASED_BUCKETS)
+            .time_to_live(Duration::from_secs(longest_window.saturating_add(1)))
+            .build();
+        Self { redis, config, tiers, clock, script: redis::Script::new(RESERVE_COUNTS), leases }
     }
 
     async fn tier_limits(&self, tenant: Option<TenantId>) -> TierLimits {
@@ -220,33 +270,55 @@ impl RateLimiter {
         let window = now_ms.div_euclid(window_ms);
         let retry_after = Duration::from_millis((window_ms - now_ms.rem_euclid(window_ms)).max(1) as u64);
         let key = self.redis.key(&format!("ratelimit:{}:{}:{window}", bucket.class, bucket.subject));
+        let lease = match self.leases.get(&key).await {
+            Some(lease) => lease,
+            // Boxed for the same reason as the reservation below: only a new window needs it.
+            None => Box::pin(self.leases.get_with_by_ref(&key, async { Arc::default() })).await,
+        };
+        let mut lease = lease.lock().await;
+        if !lease.exhausted && lease.remaining > 0 {
+            lease.remaining -= 1;
+            return Ok(());
+        }
+        if !lease.exhausted {
+            // Boxed: the Redis future is large and would otherwise be copied on every
+            // call, though only one in a batch needs it.
+            match Box::pin(self.reserve(&key, &bucket, window_ms)).await {
+                Ok(usable) if usable > 0 => {
+                    lease.remaining = usable - 1;
+                    return Ok(());
+                }
+                Ok(_) => lease.exhausted = true,
+                Err(error) => return self.unavailable(&bucket, &error.to_string()),
+            }
+        }
+        metrics::counter!("canopy_gateway_rate_limited_total", "class" => bucket.class).increment(1);
+        Err(ApiError::ResourceExhausted {
+            reason: "RATE_LIMITED",
+            message: format!(
+                "rate limit of {} {} calls per {} s exceeded",
+                bucket.limit.calls,
+                bucket.class.replace('_', "-"),
+                bucket.limit.window_secs
+            ),
+            retry_after,
+        })
+    }
+
+    /// Reserves a batch of counts in Redis; how many of them are within the limit.
+    async fn reserve(&self, key: &str, bucket: &Bucket, window_ms: i64) -> Result<u64, RedisUnavailable> {
         // Keep the key a little past its window so a slow clock never reuses it early.
         let ttl_ms = window_ms + 1000;
+        let batch = lease_size(bucket.limit.calls);
         let script = &self.script;
-        let counted = self
+        let total = self
             .redis
             .run_within(Duration::from_millis(self.config.redis_timeout_ms.max(1)), |mut connection| async move {
-                script.key(&key).arg(ttl_ms).invoke_async::<u64>(&mut connection).await
+                script.key(key).arg(ttl_ms).arg(batch).invoke_async::<u64>(&mut connection).await
             })
-            .await;
-        let count = match counted {
-            Ok(count) => count,
-            Err(error) => return self.unavailable(&bucket, &error.to_string()),
-        };
-        if count > bucket.limit.calls {
-            metrics::counter!("canopy_gateway_rate_limited_total", "class" => bucket.class).increment(1);
-            return Err(ApiError::ResourceExhausted {
-                reason: "RATE_LIMITED",
-                message: format!(
-                    "rate limit of {} {} calls per {} s exceeded",
-                    bucket.limit.calls,
-                    bucket.class.replace('_', "-"),
-                    bucket.limit.window_secs
-                ),
-                retry_after,
-            });
-        }
-        Ok(())
+            .await?;
+        // Counts (total - batch, total] are ours; only those within the limit admit.
+        Ok(bucket.limit.calls.saturating_sub(total.saturating_sub(batch)).min(batch))
     }
 
     fn unavailable(&self, bucket: &Bucket, reason: &str) -> Result<(), ApiError> {

@@ -122,7 +122,9 @@ impl Peers {
         let channel = match cached {
             Some(channel) => channel,
             None => {
-                let channel = self.open(peer, &url).await?;
+                // Boxed: opening is rare and its future large; inline it would be
+                // copied on every call.
+                let channel = Box::pin(self.open(peer, &url)).await?;
                 if let Ok(mut channels) = self.inner.channels.lock() {
                     channels.insert(peer.to_string(), (url, channel.clone()));
                 }

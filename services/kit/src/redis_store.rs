@@ -56,6 +56,8 @@ pub enum RedisUnavailable {
 /// A Redis connection with the deployment's key prefix.
 #[derive(Clone)]
 pub struct RedisStore {
+    /// For dedicated connections (a pub/sub subscription cannot share `connection`).
+    client: redis::Client,
     connection: ConnectionManager,
     prefix: String,
     timeout: Duration,
@@ -98,13 +100,15 @@ impl RedisStore {
             .set_number_of_retries(0)
             .set_connection_timeout(timeout)
             .set_response_timeout(timeout);
-        let connection =
-            tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client, manager_config))
-                .await
-                .map_err(|_| RedisConnectError::Unreachable { target: target.clone(), reason: "timed out".into() })?
-                .map_err(|e| RedisConnectError::Unreachable { target, reason: e.to_string() })?;
+        let connection = tokio::time::timeout(
+            Duration::from_secs(5),
+            ConnectionManager::new_with_config(client.clone(), manager_config),
+        )
+        .await
+        .map_err(|_| RedisConnectError::Unreachable { target: target.clone(), reason: "timed out".into() })?
+        .map_err(|e| RedisConnectError::Unreachable { target, reason: e.to_string() })?;
         let breaker = Breaker::new("redis", config.breaker_failures, Duration::from_millis(config.breaker_open_ms));
-        Ok(Self { connection, prefix: config.key_prefix.clone(), timeout, breaker: Arc::new(breaker) })
+        Ok(Self { client, connection, prefix: config.key_prefix.clone(), timeout, breaker: Arc::new(breaker) })
     }
 
     /// The full key for `suffix`, e.g. `key("session:abc")` → `canopy:session:abc`.
@@ -148,6 +152,25 @@ impl RedisStore {
         };
         self.breaker.record(reached, probe);
         outcome
+    }
+
+    /// A dedicated connection subscribed to the channel `key(channel_suffix)`, each
+    /// step bounded by the command timeout. Messages published while it is not
+    /// subscribed are lost (Redis pub/sub delivers at most once), so a subscriber must
+    /// treat the end of the stream as "I may have missed some".
+    pub async fn subscribe(&self, channel_suffix: &str) -> Result<redis::aio::PubSubStream, RedisUnavailable> {
+        let channel = self.key(channel_suffix);
+        let subscribed = tokio::time::timeout(self.timeout, async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(&channel).await?;
+            Ok::<_, redis::RedisError>(pubsub.into_on_message())
+        })
+        .await;
+        match subscribed {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(error)) => Err(RedisUnavailable::Failed(error)),
+            Err(_) => Err(RedisUnavailable::TimedOut(self.timeout)),
+        }
     }
 
     /// Round trip to the server (for health reports).

@@ -138,7 +138,10 @@ impl TraceContext {
 
     /// A new trace, for work no caller started (jobs, workers).
     pub fn new_trace() -> Self {
-        let trace_id = uuid::Uuid::new_v4().simple().to_string();
+        // The thread's CSPRNG, not Uuid::new_v4: that asks the OS (a getrandom system
+        // call) each time, and the gateway makes ids on every call. Never all zeros,
+        // which W3C trace context reserves for "invalid".
+        let trace_id = format!("{:032x}", rand::random::<u128>().max(1));
         Self { traceparent: format!("00-{trace_id}-{}-01", new_span_id()), trace_id }
     }
 
@@ -150,7 +153,7 @@ impl TraceContext {
 }
 
 fn new_span_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..16].to_string()
+    format!("{:016x}", rand::random::<u64>().max(1))
 }
 
 /// What a call made while serving a request inherits from it: its trace and its

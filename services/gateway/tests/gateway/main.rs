@@ -9,6 +9,7 @@ mod plan_tiers;
 mod rate_limits;
 mod redis_outage;
 mod routing;
+mod session_revocation;
 mod streaming;
 mod support;
 mod web;

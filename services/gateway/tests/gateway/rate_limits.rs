@@ -173,3 +173,59 @@ async fn when_redis_stalls_each_call_gets_the_limiter_s_answer_within_its_timeou
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn gateways_leasing_counts_in_batches_never_admit_more_than_the_limit_together() {
+    use std::sync::Arc;
+
+    use canopy_gateway::config::{Limit, RateLimitConfig};
+    use canopy_gateway::ratelimit::{ConfiguredTiers, RateLimiter, lease_size};
+    use canopy_kit::auth::{Principal, PrincipalKind, role_from_name};
+
+    let world = World::start().await;
+    let limit = 1000;
+    let mut config = RateLimitConfig::default();
+    config.tiers.get_mut("standard").expect("standard tier").standard = Limit::new(limit, 60);
+    let tiers = Arc::new(ConfiguredTiers::from_config(&config));
+    let runtime = &world.services.runtime;
+    // Three gateways on one Redis, as three replicas would be.
+    let gateways: Vec<Arc<RateLimiter>> = (0..3)
+        .map(|_| {
+            Arc::new(RateLimiter::new(runtime.redis.clone(), config.clone(), tiers.clone(), runtime.clock.clone()))
+        })
+        .collect();
+    let principal = Principal {
+        kind: PrincipalKind::User { user_id: uuid::Uuid::new_v4(), session_id: "s".into() },
+        tenant: Some(canopy_kit::db::TenantId(uuid::Uuid::new_v4())),
+        role: role_from_name("member").expect("member role"),
+    };
+    let address = "127.0.0.1".parse().unwrap();
+
+    // Twice the limit, interleaved across the gateways from concurrent callers.
+    let mut callers = Vec::new();
+    for caller in 0..30 {
+        let gateway = gateways[caller % gateways.len()].clone();
+        let principal = principal.clone();
+        callers.push(tokio::spawn(async move {
+            let mut admitted = 0u64;
+            for _ in 0..(2 * limit / 30) {
+                if gateway
+                    .check(canopy_sdk::proto::canopy::options::v1::RateClass::Standard, Some(&principal), address)
+                    .await
+                    .is_ok()
+                {
+                    admitted += 1;
+                }
+            }
+            admitted
+        }));
+    }
+    let mut admitted = 0;
+    for caller in callers {
+        admitted += caller.await.unwrap();
+    }
+    assert!(admitted <= limit, "{admitted} calls admitted over a limit of {limit}");
+    // Each gateway may strand at most one batch short of its last lease.
+    let stranded = gateways.len() as u64 * (lease_size(limit) - 1);
+    assert!(admitted >= limit - stranded, "only {admitted} of {limit} admitted (at most {stranded} may be stranded)");
+}

@@ -37,7 +37,9 @@ impl Authenticator {
             .ok_or(AuthError::Malformed("authorization is not a bearer credential"))?
             .trim();
         if credential.starts_with(API_KEY_PREFIX) {
-            self.api_keys.resolve(credential).await
+            // Boxed: the resolver's future is large, and inline it would be moved
+            // (copied) on every call, token calls included.
+            Box::pin(self.api_keys.resolve(credential)).await
         } else {
             self.tokens.verify(credential).await
         }

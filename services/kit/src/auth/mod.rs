@@ -8,6 +8,7 @@ mod claims;
 mod identity_client;
 mod layer;
 mod principal;
+mod session_cache;
 mod sessions;
 mod tenant_access;
 mod verifier;
@@ -17,7 +18,8 @@ pub use claims::{ACCESS_TOKEN_TYPE, AccessClaims};
 pub use identity_client::{IdentityKeySource, identity_api_key_lookup};
 pub use layer::{AuthLayer, Authenticator, authorize};
 pub use principal::{Principal, PrincipalKind, role_from_name, role_name};
-pub use sessions::{SessionRecord, SessionStore};
+pub use session_cache::SessionCache;
+pub use sessions::{REVOCATIONS_CHANNEL, SessionRecord, SessionStore};
 pub use tenant_access::{TenantAccess, TenantAccessGuard, TenantAccessLookup, tenancy_access_lookup};
 pub use verifier::{KeySet, KeySource, TokenVerifier, VerificationKeyEntry};
 

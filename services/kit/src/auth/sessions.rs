@@ -4,7 +4,9 @@
 //!
 //! Keys (under the deployment's prefix):
 //! * `session:<sid>` — JSON [`SessionRecord`], expiring with the absolute timeout;
-//! * `user-sessions:<user id>` — set of the user's session ids.
+//! * `user-sessions:<user id>` — set of the user's session ids;
+//! * channel `session-revocations` — every revocation publishes the session id, so
+//!   processes that cache sessions ([`super::SessionCache`]) drop them at once.
 //!
 //! Redis unreachable (down, stalled, or the store's circuit open): checking a session
 //! fails with [`AuthError::SessionStoreUnavailable`], which callers see as UNAVAILABLE
@@ -22,6 +24,9 @@ use uuid::Uuid;
 
 use super::AuthError;
 use crate::redis_store::{RedisStore, RedisUnavailable};
+
+/// The channel (under the key prefix) on which each revoked session id is published.
+pub const REVOCATIONS_CHANNEL: &str = "session-revocations";
 
 /// One session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +68,11 @@ impl SessionStore {
         self.redis.key(&format!("user-sessions:{user_id}"))
     }
 
+    /// The Redis this store uses.
+    pub fn redis(&self) -> &RedisStore {
+        &self.redis
+    }
+
     /// Stores a session (new or refreshed).
     pub async fn put(&self, record: &SessionRecord, now: DateTime<Utc>) -> Result<(), RedisUnavailable> {
         let json = serde_json::to_string(record).expect("session record serialises");
@@ -101,7 +111,9 @@ impl SessionStore {
     /// Ends one session.
     pub async fn revoke(&self, record: &SessionRecord) -> Result<(), RedisUnavailable> {
         let mut pipe = redis::pipe();
-        pipe.del(self.key(&record.session_id)).srem(self.user_key(record.user_id), &record.session_id);
+        pipe.del(self.key(&record.session_id))
+            .srem(self.user_key(record.user_id), &record.session_id)
+            .publish(self.redis.key(REVOCATIONS_CHANNEL), &record.session_id);
         self.redis.run(|mut connection| async move { pipe.query_async::<()>(&mut connection).await }).await
     }
 
@@ -116,7 +128,9 @@ impl SessionStore {
         }
         let mut pipe = redis::pipe();
         for session_id in &ending {
-            pipe.del(self.key(session_id)).srem(self.user_key(user_id), session_id.as_str());
+            pipe.del(self.key(session_id))
+                .srem(self.user_key(user_id), session_id.as_str())
+                .publish(self.redis.key(REVOCATIONS_CHANNEL), session_id.as_str());
         }
         self.redis.run(|mut connection| async move { pipe.query_async::<()>(&mut connection).await }).await?;
         Ok(ending.len())

@@ -2,7 +2,9 @@
 //! only `alg: EdDSA`, `typ: at+jwt`, and a plain `kid` are accepted; a token that
 //! carries `jku`, `jwk`, `x5u`, `x5c` or any other header field is refused, so no
 //! token can choose its own key or algorithm. Expiry and not-before are checked
-//! against the injected clock; the session must still be alive.
+//! against the injected clock; the session must still be alive. With
+//! [`TokenVerifier::with_caches`] (the gateway) verified tokens and live sessions are
+//! kept in memory; time checks still run on every call.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use moka::ops::compute::Op;
 use super::AuthError;
 use super::claims::{ACCESS_TOKEN_TYPE, AccessClaims};
 use super::principal::{Principal, PrincipalKind, role_from_name};
+use super::session_cache::SessionCache;
 use super::sessions::SessionStore;
 use crate::clock::SharedClock;
 use crate::db::TenantId;
@@ -85,7 +88,24 @@ pub struct TokenVerifier {
     min_refresh_interval: Duration,
     clock: SharedClock,
     sessions: SessionStore,
+    /// Sessions checked locally instead of in Redis on every call (the gateway).
+    session_cache: Option<Arc<SessionCache>>,
+    /// Tokens whose signature and claims were verified, by their exact text.
+    verified: Option<Cache<String, Arc<VerifiedToken>>>,
 }
+
+/// A token whose signature, issuer, audience and claims' shape were verified. Time
+/// and session are checked again on each use, so keeping one never extends a token.
+struct VerifiedToken {
+    claims: AccessClaims,
+    verify_until: DateTime<Utc>,
+}
+
+/// Most verified tokens kept (a token is under 1 KiB, so a few MiB at most).
+const MAX_VERIFIED_TOKENS: u64 = 10_000;
+/// How long a verified token is kept: its expiry and its key's `verify_until` are
+/// checked on every use anyway; this only bounds memory held by idle tokens.
+const VERIFIED_TOKEN_TTL: Duration = Duration::from_secs(300);
 
 impl TokenVerifier {
     pub fn new(source: Arc<dyn KeySource>, clock: SharedClock, sessions: SessionStore) -> Self {
@@ -95,7 +115,21 @@ impl TokenVerifier {
             min_refresh_interval: Duration::from_secs(5),
             clock,
             sessions,
+            session_cache: None,
+            verified: None,
         }
+    }
+
+    /// Checks sessions through `cache` (a revoked session is refused within the
+    /// cache's bound, see [`SessionCache`]), and keeps verified tokens so the same
+    /// token is not verified again: its signature, issuer and audience cannot change,
+    /// while its times and its session are checked on every call. For the gateway,
+    /// whose every call would otherwise pay a signature check and a Redis round trip.
+    pub fn with_caches(mut self, cache: Arc<SessionCache>) -> Self {
+        self.session_cache = Some(cache);
+        self.verified =
+            Some(Cache::builder().max_capacity(MAX_VERIFIED_TOKENS).time_to_live(VERIFIED_TOKEN_TTL).build());
+        self
     }
 
     /// Changes the refresh rate cap (tests of rotation use zero).
@@ -112,6 +146,28 @@ impl TokenVerifier {
         if token.len() > MAX_TOKEN_BYTES || token.split('.').count() != 3 {
             return Err(AuthError::Malformed("not a compact JWS"));
         }
+        let verified = match &self.verified {
+            Some(cache) => match cache.get(token).await {
+                Some(verified) => verified,
+                // Boxed, like every path that is not the cached one: a cold path's
+                // large future inline would be copied on every call.
+                None => {
+                    Box::pin(async {
+                        let verified = Arc::new(self.decode(token).await?);
+                        cache.insert(token.to_string(), verified.clone()).await;
+                        Ok::<_, AuthError>(verified)
+                    })
+                    .await?
+                }
+            },
+            None => Arc::new(Box::pin(self.decode(token)).await?),
+        };
+        self.admit(&verified).await
+    }
+
+    /// Everything about `token` that does not depend on the time or the session:
+    /// header, key, signature, issuer, audience and the claims' shape.
+    async fn decode(&self, token: &str) -> Result<VerifiedToken, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed("undecodable header"))?;
         if header.alg != Algorithm::EdDSA {
             return Err(AuthError::Header("algorithm must be EdDSA"));
@@ -149,9 +205,14 @@ impl TokenVerifier {
         let claims = jsonwebtoken::decode::<AccessClaims>(token, &entry.key, &validation)
             .map_err(|e| AuthError::Invalid(e.to_string()))?
             .claims;
+        Ok(VerifiedToken { claims, verify_until: entry.verify_until })
+    }
 
+    /// The time checks and the session check, made on every use of a token.
+    async fn admit(&self, verified: &VerifiedToken) -> Result<Principal, AuthError> {
+        let VerifiedToken { claims, verify_until } = verified;
         let now = self.clock.now();
-        if now.timestamp() > claims.exp + LEEWAY_SECS || now > entry.verify_until {
+        if now.timestamp() > claims.exp + LEEWAY_SECS || now > *verify_until {
             return Err(AuthError::Expired);
         }
         if now.timestamp() + LEEWAY_SECS < claims.nbf {
@@ -163,11 +224,14 @@ impl TokenVerifier {
             Some(tid) => Some(TenantId(tid.parse().map_err(|_| AuthError::Invalid("tid is not a uuid".into()))?)),
         };
         let role = role_from_name(&claims.role).ok_or_else(|| AuthError::Invalid("unknown role".into()))?;
-        let session = self.sessions.check(&claims.sid, now).await?;
+        let session = match &self.session_cache {
+            Some(cache) => cache.check(&claims.sid, now).await?,
+            None => Box::pin(self.sessions.check(&claims.sid, now)).await?,
+        };
         if session.user_id != user_id {
             return Err(AuthError::SessionEnded);
         }
-        Ok(Principal { kind: PrincipalKind::User { user_id, session_id: claims.sid }, tenant, role })
+        Ok(Principal { kind: PrincipalKind::User { user_id, session_id: claims.sid.clone() }, tenant, role })
     }
 
     async fn key(&self, kid: &str) -> Result<(VerificationKeyEntry, String, String), AuthError> {
@@ -195,6 +259,10 @@ impl TokenVerifier {
                     return Ok(Op::Nop);
                 }
                 let set = self.source.fetch().await?;
+                // A key may have left the set: tokens it signed must be verified again.
+                if let Some(verified) = &self.verified {
+                    verified.invalidate_all();
+                }
                 Ok(Op::Put(Arc::new(FetchedKeys { set, fetched_at: Instant::now() })))
             })
             .await?;
