@@ -4,17 +4,16 @@
 //! again behind the gateway. The principal goes into the request extensions for the
 //! rate limiter and onto the request span for the access log.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use canopy_kit::ApiError;
 use canopy_kit::auth::{Authenticator, authorize};
+use canopy_kit::middleware::{Middleware, MiddlewareLayer};
 use canopy_sdk::proto::canopy::options::v1::Audience;
+use futures_util::future::BoxFuture;
 use http::{Request, Response};
 use tonic::Status;
-use tower::{Layer, Service};
+use tower::Service;
 
 use crate::route::{RouteTarget, not_served};
 
@@ -25,42 +24,18 @@ pub struct EdgeAuthLayer {
 }
 
 impl EdgeAuthLayer {
-    pub fn new(authenticator: Arc<Authenticator>) -> Self {
-        Self { authenticator }
+    pub fn new(authenticator: Arc<Authenticator>) -> MiddlewareLayer<Self> {
+        MiddlewareLayer::new(Self { authenticator })
     }
 }
 
-impl<S> Layer<S> for EdgeAuthLayer {
-    type Service = EdgeAuth<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        EdgeAuth { inner, authenticator: self.authenticator.clone() }
-    }
-}
-
-/// The service `EdgeAuthLayer` produces.
-#[derive(Clone)]
-pub struct EdgeAuth<S> {
-    inner: S,
-    authenticator: Arc<Authenticator>,
-}
-
-impl<S, B> Service<Request<B>> for EdgeAuth<S>
+impl<S, B> Middleware<S, Request<B>> for EdgeAuthLayer
 where
-    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let mut inner = canopy_kit::middleware::take_ready(&mut self.inner);
+    fn call(&self, mut request: Request<B>, mut inner: S) -> BoxFuture<'static, Result<S::Response, S::Error>> {
         let authenticator = self.authenticator.clone();
         Box::pin(async move {
             // RouteLayer runs first; without its target nothing may pass.

@@ -2,14 +2,13 @@
 //! response (gRPC, grpc-web, CORS preflight, errors alike), and [`cors_layer`]
 //! allows grpc-web from the configured origins only.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
+use canopy_kit::middleware::{Middleware, MiddlewareLayer};
+use futures_util::future::BoxFuture;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, Request, Response};
-use tower::{Layer, Service};
+use tower::Service;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Adds the security headers.
@@ -20,41 +19,18 @@ pub struct SecurityHeadersLayer {
 }
 
 impl SecurityHeadersLayer {
-    pub fn new(strict_transport_security: bool) -> Self {
-        Self { strict_transport_security }
+    pub fn new(strict_transport_security: bool) -> MiddlewareLayer<Self> {
+        MiddlewareLayer::new(Self { strict_transport_security })
     }
 }
 
-impl<S> Layer<S> for SecurityHeadersLayer {
-    type Service = SecurityHeaders<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        SecurityHeaders { inner, strict_transport_security: self.strict_transport_security }
-    }
-}
-
-/// The service `SecurityHeadersLayer` produces.
-#[derive(Debug, Clone)]
-pub struct SecurityHeaders<S> {
-    inner: S,
-    strict_transport_security: bool,
-}
-
-impl<S, B, ResBody> Service<Request<B>> for SecurityHeaders<S>
+impl<S, B, ResBody> Middleware<S, Request<B>> for SecurityHeadersLayer
 where
-    S: Service<Request<B>, Response = Response<ResBody>>,
+    S: Service<Request<B>, Response = Response<ResBody>> + Send + 'static,
     S::Future: Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let future = self.inner.call(request);
+    fn call(&self, request: Request<B>, mut inner: S) -> BoxFuture<'static, Result<S::Response, S::Error>> {
+        let future = inner.call(request);
         let hsts = self.strict_transport_security;
         Box::pin(async move {
             let mut response = future.await?;

@@ -32,17 +32,15 @@
 //! services still authenticate and authorise every call.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use canopy_kit::ApiError;
 use canopy_kit::auth::{CREDENTIAL_LOOKUP_HEADER, Principal};
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::TenantId;
+use canopy_kit::middleware::{Middleware, MiddlewareLayer};
 use canopy_kit::peers::Peers;
 use canopy_kit::redis_store::{RedisStore, RedisUnavailable};
 use canopy_sdk::proto::canopy::options::v1::RateClass;
@@ -53,7 +51,7 @@ use futures_util::future::BoxFuture;
 use http::{Request, Response};
 use moka::future::Cache;
 use tonic::Status;
-use tower::{Layer, Service};
+use tower::Service;
 use uuid::Uuid;
 
 use crate::config::{Limit, RateLimitConfig, STANDARD_TIER, TierLimits};
@@ -344,42 +342,18 @@ pub struct RateLimitLayer {
 }
 
 impl RateLimitLayer {
-    pub fn new(limiter: Arc<RateLimiter>) -> Self {
-        Self { limiter }
+    pub fn new(limiter: Arc<RateLimiter>) -> MiddlewareLayer<Self> {
+        MiddlewareLayer::new(Self { limiter })
     }
 }
 
-impl<S> Layer<S> for RateLimitLayer {
-    type Service = RateLimit<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        RateLimit { inner, limiter: self.limiter.clone() }
-    }
-}
-
-/// The service `RateLimitLayer` produces.
-#[derive(Clone)]
-pub struct RateLimit<S> {
-    inner: S,
-    limiter: Arc<RateLimiter>,
-}
-
-impl<S, B> Service<Request<B>> for RateLimit<S>
+impl<S, B> Middleware<S, Request<B>> for RateLimitLayer
 where
-    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let mut inner = canopy_kit::middleware::take_ready(&mut self.inner);
+    fn call(&self, request: Request<B>, mut inner: S) -> BoxFuture<'static, Result<S::Response, S::Error>> {
         let limiter = self.limiter.clone();
         Box::pin(async move {
             let (Some(target), Some(ClientAddress(address))) =

@@ -5,20 +5,19 @@
 //! (reflection, health of services), unknown methods, internal methods — gets the
 //! same UNIMPLEMENTED answer, so the edge does not reveal which internal methods exist.
 
-use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use canopy_kit::access::MethodPolicies;
 use canopy_kit::error::ERROR_DOMAIN;
 use canopy_kit::mesh::PeerInfo;
+use canopy_kit::middleware::{Middleware, MiddlewareLayer};
 use canopy_sdk::proto::canopy::options::v1::{Audience, MethodPolicy};
+use futures_util::future::BoxFuture;
 use http::{HeaderMap, Request, Response};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
-use tower::{Layer, Service};
+use tower::Service;
 
 /// Where an admitted request goes, and under which policy.
 #[derive(Debug, Clone)]
@@ -78,8 +77,12 @@ pub struct RouteLayer {
 }
 
 impl RouteLayer {
-    pub fn new(policies: Arc<MethodPolicies>, max_metadata_bytes: usize, trust_forwarded_for: bool) -> Self {
-        Self { policies, max_metadata_bytes, trust_forwarded_for }
+    pub fn new(
+        policies: Arc<MethodPolicies>,
+        max_metadata_bytes: usize,
+        trust_forwarded_for: bool,
+    ) -> MiddlewareLayer<Self> {
+        MiddlewareLayer::new(Self { policies, max_metadata_bytes, trust_forwarded_for })
     }
 
     fn target(&self, path: &str) -> Option<RouteTarget> {
@@ -116,51 +119,27 @@ impl RouteLayer {
     }
 }
 
-impl<S> Layer<S> for RouteLayer {
-    type Service = Route<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Route { inner, layer: self.clone() }
-    }
-}
-
-/// The service `RouteLayer` produces.
-#[derive(Clone)]
-pub struct Route<S> {
-    inner: S,
-    layer: RouteLayer,
-}
-
-impl<S, B> Service<Request<B>> for Route<S>
+impl<S, B> Middleware<S, Request<B>> for RouteLayer
 where
-    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let Some(target) = self.layer.target(request.uri().path()) else {
+    fn call(&self, mut request: Request<B>, mut inner: S) -> BoxFuture<'static, Result<S::Response, S::Error>> {
+        let Some(target) = self.target(request.uri().path()) else {
             return Box::pin(async { Ok(not_served().into_http()) });
         };
         let size = metadata_size(request.headers());
-        if size > self.layer.max_metadata_bytes {
+        if size > self.max_metadata_bytes {
             let status = too_large(
                 "METADATA_TOO_LARGE",
-                format!("request metadata is {size} bytes, the limit is {}", self.layer.max_metadata_bytes),
+                format!("request metadata is {size} bytes, the limit is {}", self.max_metadata_bytes),
             );
             return Box::pin(async move { Ok(status.into_http()) });
         }
-        let address = self.layer.client_address(&request).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let address = self.client_address(&request).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         request.extensions_mut().insert(ClientAddress(address));
         request.extensions_mut().insert(target);
-        let mut inner = canopy_kit::middleware::take_ready(&mut self.inner);
         Box::pin(inner.call(request))
     }
 }
