@@ -29,6 +29,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The allocator `canopyd` ships with, so the in-process gateway, service and client
+/// run as they would in it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use canopy_kit::mesh::WorkloadIdentity;
 use canopy_sdk::Canopy;
 use support::*;
