@@ -53,6 +53,14 @@ pub fn optional_id(field: &str, value: &str) -> Result<Option<Uuid>, ApiError> {
     required_id(field, value).map(Some)
 }
 
+/// An optional UUID field, collecting its violation: `None` when empty or refused.
+pub fn optional_id_field(field: &str, value: &str, violations: &mut Vec<FieldViolation>) -> Option<Uuid> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    Some(required_id_field(field, value, violations)).filter(|id| !id.is_nil())
+}
+
 /// An optional tenant (customer) id field: `None` when empty.
 pub fn optional_tenant(field: &str, value: &str) -> Result<Option<TenantId>, ApiError> {
     optional_id(field, value).map(|id| id.map(TenantId))

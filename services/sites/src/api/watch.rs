@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use canopy_deployments::queue::{self, DeploymentStatus};
 use canopy_kit::db::Scope;
-use canopy_kit::request::required_id_field;
+use canopy_kit::request::{optional_id_field, required_id_field};
 use canopy_kit::{ApiError, FieldViolation};
 use canopy_sdk::proto::canopy::sites::v1 as pb;
 use futures_util::Stream;
@@ -55,19 +55,11 @@ impl Resume {
         if input.after_seq < 0 {
             violations.push(FieldViolation::new("after_seq", "must not be negative"));
         }
-        let id = if input.after_id.is_empty() {
-            None
-        } else if input.after_seq == 0 {
+        let id = if input.after_seq == 0 && !input.after_id.is_empty() {
             violations.push(FieldViolation::new("after_id", "must be empty when after_seq is 0"));
             None
         } else {
-            match input.after_id.parse() {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    violations.push(FieldViolation::new("after_id", "must be a UUID"));
-                    None
-                }
-            }
+            optional_id_field("after_id", &input.after_id, &mut violations)
         };
         if !violations.is_empty() {
             return Err(ApiError::InvalidArgument(violations));
