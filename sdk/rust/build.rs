@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../proto");
     let proto_root = proto_root.canonicalize()?;
-    println!("cargo:rerun-if-changed={}", proto_root.display());
+    // Relative to this package, so a target directory reused by another checkout
+    // (a worktree, a fresh clone) watches that checkout's contracts, not the first's.
+    println!("cargo:rerun-if-changed=../../proto");
 
     let mut files = Vec::new();
     collect_protos(&proto_root, &proto_root, &mut files)?;

@@ -6,8 +6,13 @@
 use canopy_kit::manifest::{ManifestError, Registry, ServiceManifest};
 
 /// Every service, in registration order (start order follows each manifest's `after`).
-pub const MANIFESTS: &[&ServiceManifest] =
-    &[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST, &canopy_provisioner::MANIFEST, &canopy_sites::MANIFEST];
+pub const MANIFESTS: &[&ServiceManifest] = &[
+    &canopy_identity::MANIFEST,
+    &canopy_tenancy::MANIFEST,
+    &canopy_provisioner::MANIFEST,
+    &canopy_sites::MANIFEST,
+    &canopy_audit::MANIFEST,
+];
 
 /// Workloads that are not services but may reach the operational surfaces in the
 /// mesh (health, reflection, system info): operator tooling such as grpcurl.

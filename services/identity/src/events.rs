@@ -1,10 +1,13 @@
 //! Security events: every sign-in and its failure, lockouts, MFA and password
 //! changes, and key creation and revocation. Each is a row in
-//! `identity.security_event` (tenant-scoped, for the audit service to come) and a
+//! `identity.security_event` (tenant-scoped), a record in the audit outbox written in
+//! the same transaction (so it reaches the audit trail as `security.<kind>`), and a
 //! `tracing` line with target `security`. Details are chosen field by field; no
 //! password, token, code or secret is ever put in one.
 
+use canopy_kit::audit::{ActorKind, AuditRecord, EventKind};
 use canopy_kit::db::{Database, Scope, TenantId};
+use canopy_kit::telemetry::CallContext;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -74,6 +77,31 @@ impl SecurityEvent {
         }
     }
 
+    /// The event as an audit record.
+    fn audit_record(&self, now: DateTime<Utc>) -> AuditRecord {
+        let (actor_kind, actor_id) = match self.actor.split_once(':') {
+            Some(("user", id)) => (ActorKind::User, id.to_string()),
+            Some(("apikey", id)) => (ActorKind::ApiKey, id.to_string()),
+            _ if self.actor == "system" => (ActorKind::System, String::new()),
+            _ => (ActorKind::Anonymous, String::new()),
+        };
+        AuditRecord {
+            id: Uuid::now_v7(),
+            tenant_id: self.tenant_id,
+            kind: EventKind::Security,
+            action: format!("security.{}", self.kind),
+            actor_kind,
+            actor_id,
+            actor_role: String::new(),
+            resource_ids: self.subject_user_id.map(|id| vec![id.to_string()]).unwrap_or_default(),
+            origin_address: self.source_address.clone().unwrap_or_default(),
+            user_agent: String::new(),
+            trace_id: CallContext::current().map(|c| c.trace.trace_id).unwrap_or_default(),
+            occurred_at: now,
+            summary: self.details.clone(),
+        }
+    }
+
     fn log(&self) {
         tracing::info!(
             target: "security",
@@ -104,6 +132,7 @@ pub async fn record(tx: &mut Tx, event: &SecurityEvent, now: DateTime<Utc>) -> R
         },
     )
     .await?;
+    canopy_kit::audit::outbox::record_event(tx, crate::MANIFEST.name, &event.audit_record(now)).await?;
     event.log();
     Ok(())
 }

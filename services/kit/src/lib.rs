@@ -10,6 +10,7 @@
 //! health, reflection, the system service and graceful shutdown ([`server`]).
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod breaker;
 pub mod clock;
@@ -29,5 +30,6 @@ pub mod system;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhook;
 
 pub use error::{ApiError, FieldViolation};

@@ -19,9 +19,15 @@ use crate::db::Database;
 use crate::server::ServiceContext;
 
 /// gRPC services every service calls through the kit, whatever its manifest says:
-/// identity's verification keys and API keys (authentication), and tenancy's tenant
-/// access (suspension). A service hosting neither still needs both to fail closed.
-pub const KIT_CALLS: &[&str] = &["canopy.identity.v1.CredentialService", "canopy.tenancy.v1.QuotaService"];
+/// identity's verification keys and API keys (authentication), tenancy's tenant
+/// access (suspension), and audit's ingest (the audit outbox). A service hosting
+/// none of them still needs them to fail closed and to record its changes.
+pub const KIT_CALLS: &[&str] =
+    &[AUDIT_INGEST, "canopy.identity.v1.CredentialService", "canopy.tenancy.v1.QuotaService"];
+
+/// Where every service's kit ships its audit outbox. Only services may call it (not
+/// the edge, not operator tooling): a record's service is its caller's identity.
+pub const AUDIT_INGEST: &str = "canopy.audit.v1.AuditIngestService";
 
 /// gRPC services every service hosts besides its own (added by the kit).
 pub const OPERATIONAL_SERVICES: &[&str] = &[
@@ -325,8 +331,13 @@ impl Registry {
                 why: "What the kit calls in every service: verification keys and API keys (identity),\n\
                       whether a customer may act (tenancy)."
                     .into(),
-                services: KIT_CALLS.iter().map(|s| s.to_string()).collect(),
+                services: KIT_CALLS.iter().filter(|s| **s != AUDIT_INGEST).map(|s| s.to_string()).collect(),
                 callers: vec!["*".into()],
+            },
+            MeshRule {
+                why: "Every service's audit outbox is shipped to the audit trail; nothing else may add to it.".into(),
+                services: vec![AUDIT_INGEST.into()],
+                callers: self.manifests.iter().filter(|m| m.schema.is_some()).map(|m| m.name.to_string()).collect(),
             },
             MeshRule {
                 why: format!(

@@ -21,6 +21,8 @@ use tonic_health::server::HealthReporter;
 use tracing::Instrument;
 
 use crate::access::{AccessError, MethodPolicies};
+use crate::audit::AuditTrail;
+use crate::audit::outbox::ship_outbox;
 use crate::auth::{
     ApiKeyResolver, AuthLayer, Authenticator, IdentityKeySource, SessionStore, TenantAccessGuard, TokenVerifier,
     identity_api_key_lookup, tenancy_access_lookup,
@@ -185,7 +187,7 @@ impl SharedRuntime {
         let schemas: Vec<Schema> = prerequisites.iter().copied().chain([manifest]).filter_map(|m| m.schema).collect();
         let database = match manifest.schema {
             None => None,
-            Some(_) => {
+            Some(own) => {
                 let database = Database::connect(&self.config.database)
                     .await
                     .map_err(|source| StartError::Database { service, source })?;
@@ -194,7 +196,7 @@ impl SharedRuntime {
                         .await
                         .map_err(|source| StartError::Database { service, source })?;
                 }
-                Some(database)
+                Some(database.with_audit_outbox(own.name))
             }
         };
 
@@ -212,6 +214,8 @@ impl SharedRuntime {
             ),
             tenant_access: TenantAccessGuard::new(tenancy_access_lookup(peers.clone()), Duration::from_secs(2)),
         });
+        let outbox_database = database.clone();
+        let outbox_peers = peers.clone();
         let context = ServiceContext {
             name: service,
             identity: identity.clone(),
@@ -272,11 +276,14 @@ impl SharedRuntime {
         let authz = MeshAuthzLayer::new(self.mesh_policy.clone(), mesh.mode, &mesh.namespace, &mesh.trust_domain);
         let boundary = RequestBoundary::new(FILE_DESCRIPTOR_SET, &self.policies)
             .map_err(|e| StartError::Routes { service, reason: format!("request boundary: {e}") })?;
+        let audit_trail = AuditTrail::new(FILE_DESCRIPTOR_SET, outbox_database.clone(), self.clock.clone())
+            .map_err(|reason| StartError::Routes { service, reason: format!("audit trail: {reason}") })?;
         let server = tonic::transport::Server::builder()
             .layer(RpcTelemetryLayer::new(service))
             .layer(authz)
-            .layer(AuthLayer::new(self.policies.clone(), authenticator))
+            .layer(AuthLayer::new(self.policies.clone(), authenticator, Some(audit_trail.clone())))
             .layer(MiddlewareLayer::new(boundary))
+            .layer(MiddlewareLayer::new(audit_trail))
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .add_routes(routes);
         let mut stop = stop_rx;
@@ -296,6 +303,11 @@ impl SharedRuntime {
         for job in jobs {
             let span = tracing::info_span!("job", service, job = job.name);
             running_jobs.spawn(job.start(stop_jobs.child_token()).instrument(span));
+        }
+        // The kit's own job: the service's audit outbox, shipped to the audit service.
+        if let Some(database) = outbox_database {
+            let span = tracing::info_span!("job", service, job = "audit-outbox");
+            running_jobs.spawn(ship_outbox(database, outbox_peers, stop_jobs.child_token()).instrument(span));
         }
         Ok(RunningService {
             name: service,

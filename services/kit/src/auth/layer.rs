@@ -15,6 +15,7 @@ use super::verifier::TokenVerifier;
 use super::{AuthError, CREDENTIAL_LOOKUP_HEADER};
 use crate::ApiError;
 use crate::access::MethodPolicies;
+use crate::audit::AuditTrail;
 use crate::mesh::CallerWorkload;
 use crate::middleware::{Middleware, MiddlewareLayer};
 
@@ -105,15 +106,42 @@ fn is_gateway_own_lookup(path: &str, caller: Option<&CallerWorkload>, headers: &
 }
 
 /// Enforces method policies; inserts the [`Principal`] into request extensions.
+/// A refused call to a state-changing method is recorded in the audit trail.
 #[derive(Clone)]
 pub struct AuthLayer {
     policies: Arc<MethodPolicies>,
     authenticator: Arc<Authenticator>,
+    audit: Option<AuditTrail>,
 }
 
 impl AuthLayer {
-    pub fn new(policies: Arc<MethodPolicies>, authenticator: Arc<Authenticator>) -> MiddlewareLayer<Self> {
-        MiddlewareLayer::new(Self { policies, authenticator })
+    pub fn new(
+        policies: Arc<MethodPolicies>,
+        authenticator: Arc<Authenticator>,
+        audit: Option<AuditTrail>,
+    ) -> MiddlewareLayer<Self> {
+        MiddlewareLayer::new(Self { policies, authenticator, audit })
+    }
+
+    /// The refusal as a response, recorded first when the method is audited.
+    fn refuse<B>(
+        &self,
+        request: &Request<B>,
+        principal: Option<&Principal>,
+        error: ApiError,
+    ) -> impl Future<Output = Response<tonic::body::Body>> + Send + 'static {
+        let status = Status::from(error);
+        let path = request.uri().path().to_string();
+        let audit = self.audit.clone().filter(|audit| audit.audits(&path));
+        // Copied only for a refusal that is recorded, so the future borrows nothing.
+        let recorded =
+            audit.map(|audit| (audit, request.headers().clone(), request.extensions().clone(), principal.cloned()));
+        async move {
+            if let Some((audit, headers, extensions, principal)) = recorded {
+                audit.record_refusal(&path, &headers, &extensions, principal.as_ref(), &status).await;
+            }
+            status.into_http()
+        }
     }
 }
 
@@ -136,7 +164,7 @@ where
             let principal = if needs_principal {
                 match layer.authenticator.authenticate(request.headers()).await {
                     Ok(principal) => Some(principal),
-                    Err(error) => return Ok(Status::from(ApiError::from(error)).into_http()),
+                    Err(error) => return Ok(layer.refuse(&request, None, ApiError::from(error)).await),
                 }
             } else {
                 None
@@ -148,12 +176,12 @@ where
                 return inner.call(request).await;
             }
             if let Err(error) = authorize(&policy, &path, principal.as_ref(), caller.as_ref()) {
-                return Ok(Status::from(error).into_http());
+                return Ok(layer.refuse(&request, principal.as_ref(), error).await);
             }
             if let Some(Principal { tenant: Some(tenant), .. }) = principal.as_ref().filter(|p| !p.is_platform()) {
                 let read_only = layer.policies.is_read_only(&path);
                 if let Err(error) = layer.authenticator.tenant_access.check(*tenant, read_only).await {
-                    return Ok(Status::from(error).into_http());
+                    return Ok(layer.refuse(&request, principal.as_ref(), error).await);
                 }
             }
             if let Some(principal) = principal {

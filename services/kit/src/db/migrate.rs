@@ -37,6 +37,16 @@ pub async fn migrate_schema(
         applied.map_err(|source| DbError::Migrate { schema: schema.to_string(), source })?;
         restored?;
 
+        // The kit's own table in every service schema: the audit outbox.
+        sqlx::query(&format!("set role {owner}")).execute(&mut *conn).await?;
+        for statement in crate::audit::outbox::ddl(schema, app) {
+            if let Err(error) = sqlx::query(&statement).execute(&mut *conn).await {
+                sqlx::query("reset role").execute(&mut *conn).await?;
+                return Err(error.into());
+            }
+        }
+        sqlx::query("reset role").execute(&mut *conn).await?;
+
         // Privileges, re-stated on every start so a new table is never forgotten.
         let platform = roles.platform();
         let grants = [

@@ -62,6 +62,8 @@ pub struct Database {
     /// Fails transactions at once while PostgreSQL cannot be reached (see
     /// [`Database::begin`]).
     breaker: Arc<Breaker>,
+    /// The schema whose `audit_outbox` audited calls write to (the service's own).
+    audit_outbox: Option<Arc<str>>,
 }
 
 impl Database {
@@ -101,7 +103,18 @@ impl Database {
             .await
             .map_err(|e| unreachable("database.app_url", &app_options, e))?;
         let breaker = Breaker::new("postgres", config.breaker_failures, Duration::from_millis(config.breaker_open_ms));
-        Ok(Self { app, owner, roles, app_options, breaker: Arc::new(breaker) })
+        Ok(Self { app, owner, roles, app_options, breaker: Arc::new(breaker), audit_outbox: None })
+    }
+
+    /// This database with audited calls' records written to `schema`'s outbox.
+    pub fn with_audit_outbox(mut self, schema: &str) -> Self {
+        self.audit_outbox = Some(schema.into());
+        self
+    }
+
+    /// The schema audited calls' records are written to, if any.
+    pub fn audit_outbox(&self) -> Option<Arc<str>> {
+        self.audit_outbox.clone()
     }
 
     /// Measures a round trip on the app pool (for health reports).

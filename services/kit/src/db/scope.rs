@@ -20,6 +20,7 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::{Database, RoleNames};
+use crate::audit::outbox::AuditedCall;
 
 /// A customer's id. Tenant data is keyed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,7 +51,26 @@ impl Database {
     /// every transaction fails at once (an I/O error, so UNAVAILABLE to callers) for
     /// `breaker_open_ms`, then one probe tries again. An exhausted pool counts too:
     /// the breaker then sheds load instead of queueing it.
+    ///
+    /// Inside an audited call (a state-changing RPC, see `crate::audit`) the call's
+    /// audit record is written into the service's outbox first, so the change cannot
+    /// commit without it.
     pub async fn begin(&self, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let call = self.audit_outbox.as_ref().and_then(|schema| Some((schema, AuditedCall::current()?)));
+        let Some((schema, call)) = call else { return self.begin_unaudited(scope).await };
+        let mut tx = self
+            .guarded(async {
+                let mut tx = self.app.begin().await?;
+                set_scope_of_call(&mut tx, scope, &self.roles, Some(call.id())).await?;
+                Ok(tx)
+            })
+            .await?;
+        crate::audit::outbox::write_call(&mut tx, schema, &call, scope).await?;
+        Ok(tx)
+    }
+
+    /// [`Database::begin`] without the audit record: for the kit's own bookkeeping.
+    pub(crate) async fn begin_unaudited(&self, scope: Scope) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.guarded(begin_scoped(&self.app, scope, &self.roles)).await
     }
 
@@ -100,6 +120,16 @@ pub async fn begin_scoped(
 
 /// Sets `scope` for the rest of the transaction `conn` is in.
 async fn set_scope(conn: &mut PgConnection, scope: Scope, roles: &RoleNames) -> Result<(), sqlx::Error> {
+    set_scope_of_call(conn, scope, roles, None).await
+}
+
+/// Sets `scope`, and the audited call whose outbox record the transaction may see.
+async fn set_scope_of_call(
+    conn: &mut PgConnection,
+    scope: Scope,
+    roles: &RoleNames,
+    audit_call: Option<uuid::Uuid>,
+) -> Result<(), sqlx::Error> {
     if scope == Scope::Platform {
         // The name is a validated plain identifier (RoleNames::new).
         sqlx::query(&format!("set local role {}", roles.platform())).execute(&mut *conn).await?;
@@ -109,10 +139,14 @@ async fn set_scope(conn: &mut PgConnection, scope: Scope, roles: &RoleNames) -> 
         Scope::Platform => (String::new(), "platform"),
         Scope::Unscoped => (String::new(), "none"),
     };
-    sqlx::query("select set_config('canopy.tenant_id', $1, true), set_config('canopy.scope', $2, true)")
-        .bind(tenant)
-        .bind(scope_name)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "select set_config('canopy.tenant_id', $1, true), set_config('canopy.scope', $2, true),
+                set_config('canopy.audit_call', $3, true)",
+    )
+    .bind(tenant)
+    .bind(scope_name)
+    .bind(audit_call.map(|id| id.to_string()).unwrap_or_default())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

@@ -53,6 +53,11 @@ struct BoundaryMethod {
     refusal: Refusal,
 }
 
+/// The request message as the boundary decoded it, for the layers inside it (the
+/// audit trail summarises it) so nothing decodes it twice.
+#[derive(Debug, Clone)]
+pub struct DecodedRequest(pub DynamicMessage);
+
 /// Validates every string of every Canopy request message (see the module).
 #[derive(Debug, Clone)]
 pub struct RequestBoundary {
@@ -81,7 +86,7 @@ impl RequestBoundary {
     /// (`Ok` for paths that are not Canopy methods). For benches and tests.
     pub fn check(&self, path: &str, body: Bytes) -> Result<(), Status> {
         match self.methods.get(path) {
-            Some(method) => check_body(method, body),
+            Some(method) => check_body(method, body).map(drop),
             None => Ok(()),
         }
     }
@@ -106,16 +111,22 @@ where
                 }
                 Err(error) => return Ok(Status::from_error(error).into_http()),
             };
-            if let Err(status) = check_body(&method, bytes.clone()) {
-                return Ok(status.into_http());
+            let mut parts = parts;
+            match check_body(&method, bytes.clone()) {
+                Ok(Some(message)) => {
+                    parts.extensions.insert(DecodedRequest(message));
+                }
+                Ok(None) => {}
+                Err(status) => return Ok(status.into_http()),
             }
             inner.call(Request::from_parts(parts, Body::new(Full::new(bytes)))).await
         })
     }
 }
 
-/// Checks every gRPC-framed message of a request body.
-fn check_body(method: &BoundaryMethod, mut body: Bytes) -> Result<(), Status> {
+/// Checks every gRPC-framed message of a request body; returns the last one.
+fn check_body(method: &BoundaryMethod, mut body: Bytes) -> Result<Option<DynamicMessage>, Status> {
+    let mut last = None;
     while body.has_remaining() {
         if body.remaining() < 5 {
             return Err(Status::invalid_argument("malformed request: incomplete message frame"));
@@ -131,13 +142,13 @@ fn check_body(method: &BoundaryMethod, mut body: Bytes) -> Result<(), Status> {
             return Err(Status::invalid_argument("malformed request: incomplete message frame"));
         }
         let frame = body.split_to(length);
-        check_message(method, frame).map_err(Status::from)?;
+        last = Some(check_message(method, frame).map_err(Status::from)?);
     }
-    Ok(())
+    Ok(last)
 }
 
 /// Decodes one request message and refuses it when a string holds a NUL.
-fn check_message(method: &BoundaryMethod, frame: Bytes) -> Result<(), ApiError> {
+fn check_message(method: &BoundaryMethod, frame: Bytes) -> Result<DynamicMessage, ApiError> {
     let refuse = |violations: Vec<FieldViolation>| match method.refusal {
         Refusal::FieldViolations => ApiError::InvalidArgument(violations),
         Refusal::UniformCredentials => ApiError::Unauthenticated("invalid or expired credentials"),
@@ -146,7 +157,7 @@ fn check_message(method: &BoundaryMethod, frame: Bytes) -> Result<(), ApiError> 
         refuse(vec![FieldViolation::new("request", format!("is not a valid {} message", method.input.full_name()))])
     })?;
     let violations = nul_violations(&message);
-    if violations.is_empty() { Ok(()) } else { Err(refuse(violations)) }
+    if violations.is_empty() { Ok(message) } else { Err(refuse(violations)) }
 }
 
 /// A violation for every string in `message` (recursively) that contains NUL,

@@ -13,7 +13,7 @@ use crate::auth::Principal;
 use crate::db::TenantId;
 use crate::{ApiError, FieldViolation};
 
-pub use boundary::RequestBoundary;
+pub use boundary::{DecodedRequest, RequestBoundary};
 pub use text::{TextError, human_text, human_text_field, optional_human_text};
 
 /// The principal the kit's `AuthLayer` put on the request. Every method that asks for
