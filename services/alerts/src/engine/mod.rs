@@ -1,12 +1,15 @@
 //! The alerting engine: which alerts reach whom, and when.
 //!
-//! The model is Prometheus Alertmanager's ([`route`] so far). Every module is pure:
+//! The model is Prometheus Alertmanager's ([`route`], [`silence`], [`inhibit`], [`time_interval`]). Every module is pure:
 //! the caller passes the instant `now`, keeps the state (which serialises, so it can
 //! be stored) and does the delivering.
 
+pub mod inhibit;
 pub mod labels;
 pub mod matcher;
 pub mod route;
+pub mod silence;
+pub mod time_interval;
 
 use std::fmt;
 use std::str::FromStr;
