@@ -42,22 +42,14 @@ impl Labels {
     /// between releases, because group keys and notification ids are built from it
     /// and stored.
     pub fn fingerprint(&self) -> u64 {
-        const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-        const PRIME: u64 = 0x0000_0100_0000_01b3;
-        let mut hash = OFFSET;
-        let mut feed = |bytes: &[u8]| {
-            for byte in bytes {
-                hash ^= u64::from(*byte);
-                hash = hash.wrapping_mul(PRIME);
-            }
-        };
+        let mut hash = Fnv1a::new();
         for (name, value) in &self.0 {
-            feed(name.as_bytes());
-            feed(&[0xff]);
-            feed(value.as_bytes());
-            feed(&[0xff]);
+            hash.feed(name.as_bytes());
+            hash.feed(&[0xff]);
+            hash.feed(value.as_bytes());
+            hash.feed(&[0xff]);
         }
-        hash
+        hash.finish()
     }
 
     /// Renders as `{a="1", b="2"}`, Alertmanager's form in group keys.
@@ -70,6 +62,27 @@ impl Labels {
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Labels {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         Self(iter.into_iter().map(|(name, value)| (name.into(), value.into())).collect())
+    }
+}
+
+/// 64-bit FNV-1a: tiny, and fixed forever, unlike std's hasher, which is why stored
+/// identities (fingerprints, notification ids) use it.
+pub(crate) struct Fnv1a(u64);
+
+impl Fnv1a {
+    pub(crate) fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub(crate) fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -1,9 +1,11 @@
 //! The alerting engine: which alerts reach whom, and when.
 //!
-//! The model is Prometheus Alertmanager's ([`route`], [`silence`], [`inhibit`], [`time_interval`]). Every module is pure:
+//! The model is Prometheus Alertmanager's ([`route`], [`silence`], [`inhibit`],
+//! [`time_interval`], [`dispatch`]). Every module is pure:
 //! the caller passes the instant `now`, keeps the state (which serialises, so it can
 //! be stored) and does the delivering.
 
+pub mod dispatch;
 pub mod inhibit;
 pub mod labels;
 pub mod matcher;
