@@ -1,14 +1,15 @@
 //! The alerting engine: which alerts reach whom, and when.
 //!
 //! The model is Prometheus Alertmanager's ([`route`], [`silence`], [`inhibit`],
-//! [`time_interval`], [`dispatch`]). Every module is pure:
-//! the caller passes the instant `now`, keeps the state (which serialises, so it can
-//! be stored) and does the delivering.
+//! [`time_interval`], [`dispatch`]), with PagerDuty-style on-call schedules
+//! ([`oncall`]). Every module is pure: the caller passes the instant `now`, keeps the
+//! state (which serialises, so it can be stored) and does the delivering.
 
 pub mod dispatch;
 pub mod inhibit;
 pub mod labels;
 pub mod matcher;
+pub mod oncall;
 pub mod route;
 pub mod silence;
 pub mod time_interval;
