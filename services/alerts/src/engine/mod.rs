@@ -1,11 +1,12 @@
 //! The alerting engine: which alerts reach whom, and when.
 //!
 //! The model is Prometheus Alertmanager's ([`route`], [`silence`], [`inhibit`],
-//! [`time_interval`], [`dispatch`]), with PagerDuty-style on-call schedules
-//! ([`oncall`]). Every module is pure: the caller passes the instant `now`, keeps the
+//! [`time_interval`], [`dispatch`]), with PagerDuty-style paging on top
+//! ([`escalation`], [`oncall`]). Every module is pure: the caller passes the instant `now`, keeps the
 //! state (which serialises, so it can be stored) and does the delivering.
 
 pub mod dispatch;
+pub mod escalation;
 pub mod inhibit;
 pub mod labels;
 pub mod matcher;
