@@ -49,8 +49,6 @@ pub enum MatcherError {
     UnterminatedQuote,
     #[error("unexpected text {0:?} after the quoted value")]
     TrailingText(String),
-    #[error("invalid escape \\{0} in quoted value")]
-    InvalidEscape(char),
     #[error("invalid regular expression {pattern:?}: {reason}")]
     InvalidRegex { pattern: String, reason: String },
 }
@@ -87,8 +85,9 @@ impl Matcher {
         Self::new(name, MatchOp::Equal, value)
     }
 
-    /// Reads `name op value`, the value either double-quoted with Go-style escapes
-    /// (`\"`, `\\`, `\n`) or bare (everything after the operator, trimmed).
+    /// Reads `name op value`, the value either double-quoted with escapes `\"`,
+    /// `\\` and `\n` (any other backslash stays as written) or bare (everything
+    /// after the operator, trimmed).
     pub fn parse(text: &str) -> Result<Self, MatcherError> {
         let text = text.trim();
         if text.is_empty() {
@@ -172,8 +171,12 @@ fn unquote(quoted: &str) -> Result<String, MatcherError> {
                 Some((_, '"')) => value.push('"'),
                 Some((_, '\\')) => value.push('\\'),
                 Some((_, 'n')) => value.push('\n'),
-                Some((_, 't')) => value.push('\t'),
-                Some((_, other)) => return Err(MatcherError::InvalidEscape(other)),
+                // Any other escape is kept as written, as Alertmanager does, so
+                // regular expressions like `"web-\d+"` need no doubled backslash.
+                Some((_, other)) => {
+                    value.push('\\');
+                    value.push(other);
+                }
                 None => return Err(MatcherError::UnterminatedQuote),
             },
             other => value.push(other),
@@ -190,7 +193,6 @@ impl fmt::Display for Matcher {
                 '"' => f.write_str("\\\"")?,
                 '\\' => f.write_str("\\\\")?,
                 '\n' => f.write_str("\\n")?,
-                '\t' => f.write_str("\\t")?,
                 other => write!(f, "{other}")?,
             }
         }
@@ -276,6 +278,17 @@ mod tests {
         // Anchoring wraps the whole alternation, not just its ends.
         assert!(alternation.matches(&labels(&[("job", "api")])));
         assert!(!alternation.matches(&labels(&[("job", "webapi")])));
+    }
+
+    #[test]
+    fn regex_syntax_alertmanager_users_write() {
+        let instance = Matcher::parse(r#"instance=~"web-\d+:\d{4}""#).unwrap();
+        assert!(instance.matches(&labels(&[("instance", "web-12:9100")])));
+        assert!(!instance.matches(&labels(&[("instance", "web-x:9100")])));
+        assert_eq!(instance.value(), r"web-\d+:\d{4}", "a backslash before d is kept");
+        assert_eq!(Matcher::parse(&instance.to_string()).unwrap(), instance);
+        let shouting = Matcher::parse(r#"severity=~"(?i)critical""#).unwrap();
+        assert!(shouting.matches(&labels(&[("severity", "CRITICAL")])));
     }
 
     #[test]
