@@ -15,6 +15,7 @@
 import { type Client, Code, ConnectError, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
+import { AuditService, SiemService } from "./gen/canopy/audit/v1/audit_pb.js";
 import { ApiKeyService, AuthService, CredentialService, UserService } from "./gen/canopy/identity/v1/identity_pb.js";
 import { SiteService } from "./gen/canopy/sites/v1/sites_pb.js";
 import { BrandingService, CustomerService, PlanService } from "./gen/canopy/tenancy/v1/tenancy_pb.js";
@@ -63,6 +64,10 @@ export interface CanopyClient {
   readonly plans: Client<typeof PlanService>;
   /** sites: sites, deployments and their live progress. */
   readonly sites: Client<typeof SiteService>;
+  /** audit: the audit trail (platform admins: every chain; owners: their own). */
+  readonly audit: Client<typeof AuditService>;
+  /** audit: SIEM endpoints that receive the trail (platform admins). */
+  readonly siem: Client<typeof SiemService>;
 }
 
 export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
@@ -87,6 +92,8 @@ export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
     branding: createClient(serviceClients.branding, transport),
     plans: createClient(serviceClients.plans, transport),
     sites: createClient(serviceClients.sites, transport),
+    audit: createClient(serviceClients.audit, transport),
+    siem: createClient(serviceClients.siem, transport),
   };
 }
 
@@ -95,6 +102,8 @@ export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
  * service with a method callers outside the mesh may use has no client here.
  */
 export const serviceClients = {
+  audit: AuditService,
+  siem: SiemService,
   auth: AuthService,
   users: UserService,
   apiKeys: ApiKeyService,

@@ -26,3 +26,4 @@ export * as common from "./gen/canopy/common/v1/common_pb.js";
 export * as identity from "./gen/canopy/identity/v1/identity_pb.js";
 export * as tenancy from "./gen/canopy/tenancy/v1/tenancy_pb.js";
 export * as sites from "./gen/canopy/sites/v1/sites_pb.js";
+export * as audit from "./gen/canopy/audit/v1/audit_pb.js";
