@@ -181,14 +181,8 @@ async fn no_hostile_string_in_any_request_field_gets_an_internal_answer() {
     let mut env = TestEnv::new().await;
     let no_templates = tempfile::tempdir().unwrap();
     env.config.set_section_value("provisioner", "terraform_root", serde_json::json!(no_templates.path()));
-    let services = env
-        .spawn(&[
-            &canopy_identity::MANIFEST,
-            &canopy_tenancy::MANIFEST,
-            &canopy_provisioner::MANIFEST,
-            &canopy_sites::MANIFEST,
-        ])
-        .await;
+    // Every registered service, so a new one's RPCs are probed the day it is added.
+    let services = env.spawn(canopyd::registry::MANIFESTS).await;
     let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
     let password = canopy_identity::ensure_platform_admin(&database, "admin@hostile.test").await.unwrap().unwrap();
     let admin = login(&services, "admin@hostile.test", &password).await;

@@ -1,8 +1,10 @@
 //! Every service canopyd knows, started in-process with mTLS against real PostgreSQL
 //! and Redis: each answers health, reflection and the system service to an allowed
 //! workload, refuses others, the database catalog proves isolation, and no request
-//! field, however hostile, gets an INTERNAL answer.
+//! field, however hostile, gets an INTERNAL answer; every state-changing call leaves
+//! exactly one audit record.
 
+mod audit_trail;
 mod every_service;
 mod hostile_input;
 mod isolation;

@@ -28,7 +28,6 @@ use canopy_kit::server::ServiceContext;
 use canopy_sdk::proto::canopy::audit::v1::audit_ingest_service_server::AuditIngestServiceServer;
 use canopy_sdk::proto::canopy::audit::v1::audit_service_server::AuditServiceServer;
 use canopy_sdk::proto::canopy::audit::v1::siem_service_server::SiemServiceServer;
-use chrono::Utc;
 use ed25519_dalek::SigningKey;
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
@@ -36,7 +35,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::migrate::Migrator;
 use tonic::service::Routes;
 
-static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/audit");
+/// The audit schema's migrations.
+pub static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/audit");
 
 /// How canopyd, the generators and tests know the service.
 pub const MANIFEST: ServiceManifest = ServiceManifest {
@@ -209,7 +209,6 @@ pub fn load_or_create_key(path: &Path) -> anyhow::Result<SigningKey> {
             }
             write_private(path, &engine.encode(seed))?;
             tracing::info!(path = %path.display(), "created the audit checkpoint key");
-            let _ = Utc::now();
             Ok(SigningKey::from_bytes(&seed))
         }
         Err(error) => Err(error.into()),

@@ -431,7 +431,12 @@ mod tests {
         ServiceManifest { name, schema: None, calls, after, jobs: &[], build, dev_seed: None, scaling: Scaling::API }
     }
 
-    static IDENTITY: ServiceManifest = manifest("identity", &[], &[]);
+    static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
+    static IDENTITY: ServiceManifest = ServiceManifest {
+        schema: Some(Schema { name: "identity", migrator: &NO_MIGRATIONS }),
+        ..manifest("identity", &[], &[])
+    };
+    static AUDIT: ServiceManifest = manifest("audit", &[], &[]);
     static TENANCY: ServiceManifest = manifest("tenancy", &["canopy.identity.v1.UserService"], &[]);
     static SITES: ServiceManifest = manifest("sites", &[], &["provisioner"]);
     static PROVISIONER: ServiceManifest = manifest("provisioner", &[], &[]);
@@ -446,15 +451,16 @@ mod tests {
 
     #[test]
     fn peers_include_the_kits_calls_but_never_the_service_itself() {
-        assert_eq!(TENANCY.peers().into_iter().collect::<Vec<_>>(), ["identity"]);
-        assert_eq!(SITES.peers().into_iter().collect::<Vec<_>>(), ["identity", "tenancy"]);
+        assert_eq!(TENANCY.peers().into_iter().collect::<Vec<_>>(), ["audit", "identity"]);
+        assert_eq!(SITES.peers().into_iter().collect::<Vec<_>>(), ["audit", "identity", "tenancy"]);
+        assert_eq!(AUDIT.peers().into_iter().collect::<Vec<_>>(), ["identity", "tenancy"]);
     }
 
     #[test]
     fn start_order_puts_prerequisites_first_and_keeps_the_selection() {
-        let registry = Registry::new(&[&IDENTITY, &TENANCY, &SITES, &PROVISIONER]).unwrap();
+        let registry = Registry::new(&[&IDENTITY, &TENANCY, &SITES, &PROVISIONER, &AUDIT]).unwrap();
         let order: Vec<&str> = registry.select(&[]).unwrap().iter().map(|m| m.name).collect();
-        assert_eq!(order, ["identity", "tenancy", "provisioner", "sites"]);
+        assert_eq!(order, ["identity", "tenancy", "provisioner", "sites", "audit"]);
         let order: Vec<&str> = registry.select(&["sites".into()]).unwrap().iter().map(|m| m.name).collect();
         assert_eq!(order, ["sites"]);
         let prerequisites: Vec<&str> = registry.prerequisites(&SITES).iter().map(|m| m.name).collect();
@@ -464,36 +470,36 @@ mod tests {
     #[test]
     fn bad_manifests_are_refused_naming_the_service() {
         static CALLS_NOTHING_REAL: ServiceManifest = manifest("sites", &["canopy.nowhere.v1.NoService"], &[]);
-        let error = Registry::new(&[&IDENTITY, &TENANCY, &CALLS_NOTHING_REAL]).err().unwrap();
+        let error = Registry::new(&[&IDENTITY, &TENANCY, &AUDIT, &CALLS_NOTHING_REAL]).err().unwrap();
         assert_eq!(
             error.to_string(),
             "service sites calls canopy.nowhere.v1.NoService, which no registered service hosts"
         );
 
         // A real gRPC service whose owner is not registered is refused too.
-        let error = Registry::new(&[&IDENTITY, &SITES, &PROVISIONER]).err().unwrap();
+        let error = Registry::new(&[&IDENTITY, &AUDIT, &SITES, &PROVISIONER]).err().unwrap();
         assert!(error.to_string().contains("canopy.tenancy.v1.QuotaService"), "{error}");
 
         static AFTER_GHOST: ServiceManifest = manifest("sites", &[], &["ghost"]);
-        let error = Registry::new(&[&IDENTITY, &TENANCY, &AFTER_GHOST]).err().unwrap();
+        let error = Registry::new(&[&IDENTITY, &TENANCY, &AUDIT, &AFTER_GHOST]).err().unwrap();
         assert_eq!(error.to_string(), "service sites must start after ghost, which is not a registered service");
 
         static A: ServiceManifest = manifest("sites", &[], &["provisioner"]);
         static B: ServiceManifest = manifest("provisioner", &[], &["sites"]);
-        let error = Registry::new(&[&IDENTITY, &TENANCY, &A, &B]).err().unwrap();
+        let error = Registry::new(&[&IDENTITY, &TENANCY, &AUDIT, &A, &B]).err().unwrap();
         assert_eq!(error.to_string(), "services depend on each other in a cycle: sites → provisioner → sites");
 
         let error = Registry::new(&[&IDENTITY, &IDENTITY]).err().unwrap();
         assert_eq!(error.to_string(), "service identity is registered twice");
 
-        let registry = Registry::new(&[&IDENTITY, &TENANCY]).unwrap();
+        let registry = Registry::new(&[&IDENTITY, &TENANCY, &AUDIT]).unwrap();
         let error = registry.select(&["billing".into()]).err().unwrap();
-        assert_eq!(error.to_string(), "--services: unknown service \"billing\" (known: identity, tenancy)");
+        assert_eq!(error.to_string(), "--services: unknown service \"billing\" (known: identity, tenancy, audit)");
     }
 
     #[test]
     fn the_mesh_policy_parses_and_allows_exactly_the_declared_calls() {
-        let registry = Registry::new(&[&IDENTITY, &TENANCY, &SITES, &PROVISIONER]).unwrap();
+        let registry = Registry::new(&[&IDENTITY, &TENANCY, &SITES, &PROVISIONER, &AUDIT]).unwrap();
         let text = registry.mesh_policy("gateway", &["canopyctl"]);
         let policy = crate::mesh::MeshPolicy::parse(&text).unwrap();
         assert!(policy.allows("tenancy", "canopy.identity.v1.UserService"));
@@ -502,5 +508,9 @@ mod tests {
         assert!(policy.allows("canopyctl", "grpc.health.v1.Health"));
         assert!(!policy.allows("canopyctl", "canopy.sites.v1.SiteService"));
         assert!(policy.allows("gateway", "canopy.sites.v1.SiteService"));
+        // Only services with a schema (an outbox) ship audit records; tooling may not.
+        assert!(policy.allows("identity", AUDIT_INGEST));
+        assert!(!policy.allows("tenancy", AUDIT_INGEST), "tenancy has no schema in these manifests");
+        assert!(!policy.allows("canopyctl", AUDIT_INGEST));
     }
 }

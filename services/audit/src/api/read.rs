@@ -274,14 +274,14 @@ pub async fn verify_chain(
     let key = audit.signing_key.verifying_key();
     let mut verifier = match ChainVerifier::new(chain, &key, checkpoints) {
         Ok(verifier) => verifier,
-        Err(problem) => return Ok(failed(tx, chain, report, problem).await?),
+        Err(problem) => return failed(tx, chain, report, problem).await,
     };
     if from > first_kept {
         match store::entry_hash_at(tx, chain, from - 1).await.map_err(db)? {
             Some(hash) => verifier.start_after(from - 1, &hash),
             None => {
                 let problem = chain::Problem { sequence: from - 1, description: "is missing".into() };
-                return Ok(failed(tx, chain, report, problem).await?);
+                return failed(tx, chain, report, problem).await;
             }
         }
     }
@@ -302,7 +302,7 @@ pub async fn verify_chain(
             if let Err(problem) = checked {
                 report.entries_checked = verifier.entries_checked;
                 report.checkpoints_checked = verifier.checkpoints_checked;
-                return Ok(failed(tx, chain, report, problem).await?);
+                return failed(tx, chain, report, problem).await;
             }
             report.head_sequence = entry.sequence;
         }
@@ -321,7 +321,7 @@ pub async fn verify_chain(
             Ok(())
         }
     }) {
-        return Ok(failed(tx, chain, report, problem).await?);
+        return failed(tx, chain, report, problem).await;
     }
     Ok(report)
 }
@@ -442,7 +442,7 @@ async fn checkpoint_lines(
     let checkpoints = store::checkpoints(tx, chain, first - 1, to).await.map_err(db)?;
     let mut lines = String::new();
     for checkpoint in checkpoints {
-        let mut value = serde_json::to_value(&checkpoint).map_err(|e| ApiError::internal(e))?;
+        let mut value = serde_json::to_value(&checkpoint).map_err(ApiError::internal)?;
         value["type"] = "checkpoint".into();
         lines.push_str(&format!("{value}\n"));
     }

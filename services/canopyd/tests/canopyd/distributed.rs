@@ -1,5 +1,5 @@
-//! Canopy as it is deployed: gateway, identity, tenancy, provisioner and sites each in
-//! its own OS process (`canopyd run --services <one>`, own port, own certificate),
+//! Canopy as it is deployed: gateway, identity, tenancy, provisioner, sites and audit
+//! each in its own OS process (`canopyd run --services <one>`, own port, own certificate),
 //! reaching each other only through `mesh.peers`, sharing one PostgreSQL and Redis.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use canopy_kit::local::{Lifetime, PrivatePostgres};
 use canopy_kit::testing::{TestEnv, repo_root};
+use canopy_sdk::proto::canopy::audit::v1 as audit;
+use canopy_sdk::proto::canopy::audit::v1::audit_service_client::AuditServiceClient;
 use canopy_sdk::proto::canopy::identity::v1 as identity;
+use canopy_sdk::proto::canopy::identity::v1::api_key_service_client::ApiKeyServiceClient;
 use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceClient;
 use canopy_sdk::proto::canopy::identity::v1::user_service_client::UserServiceClient;
 use canopy_sdk::proto::canopy::sites::v1 as sites;
@@ -30,7 +33,7 @@ const ADMIN_EMAIL: &str = "admin@distributed.test";
 /// (`TenantAccessGuard`'s period): a change is in force everywhere after it.
 const TENANT_ACCESS_PERIOD: Duration = Duration::from_millis(2_500);
 
-const SERVICES: [&str; 5] = ["identity", "tenancy", "provisioner", "sites", "gateway"];
+const SERVICES: [&str; 6] = ["identity", "tenancy", "provisioner", "sites", "audit", "gateway"];
 
 /// One OS process per service.
 struct Cluster {
@@ -87,6 +90,7 @@ impl Cluster {
             .env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK)
             .env("CANOPY_SERVICES__GATEWAY__TLS", "false")
             .env("CANOPY_SERVICES__PROVISIONER__SANDBOX_STEP_MILLIS", "20")
+            .env("CANOPY_SERVICES__AUDIT__CHECKPOINT_INTERVAL_SECS", "0.5")
             .envs(self.settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(log);
@@ -193,11 +197,12 @@ fn new_site(name: &str) -> sites::CreateSiteRequest {
 }
 
 /// The platform admin, a customer it created, and the customer's owner, signed in
-/// through the gateway.
+/// through the gateway, with their passwords (which no log may contain).
 struct SignedIn {
     admin: String,
     customer: tenancy::Customer,
     owner: String,
+    passwords: [String; 2],
 }
 
 async fn signed_in(cluster: &Cluster, gateway: &Canopy) -> SignedIn {
@@ -239,7 +244,7 @@ async fn signed_in(cluster: &Cluster, gateway: &Canopy) -> SignedIn {
         .await
         .unwrap();
     let owner = login(gateway, "owner@distributed.test", password).await;
-    SignedIn { admin, customer, owner }
+    SignedIn { admin, customer, owner, passwords: [admin_password, password.to_string()] }
 }
 
 async fn site_reaches(gateway: &Canopy, token: &str, site_id: &str, status: sites::SiteStatus) {
@@ -265,7 +270,7 @@ async fn site_reaches(gateway: &Canopy, token: &str, site_id: &str, status: site
 async fn the_sandbox_journey_runs_across_processes_and_survives_tenancy_being_killed() {
     let mut cluster = Cluster::start().await;
     let gateway = cluster.gateway().await;
-    let SignedIn { admin, customer, owner } = signed_in(&cluster, &gateway).await;
+    let SignedIn { admin, customer, owner, .. } = signed_in(&cluster, &gateway).await;
 
     // The owner creates a site with a trace of its own; it reaches ACTIVE.
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -379,7 +384,8 @@ async fn a_service_whose_peer_has_no_address_refuses_to_start_naming_the_setting
             .env("DATABASE_URL", &env.config.database.url)
             .env("REDIS_URL", &env.config.redis.url)
             .env("CANOPY_MESH__PKI_DIR", env.pki.dir())
-            .env("CANOPY_MESH__PEERS__IDENTITY", "https://identity.canopy.svc.cluster.local:8443");
+            .env("CANOPY_MESH__PEERS__IDENTITY", "https://identity.canopy.svc.cluster.local:8443")
+            .env("CANOPY_MESH__PEERS__AUDIT", "https://audit.canopy.svc.cluster.local:8443");
         c
     });
     assert_eq!(
@@ -425,6 +431,7 @@ async fn sigterm_stops_calls_then_jobs_within_the_grace_period_and_nothing_is_wr
             .env("CANOPY_LISTEN__PROVISIONER", format!("127.0.0.1:{}", cluster.ports["provisioner"]))
             .env("CANOPY_MESH__PEERS__IDENTITY", "https://127.0.0.1:9")
             .env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9")
+            .env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9")
             .env("CANOPY_TELEMETRY__OPS_LISTEN", "")
             .env("CANOPY_SHUTDOWN_DRAIN_SECS", "0.5")
             .env("CANOPY_SHUTDOWN_GRACE_SECS", "3")
@@ -611,4 +618,101 @@ async fn postgres_stopped_mid_deployment_answers_unavailable_then_heals_and_a_re
     assert_eq!(last.status(), finished.status(), "the log ends with the deployment's final status: {last:?}");
     drop(cluster);
     drop(postgres);
+}
+
+/// Every audit event the admin lists with `filter`, oldest first.
+async fn audit_events(gateway: &Canopy, admin: &str, filter: audit::AuditFilter) -> Vec<audit::AuditEvent> {
+    let mut events = AuditServiceClient::new(gateway.channel())
+        .list_audit_events(with_token(
+            audit::ListAuditEventsRequest {
+                filter: Some(filter),
+                page: Some(canopy_sdk::proto::canopy::common::v1::PageRequest {
+                    page_size: 500,
+                    page_token: String::new(),
+                }),
+            },
+            admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    events.reverse();
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_records_made_while_the_audit_process_is_down_arrive_in_order_once_and_no_log_holds_a_secret() {
+    let mut cluster = Cluster::start().await;
+    let gateway = cluster.gateway().await;
+    let SignedIn { admin, customer, owner, passwords } = signed_in(&cluster, &gateway).await;
+
+    // Audit is killed; identity keeps committing changes with their records.
+    cluster.signal("audit", Signal::SIGKILL).wait().unwrap();
+    let mut keys = ApiKeyServiceClient::new(gateway.channel());
+    for n in 1..=4 {
+        keys.create_api_key(with_token(
+            identity::CreateApiKeyRequest {
+                name: format!("while-audit-is-down-{n}"),
+                role: canopy_sdk::proto::canopy::options::v1::Role::Viewer as i32,
+                ..Default::default()
+            },
+            &owner,
+        ))
+        .await
+        .unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    cluster.spawn("audit");
+    cluster.wait_serving("audit").await;
+
+    let filter = audit::AuditFilter {
+        customer_id: customer.id.clone(),
+        action: "/canopy.identity.v1.ApiKeyService/CreateApiKey".into(),
+        ..Default::default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let events = loop {
+        let events = audit_events(&gateway, &admin, filter.clone()).await;
+        if events.len() >= 4 {
+            break events;
+        }
+        assert!(Instant::now() < deadline, "records did not arrive after audit restarted: {events:#?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let events = if audit_events(&gateway, &admin, filter.clone()).await.len() == events.len() {
+        events
+    } else {
+        panic!("records arrived twice: {:#?}", audit_events(&gateway, &admin, filter).await)
+    };
+    let names: Vec<String> = events
+        .iter()
+        .map(|e| {
+            let summary: serde_json::Value = serde_json::from_str(&e.record.as_ref().unwrap().summary_json).unwrap();
+            summary["name"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(names, (1..=4).map(|n| format!("while-audit-is-down-{n}")).collect::<Vec<_>>());
+    let record = events[0].record.as_ref().unwrap();
+    assert_eq!((record.service.as_str(), record.origin_address.as_str()), ("identity", "127.0.0.1"));
+
+    // The chain verifies across the restart.
+    let verified = AuditServiceClient::new(gateway.channel())
+        .verify_audit_log(with_token(
+            audit::VerifyAuditLogRequest { customer_id: customer.id.clone(), ..Default::default() },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(verified.verified, "{verified:?}");
+
+    // Passwords and tokens went through every process; none is in any log.
+    for service in SERVICES {
+        let log = cluster.log(service);
+        for secret in passwords.iter().map(String::as_str).chain([owner.as_str(), admin.as_str()]) {
+            assert!(!log.contains(secret), "{service}'s log holds a secret");
+        }
+    }
 }

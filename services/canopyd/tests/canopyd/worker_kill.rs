@@ -41,6 +41,7 @@ async fn a_worker_process_killed_mid_deployment_is_replaced_and_the_run_finishes
         // The worker calls no peer in this test; its kit still needs their addresses.
         .env("CANOPY_MESH__PEERS__IDENTITY", "https://127.0.0.1:9")
         .env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9")
+        .env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9")
         .env("CANOPY_TELEMETRY__OPS_LISTEN", "")
         .env("CANOPY_SERVICES__PROVISIONER__SANDBOX_STEP_MILLIS", "400")
         .env("CANOPY_SERVICES__PROVISIONER__LEASE_SECS", "2")
