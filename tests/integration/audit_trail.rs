@@ -9,57 +9,16 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use canopy_kit::access::MethodPolicies;
-use canopy_kit::testing::{TestEnv, TestServices};
+use canopy_kit::testing::TestEnv;
 use canopy_sdk::proto::canopy::options::v1::{Audience, Role};
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MethodDescriptor, ReflectMessage as _, Value};
-use tonic::codegen::http::uri::PathAndQuery;
 
+use crate::hostile_input::call_in_trace;
 use crate::isolation::{login, request, tenant};
-use crate::raw_codec::RawCodec;
 
 /// What a sensitive field is set to in every request.
 const MARKER: &str = "Audit-Sensitive-Marker-5e1d";
-
-/// Calls `method` with `message` as `workload` (and `token`), in the trace `trace_id`.
-async fn call(
-    services: &TestServices,
-    method: &MethodDescriptor,
-    workload: &str,
-    token: Option<&str>,
-    message: &DynamicMessage,
-    trace_id: &str,
-) -> tonic::Code {
-    let service = method.parent_service();
-    let owner = match service.package_name().split('.').nth(1).expect("canopy.<domain>.v1") {
-        "system" => "identity",
-        owner => owner,
-    };
-    let canopy = services.client(owner, workload).await;
-    let mut grpc = tonic::client::Grpc::new(canopy.channel());
-    grpc.ready().await.unwrap();
-    let path = PathAndQuery::try_from(format!("/{}/{}", service.full_name(), method.name())).unwrap();
-    let mut request = tonic::Request::new(message.encode_to_vec());
-    request.metadata_mut().insert("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01").parse().unwrap());
-    if let Some(token) = token {
-        request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    }
-    let outcome = if method.is_server_streaming() {
-        match grpc.server_streaming(request, path, RawCodec).await {
-            Ok(response) => {
-                let mut stream = response.into_inner();
-                match tokio::time::timeout(Duration::from_secs(2), stream.message()).await {
-                    Ok(Err(status)) => Err(status),
-                    _ => Ok(()),
-                }
-            }
-            Err(status) => Err(status),
-        }
-    } else {
-        grpc.unary(request, path, RawCodec).await.map(|_| ())
-    };
-    outcome.err().map_or(tonic::Code::Ok, |status| status.code())
-}
 
 /// Sets every sensitive string field of `message` (top level and nested messages
 /// the request builder filled) to the marker.
@@ -121,7 +80,7 @@ async fn every_state_changing_rpc_leaves_exactly_one_record_and_every_read_none(
             let (mut message, _) = request(&method, &|field| owner.ids.get(field).cloned());
             marked += mark_sensitive(&mut message, &pool);
             let trace_id = uuid::Uuid::new_v4().simple().to_string();
-            call(&services, &method, workload, token, &message, &trace_id).await;
+            call_in_trace(&services, &method, workload, token, message.encode_to_vec(), Some(&trace_id)).await;
             if changes_state(&method) {
                 changes.insert(path, trace_id);
             } else {

@@ -38,8 +38,8 @@ const MESH_CALLERS: &[&str] = &["sites", "tenancy", "identity", "provisioner"];
 
 /// What a call answered.
 #[derive(Debug)]
-struct Outcome {
-    code: Code,
+pub(crate) struct Outcome {
+    pub(crate) code: Code,
     message: String,
     fields: Vec<String>,
 }
@@ -52,6 +52,18 @@ async fn call(
     token: Option<&str>,
     body: Vec<u8>,
 ) -> Outcome {
+    call_in_trace(services, method, workload, token, body, None).await
+}
+
+/// [`call`], in the W3C trace `trace_id` when given (32 hex digits).
+pub(crate) async fn call_in_trace(
+    services: &TestServices,
+    method: &MethodDescriptor,
+    workload: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+    trace_id: Option<&str>,
+) -> Outcome {
     let service = method.parent_service();
     // Every service hosts the system service; identity answers for it here.
     let owner = match service.package_name().split('.').nth(1).expect("canopy.<domain>.v1") {
@@ -63,6 +75,10 @@ async fn call(
     grpc.ready().await.unwrap();
     let path = PathAndQuery::try_from(format!("/{}/{}", service.full_name(), method.name())).unwrap();
     let mut request = tonic::Request::new(body);
+    if let Some(trace_id) = trace_id {
+        let traceparent = format!("00-{trace_id}-00f067aa0ba902b7-01");
+        request.metadata_mut().insert("traceparent", traceparent.parse().unwrap());
+    }
     if let Some(token) = token {
         request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     }
