@@ -21,6 +21,7 @@ pub mod local;
 pub mod manifest;
 pub mod mesh;
 pub mod middleware;
+mod outbox;
 pub mod paging;
 pub mod peers;
 pub mod redis_store;

@@ -6,8 +6,6 @@
 //! only the platform scope read, finish or delete one, so a customer's request can
 //! never see another's records, nor its own.
 
-use std::time::Duration;
-
 use canopy_sdk::proto::canopy::audit::v1::AppendAuditRecordsRequest;
 use canopy_sdk::proto::canopy::audit::v1::audit_ingest_service_client::AuditIngestServiceClient;
 use sqlx::{PgConnection, Postgres, Transaction};
@@ -21,49 +19,30 @@ use crate::peers::Peers;
 
 /// Records shipped per call to the audit service.
 const BATCH: i64 = 200;
-/// How often an idle outbox is looked at.
-const IDLE_POLL: Duration = Duration::from_millis(500);
-/// The longest wait between attempts while the audit service cannot be reached.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// A committed record still without an outcome after this long belongs to a call
 /// whose process stopped before answering; it is shipped with outcome UNKNOWN.
 const OUTCOME_GRACE_SECS: f64 = 60.0;
 
 /// The outbox's DDL, run by the owner in `schema` at every start (idempotent).
 pub(crate) fn ddl(schema: &str, app_role: &str) -> Vec<String> {
-    vec![
-        format!(
-            "create table if not exists {schema}.audit_outbox (
-                 id uuid primary key,
-                 position bigint generated always as identity,
-                 tenant_id uuid,
-                 record jsonb not null,
-                 outcome_code text,
-                 outcome_reason text,
-                 created_at timestamptz not null default now()
-             )"
-        ),
-        format!("create index if not exists audit_outbox_position on {schema}.audit_outbox (position)"),
-        format!("alter table {schema}.audit_outbox enable row level security"),
-        format!("alter table {schema}.audit_outbox force row level security"),
-        // Adding is allowed from any scope; reading, finishing and deleting only
-        // through the platform role's policy (added by the migration step). The app
-        // role sees the current call's own record alone, which `insert … on conflict`
-        // needs to find it again in the call's later transactions.
-        format!(
-            "do $$ begin
-                 if not exists (select 1 from pg_policy where polrelid = '{schema}.audit_outbox'::regclass
-                                and polname = 'tenant_isolation') then
-                     create policy tenant_isolation on {schema}.audit_outbox for insert to {app_role} with check (true);
-                 end if;
-                 if not exists (select 1 from pg_policy where polrelid = '{schema}.audit_outbox'::regclass
-                                and polname = 'own_call') then
-                     create policy own_call on {schema}.audit_outbox for select to {app_role}
-                         using (id = nullif(current_setting('canopy.audit_call', true), '')::uuid);
-                 end if;
-             end $$"
-        ),
-    ]
+    let mut statements = crate::outbox::table_ddl(
+        schema,
+        "audit_outbox",
+        "record jsonb not null, outcome_code text, outcome_reason text",
+        app_role,
+    );
+    // The app role sees the current call's own record alone, which `insert … on
+    // conflict` needs to find it again in the call's later transactions.
+    statements.push(format!(
+        "do $$ begin
+             if not exists (select 1 from pg_policy where polrelid = '{schema}.audit_outbox'::regclass
+                            and polname = 'own_call') then
+                 create policy own_call on {schema}.audit_outbox for select to {app_role}
+                     using (id = nullif(current_setting('canopy.audit_call', true), '')::uuid);
+             end if;
+         end $$"
+    ));
+    statements
 }
 
 /// Writes `call`'s record in `tx` (begun in `scope`, with `canopy.audit_call` set
@@ -141,32 +120,10 @@ struct OutboxRow {
 /// the audit service has appended them, and a batch it already has is skipped there.
 pub async fn ship_outbox(database: Database, peers: Peers, stop: CancellationToken) {
     let Some(schema) = database.audit_outbox() else { return };
-    let mut backoff = IDLE_POLL;
-    let mut failing = false;
-    loop {
-        let wait = match ship_batch(&database, &schema, &peers).await {
-            Ok(shipped) => {
-                if failing {
-                    tracing::info!(schema = %schema, "audit records reach the audit service again");
-                    failing = false;
-                }
-                backoff = IDLE_POLL;
-                if shipped == BATCH as usize { Duration::ZERO } else { IDLE_POLL }
-            }
-            Err(error) => {
-                if !failing {
-                    tracing::warn!(schema = %schema, %error, "audit records wait: the audit service cannot take them");
-                    failing = true;
-                }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                backoff
-            }
-        };
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = tokio::time::sleep(wait) => {}
-        }
-    }
+    crate::outbox::ship_until_stopped("audit records", &schema, BATCH as usize, stop, || {
+        ship_batch(&database, &schema, &peers)
+    })
+    .await;
 }
 
 /// Ships one batch; returns how many records it shipped.
