@@ -129,7 +129,7 @@ describe("AuditLog", () => {
     const user = userEvent.setup();
     const { client } = fakeClient([]);
     renderLog(client);
-    expect(await screen.findByLabelText("Checkpoint public key")).toHaveTextContent("MCowBQYDK2VwAyEA-key=");
+    expect(await screen.findByLabelText("Checkpoint public key")).toHaveValue("MCowBQYDK2VwAyEA-key=");
     expect(screen.getByText(/canopy-audit-verify --public-key MCowBQYDK2VwAyEA-key= export.jsonl/)).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Copy key" }));
     expect(await navigator.clipboard.readText()).toBe("MCowBQYDK2VwAyEA-key=");
