@@ -6,6 +6,7 @@ import type { audit } from "@canopy/sdk";
 import { Button } from "../components/button";
 import { DescriptionList } from "../components/description-list";
 import { Table } from "../components/table";
+import { UrlText } from "../components/url-text";
 import { formatDateTime, toDate } from "../sites/time-in-words";
 import { actorKindLabel, readableAction } from "./audit-words";
 import { OutcomeBadge } from "./outcome-badge";
@@ -105,17 +106,17 @@ export function AuditEventTable({ events, customer }: AuditEventTableProps) {
                   {record?.actor?.id && <code className="font-mono text-sm break-all">{record.actor.id}</code>}
                 </td>
                 <td>
-                  <code className="font-mono break-all" title={record?.action}>
-                    {action}
+                  <code className="font-mono" title={record?.action}>
+                    <UrlText text={action} />
                   </code>
                 </td>
                 <td>
                   <OutcomeBadge outcome={record?.outcome} />
                 </td>
-                <td className="break-all">{record?.originAddress || "—"}</td>
+                <td>{record?.originAddress ? <UrlText text={record.originAddress} /> : "—"}</td>
                 <td>{record?.service || "—"}</td>
                 <td>
-                  <Button variant="secondary" aria-expanded={open === key} aria-label={`Details of ${action} at ${formatDateTime(record?.occurTime)}`} onClick={() => setOpen(open === key ? undefined : key)}>
+                  <Button variant="secondary" aria-expanded={open === key} aria-label={`${open === key ? "Hide details" : "Details"} of ${action} at ${formatDateTime(record?.occurTime)}`} onClick={() => setOpen(open === key ? undefined : key)}>
                     {open === key ? "Hide" : "Details"}
                   </Button>
                 </td>

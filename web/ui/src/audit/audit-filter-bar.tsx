@@ -56,7 +56,7 @@ export function AuditFilterBar({ values, onChange, resource = true, children }: 
           <TextField label="From" type="date" value={values.from} onChange={(e) => onChange({ from: e.target.value })} />
         </div>
         <div className="min-w-40">
-          <TextField label="To" type="date" hint="Up to the end of that day." value={values.to} onChange={(e) => onChange({ to: e.target.value })} />
+          <TextField label="To" type="date" value={values.to} onChange={(e) => onChange({ to: e.target.value })} />
         </div>
         <Button type="submit" variant="secondary">
           Apply
