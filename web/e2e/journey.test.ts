@@ -22,6 +22,9 @@
 //    suspend and reactivate), the sites across customers and the site's history and
 //    log, the users, and creates a platform API key; at phone width, the collapsed
 //    header menu, a stacked table's labels and the log scrolling inside itself.
+// 5. The admin reads the audit log (the customer created in 1, the platform key of 4,
+//    the customer's sites), verifies the customer's chain and exports it as CSV, and
+//    opens the SIEM endpoints; the owner reads their own activity and not the platform's.
 // Every screenshot is also an accessibility check (./a11y.ts: axe-core, serious
 // and critical violations fail) at both widths, 1280×900 and 390×844, whatever is
 // open at the time (confirmation dialogs, the phone menu).
