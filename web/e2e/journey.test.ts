@@ -22,6 +22,9 @@
 //    suspend and reactivate), the sites across customers and the site's history and
 //    log, the users, and creates a platform API key; at phone width, the collapsed
 //    header menu, a stacked table's labels and the log scrolling inside itself.
+// 5. The admin reads the audit log (the customer created in 1, the platform key of 4,
+//    the customer's sites), verifies the customer's chain and exports it as CSV, and
+//    opens the SIEM endpoints; the owner reads their own activity and not the platform's.
 // Every screenshot is also an accessibility check (./a11y.ts: axe-core, serious
 // and critical violations fail) at both widths, 1280×900 and 390×844, whatever is
 // open at the time (confirmation dialogs, the phone menu).
@@ -693,6 +696,98 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
       await siteLog.scrollIntoViewIfNeeded();
       await snap(page, "admin-site-log-phone");
       await shot(page, "admin-site-detail-phone");
+    });
+  });
+
+  it("admin reads the audit log: the customer it created, the customer's sites, its chain verified and exported as CSV; SIEM endpoints", async () => {
+    await onPage("admin-audit", async (page) => {
+      await signInAdmin(page);
+      await page.getByRole("link", { name: "Audit log", exact: true }).click();
+      await page.getByRole("heading", { name: "Audit log", exact: true }).waitFor();
+      const events = page.getByRole("table", { name: "Audit events" });
+
+      // The customer the first step created, found by its action across every chain.
+      await page.getByLabel("Action starts with").fill("/canopy.tenancy.v1.CustomerService/CreateCustomer");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await events.getByText("CustomerService.CreateCustomer", { exact: true }).first().waitFor();
+      await events.getByRole("button", { name: /^Details of CustomerService\.CreateCustomer/ }).first().click();
+      const details = page.getByRole("region", { name: /^Details of event/ });
+      await details.getByLabel("Request summary").getByText("Journey Shop").waitFor();
+      await shot(page, "admin-audit");
+
+      // The platform key the review step created is in the platform's chain (records
+      // arrive within a second or so): the owner must not see it later.
+      await page.getByLabel("Platform only").check();
+      await page.getByLabel("Action starts with").fill("/canopy.identity.v1.ApiKeyService/CreateApiKey");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await events.getByText("ApiKeyService.CreateApiKey", { exact: true }).first().waitFor();
+      assert.match(page.url(), /platform=1/, "the filters are in the URL");
+
+      // The customer's chain: its two sites' creation; verified; exported as CSV.
+      await page.getByLabel("Customer").selectOption({ label: "Journey Shop" });
+      assert.equal(await page.getByLabel("Platform only").isChecked(), false, "choosing a customer leaves the platform's chain");
+      // The refused attempts (a bad name) are recorded too, with their outcome: only those that went through.
+      await page.getByLabel("Outcome").selectOption("OK");
+      await page.getByLabel("Action starts with").fill("/canopy.sites.v1.SiteService/CreateSite");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await events.getByText("SiteService.CreateSite", { exact: true }).nth(1).waitFor();
+      assert.equal(await events.getByText("SiteService.CreateSite", { exact: true }).count(), 2, "journey-shop and keyboard-shop");
+      await page.getByRole("button", { name: "Verify Journey Shop's chain" }).click();
+      await page.getByRole("region", { name: "Verify" }).getByText(/^Verified \d+ entries, \d+ checkpoints?/).waitFor();
+      await page.getByLabel("Export format").selectOption({ label: "CSV" });
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export", exact: true }).click()]);
+      assert.match(download.suggestedFilename(), /^audit-[0-9a-f-]{36}-\d{8}-\d{4}\.csv$/);
+      const csv = readFileSync((await download.path())!, "utf8");
+      assert.match(csv, /\/canopy\.sites\.v1\.SiteService\/CreateSite/, "the export holds the filtered action");
+      assert.doesNotMatch(csv, /CreateCustomer|CreateApiKey/, "and only what the filters match");
+      await page.getByText(/^Saved audit-.*\.csv/).waitFor();
+      await shot(page, "admin-audit-verified");
+
+      await page.getByRole("link", { name: "SIEM endpoints" }).click();
+      await page.getByRole("heading", { name: "SIEM endpoints", exact: true }).waitFor();
+      await page.getByText("No SIEM endpoints").waitFor();
+      await page.getByRole("button", { name: "Add endpoint" }).click();
+      await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
+      await shot(page, "admin-siem");
+    });
+  });
+
+  it("the owner sees their own activity, and not the platform's", async () => {
+    await onPage("customer-activity", async (page) => {
+      await page.goto(`${brandedUrl}/sign-in`);
+      await signInOwner(page);
+      // Two-factor authentication is on since the account step: the next recovery code.
+      await page.getByRole("button", { name: "Use a recovery code instead" }).click();
+      await page.getByLabel("Recovery code").fill(recoveryCodes[1]!);
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
+      await page.getByRole("link", { name: "Activity", exact: true }).click();
+      await page.getByRole("heading", { name: "Activity", exact: true }).waitFor();
+      const events = page.getByRole("table", { name: "Audit events" });
+      await events.locator("tbody tr").first().waitFor();
+
+      await page.getByLabel("Outcome").selectOption("OK");
+      await page.getByLabel("Action starts with").fill("/canopy.sites.v1.SiteService/CreateSite");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await events.getByText("SiteService.CreateSite", { exact: true }).nth(1).waitFor();
+      assert.equal(await events.getByText("SiteService.CreateSite", { exact: true }).count(), 2, "their two sites");
+      await events.getByRole("button", { name: /^Details of SiteService\.CreateSite/ }).last().click();
+      await page.getByRole("region", { name: /^Details of event/ }).getByLabel("Request summary").getByText("journey-shop").waitFor();
+      await shot(page, "customer-activity");
+
+      // Their own API key is there; the platform key the admin made (seen in the
+      // platform's chain above) is not.
+      await page.getByLabel("Action starts with").fill("/canopy.identity.v1.ApiKeyService/CreateApiKey");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await events.getByText("ApiKeyService.CreateApiKey", { exact: true }).first().waitFor();
+      assert.equal(await events.locator("tbody tr").count(), 1, "one key creation: the owner's");
+      await events.getByRole("button", { name: /^Details of ApiKeyService\.CreateApiKey/ }).click();
+      const summary = page.getByRole("region", { name: /^Details of event/ }).getByLabel("Request summary");
+      await summary.getByText("journey deploys").waitFor();
+      assert.equal(await page.getByText("journey automation").count(), 0, "the platform's key is not in the owner's trail");
+
+      await page.getByRole("button", { name: "Verify your activity" }).click();
+      await page.getByRole("region", { name: "Verify" }).getByText(/^Verified \d+ entries/).waitFor();
     });
   });
 

@@ -63,3 +63,21 @@ export {
 export { currentUserKeys, currentUserQueries } from "./session/current-user";
 export { FilterBar, type FilterBarProps } from "./filters/filter-bar";
 export { useSearchFilters, type Filters } from "./filters/use-search-filters";
+export { OUTCOME_CODES, actorKindLabel, readableAction } from "./audit/audit-words";
+export { OutcomeBadge } from "./audit/outcome-badge";
+export {
+  AUDIT_FILTER_KEYS,
+  NO_AUDIT_FILTERS,
+  isFiltered,
+  toAuditFilter,
+  useAuditFilters,
+  type AuditFilterKey,
+  type AuditFilterValues,
+} from "./audit/audit-filters";
+export { AUDIT_PAGE_SIZE, auditKeys, auditQueries, useVerifyAuditLog } from "./audit/audit-queries";
+export { AuditEventTable, type AuditEventTableProps } from "./audit/audit-event-table";
+export { AuditEventList, type AuditEventListProps } from "./audit/audit-event-list";
+export { AuditFilterBar, type AuditFilterBarProps } from "./audit/audit-filter-bar";
+export { AuditExport, downloadFile, exportAuditEvents, exportFileName, type AuditExportProps, type ExportFormatName } from "./audit/audit-export";
+export { AuditVerify, VerifyResult, type AuditVerifyProps } from "./audit/audit-verify";
+export { CheckpointKey } from "./audit/checkpoint-key";

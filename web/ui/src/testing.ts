@@ -1,5 +1,6 @@
 //! Helpers for the portals' component tests (not part of any bundle).
-import { CanopyError, Code, ConnectError } from "@canopy/sdk";
+import { vi } from "vitest";
+import { CanopyError, Code, ConnectError, audit, create } from "@canopy/sdk";
 
 /** A CanopyError as the SDK builds it from a gateway answer with `google.rpc.BadRequest` details. */
 export function invalidArgument(violations: { field: string; description: string }[], message = "invalid request"): CanopyError {
@@ -21,3 +22,45 @@ export function invalidArgument(violations: { field: string; description: string
 export function canopyError(code: Code, message: string): CanopyError {
   return new CanopyError(new ConnectError(message, code));
 }
+
+export type AuditEventInit = { id: string; action: string; customerId?: string; sequence?: bigint; code?: string; reason?: string; summaryJson?: string };
+
+/** An audit event as ListAuditEvents returns it: a call (or a `security.…` event) by an owner, answered `code`. */
+export const auditEvent = ({ id, action, customerId = "", sequence = 1n, code = "OK", reason = "", summaryJson = "" }: AuditEventInit) =>
+  create(audit.AuditEventSchema, {
+    record: {
+      id,
+      customerId,
+      action,
+      kind: action.startsWith("security.") ? audit.EventKind.SECURITY : audit.EventKind.CALL,
+      actor: { kind: audit.ActorKind.USER, id: "u-ann", role: "owner" },
+      resourceIds: ["site-1", "c-1"],
+      outcome: { code, reason },
+      originAddress: "203.0.113.9",
+      userAgent: "Mozilla/5.0",
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      occurTime: { seconds: 1_800_000_000n },
+      summaryJson,
+      service: "sites",
+    },
+    sequence,
+    hash: "ab".repeat(32),
+    previousHash: "0".repeat(64),
+    appendTime: { seconds: 1_800_000_001n },
+  });
+
+/** Catches the download: the object URL's Blob and the link's file name. */
+export function catchDownloads() {
+  const blobs: Blob[] = [];
+  const names: string[] = [];
+  URL.createObjectURL = vi.fn((blob: Blob) => {
+    blobs.push(blob);
+    return `blob:test/${blobs.length}`;
+  });
+  URL.revokeObjectURL = vi.fn();
+  vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+    names.push(this.download);
+  });
+  return { blobs, names };
+}
+

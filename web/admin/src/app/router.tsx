@@ -1,12 +1,14 @@
 import { createBrowserRouter } from "react-router";
 import { SignedInLayout } from "./layout";
 import { ApiKeysRoute } from "./routes/api-keys";
+import { AuditRoute } from "./routes/audit";
 import { CustomerDetailRoute } from "./routes/customer-detail";
 import { CustomersRoute } from "./routes/customers";
 import { DashboardRoute } from "./routes/dashboard";
 import { NewCustomerRoute } from "./routes/new-customer";
 import { NewUserRoute } from "./routes/new-user";
 import { SetPasswordRoute } from "./routes/set-password";
+import { SiemRoute } from "./routes/siem";
 import { SignInRoute } from "./routes/sign-in";
 import { SiteDetailRoute } from "./routes/site-detail";
 import { SitesRoute } from "./routes/sites";
@@ -28,6 +30,8 @@ export function createPortalRouter() {
         { path: "users", element: <UsersRoute /> },
         { path: "users/new", element: <NewUserRoute /> },
         { path: "api-keys", element: <ApiKeysRoute /> },
+        { path: "audit", element: <AuditRoute /> },
+        { path: "audit/siem", element: <SiemRoute /> },
       ],
     },
   ]);

@@ -2,7 +2,7 @@
 //! without a session to sign-in (and back here afterwards).
 import { Link, NavLink, Outlet } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, AppShell, Button, NavSpacer, SignedInOnly, Spinner, currentUserQueries, errorMessage, useCanopy, useSignOut } from "@canopy/ui";
+import { Alert, AppShell, Button, NavSpacer, ROLE, SignedInOnly, Spinner, currentUserQueries, errorMessage, useCanopy, useSignOut } from "@canopy/ui";
 import { useBranding } from "../features/branding/branding-provider";
 
 export function BrandMark() {
@@ -44,6 +44,7 @@ function SignedInFrame() {
           <NavLink to="/" end>
             Sites
           </NavLink>
+          {user.data?.role === ROLE.owner && <NavLink to="/activity">Activity</NavLink>}
           <NavSpacer />
           <NavLink to="/account">{user.data ? user.data.displayName || user.data.email : "Account"}</NavLink>
           <Button variant="secondary" onClick={signOut}>

@@ -1,6 +1,7 @@
 import { createBrowserRouter } from "react-router";
 import { SignedInLayout } from "./layout";
 import { AccountRoute } from "./routes/account";
+import { ActivityRoute } from "./routes/activity";
 import { DashboardRoute } from "./routes/dashboard";
 import { InvitationRoute } from "./routes/invitation";
 import { NewSiteRoute } from "./routes/new-site";
@@ -18,6 +19,7 @@ export function createPortalRouter() {
         { path: "sites/new", element: <NewSiteRoute /> },
         { path: "sites/:siteId", element: <SiteDetailRoute /> },
         { path: "account", element: <AccountRoute /> },
+        { path: "activity", element: <ActivityRoute /> },
       ],
     },
   ]);

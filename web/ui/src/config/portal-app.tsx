@@ -3,6 +3,7 @@
 //! sign-in and back (`?next=`), one TanStack Query client, and the router.
 import type { ComponentType, ReactNode } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { Code, toCanopyError } from "@canopy/sdk";
 import { type createBrowserRouter, RouterProvider } from "react-router";
 import { CanopyContext } from "../session/portal-context";
 import { SessionStore, createPortalClient } from "../session/session-store";
@@ -15,6 +16,20 @@ export interface PortalAppOptions {
   createRouter: () => ReturnType<typeof createBrowserRouter>;
   /** Wraps the routes (the customer portal's branding, applied before any page). */
   Frame?: ComponentType<{ children: ReactNode }>;
+}
+
+/** Retrying cannot turn a refusal into a yes; anything else is tried twice more. */
+export const retryQuery = (count: number, error: unknown) => count < 2 && !/unauthenticated|permission/i.test(String(error));
+
+/**
+ * Before retrying a query: the wait the server asked for when it rate-limited the
+ * call (RetryInfo), so a burst of pages (a busy admin) recovers by itself rather
+ * than spending its retries inside the window; otherwise TanStack's 1 s, 2 s, ….
+ */
+export function queryRetryDelay(count: number, error: unknown): number {
+  const e = toCanopyError(error);
+  if (e.code === Code.ResourceExhausted && e.retryDelayMs) return e.retryDelayMs;
+  return Math.min(1000 * 2 ** count, 30_000);
 }
 
 export function createPortalApp({ config, sessionKey, createRouter, Frame = ({ children }) => <>{children}</> }: PortalAppOptions): ComponentType {
@@ -30,8 +45,7 @@ export function createPortalApp({ config, sessionKey, createRouter, Frame = ({ c
     },
   });
   const queryClient = new QueryClient({
-    // Retrying cannot turn a refusal into a yes.
-    defaultOptions: { queries: { retry: (count, error) => count < 2 && !/unauthenticated|permission/i.test(String(error)) } },
+    defaultOptions: { queries: { retry: retryQuery, retryDelay: queryRetryDelay } },
   });
   return function App() {
     return (
