@@ -15,6 +15,17 @@
 import { type Client, Code, ConnectError, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
+import {
+  AlertService,
+  CustomerReceiverService,
+  EscalationPolicyService,
+  EventRuleService,
+  IncidentService,
+  OnCallService,
+  ReceiverService,
+  RoutingService,
+  SilenceService,
+} from "./gen/canopy/alerts/v1/alerts_pb.js";
 import { AuditService, SiemService } from "./gen/canopy/audit/v1/audit_pb.js";
 import { ApiKeyService, AuthService, CredentialService, UserService } from "./gen/canopy/identity/v1/identity_pb.js";
 import { SiteService } from "./gen/canopy/sites/v1/sites_pb.js";
@@ -68,6 +79,24 @@ export interface CanopyClient {
   readonly audit: Client<typeof AuditService>;
   /** audit: SIEM endpoints that receive the trail (platform admins). */
   readonly siem: Client<typeof SiemService>;
+  /** alerts: the platform's receivers (platform admins and operators). */
+  readonly receivers: Client<typeof ReceiverService>;
+  /** alerts: a customer's own receivers (owners: their own; platform admins: any). */
+  readonly customerReceivers: Client<typeof CustomerReceiverService>;
+  /** alerts: the operator's routing tree, inhibit rules and time intervals. */
+  readonly routing: Client<typeof RoutingService>;
+  /** alerts: silences (platform admins and operators). */
+  readonly silences: Client<typeof SilenceService>;
+  /** alerts: alerts (platform: all; owners: their customer's). */
+  readonly alerts: Client<typeof AlertService>;
+  /** alerts: incidents, acknowledging them (also by a page's link) and resolving them. */
+  readonly incidents: Client<typeof IncidentService>;
+  /** alerts: escalation policies (platform admins and operators). */
+  readonly escalationPolicies: Client<typeof EscalationPolicyService>;
+  /** alerts: on-call schedules and who is on call. */
+  readonly onCall: Client<typeof OnCallService>;
+  /** alerts: the operator's threshold rules over events. */
+  readonly eventRules: Client<typeof EventRuleService>;
 }
 
 export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
@@ -94,6 +123,15 @@ export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
     sites: createClient(serviceClients.sites, transport),
     audit: createClient(serviceClients.audit, transport),
     siem: createClient(serviceClients.siem, transport),
+    receivers: createClient(serviceClients.receivers, transport),
+    customerReceivers: createClient(serviceClients.customerReceivers, transport),
+    routing: createClient(serviceClients.routing, transport),
+    silences: createClient(serviceClients.silences, transport),
+    alerts: createClient(serviceClients.alerts, transport),
+    incidents: createClient(serviceClients.incidents, transport),
+    escalationPolicies: createClient(serviceClients.escalationPolicies, transport),
+    onCall: createClient(serviceClients.onCall, transport),
+    eventRules: createClient(serviceClients.eventRules, transport),
   };
 }
 
@@ -102,6 +140,15 @@ export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
  * service with a method callers outside the mesh may use has no client here.
  */
 export const serviceClients = {
+  receivers: ReceiverService,
+  customerReceivers: CustomerReceiverService,
+  routing: RoutingService,
+  silences: SilenceService,
+  alerts: AlertService,
+  incidents: IncidentService,
+  escalationPolicies: EscalationPolicyService,
+  onCall: OnCallService,
+  eventRules: EventRuleService,
   audit: AuditService,
   siem: SiemService,
   auth: AuthService,

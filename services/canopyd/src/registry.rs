@@ -12,6 +12,7 @@ pub const MANIFESTS: &[&ServiceManifest] = &[
     &canopy_provisioner::MANIFEST,
     &canopy_sites::MANIFEST,
     &canopy_audit::MANIFEST,
+    &canopy_alerts::MANIFEST,
 ];
 
 /// Workloads that are not services but may reach the operational surfaces in the
