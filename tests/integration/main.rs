@@ -4,6 +4,7 @@
 //! field, however hostile, gets an INTERNAL answer; every state-changing call leaves
 //! exactly one audit record.
 
+mod alert_events;
 mod audit_trail;
 mod every_service;
 mod hostile_input;

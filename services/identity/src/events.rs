@@ -7,6 +7,7 @@
 
 use canopy_kit::audit::{ActorKind, AuditRecord, EventKind};
 use canopy_kit::db::{Database, Scope, TenantId};
+use canopy_kit::events::{CanopyEvent, Severity};
 use canopy_kit::telemetry::CallContext;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -77,6 +78,28 @@ impl SecurityEvent {
         }
     }
 
+    /// The event for alerting, for the kinds an operator should hear about: lockouts
+    /// (someone is guessing passwords) and a reused refresh token (a stolen one).
+    fn alert_event(&self, now: DateTime<Utc>) -> Option<CanopyEvent> {
+        let severity = match self.kind {
+            "account_locked" | "address_locked" => Severity::Warning,
+            "refresh_token_reused" => Severity::Critical,
+            _ => return None,
+        };
+        let mut event =
+            CanopyEvent::new(format!("security_{}", self.kind), severity, format!("security: {}", self.kind), now);
+        if let Some(tenant) = self.tenant_id {
+            event = event.tenant(tenant);
+        }
+        if let Some(user) = self.subject_user_id {
+            event = event.label("user_id", user);
+        }
+        if let Some(address) = &self.source_address {
+            event = event.label("source_address", address);
+        }
+        Some(event)
+    }
+
     /// The event as an audit record.
     fn audit_record(&self, now: DateTime<Utc>) -> AuditRecord {
         let (actor_kind, actor_id) = match self.actor.split_once(':') {
@@ -133,6 +156,9 @@ pub async fn record(tx: &mut Tx, event: &SecurityEvent, now: DateTime<Utc>) -> R
     )
     .await?;
     canopy_kit::audit::outbox::record_event(tx, crate::MANIFEST.name, &event.audit_record(now)).await?;
+    if let Some(alert) = event.alert_event(now) {
+        canopy_kit::events::publish(tx, crate::MANIFEST.name, &alert).await?;
+    }
     event.log();
     Ok(())
 }

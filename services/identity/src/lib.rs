@@ -54,7 +54,8 @@ static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/identity");
 pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "identity",
     schema: Some(Schema { name: "identity", migrator: &MIGRATIONS }),
-    calls: &[],
+    // Lockouts and reused refresh tokens are published as events for alerting.
+    calls: &[canopy_kit::events::EVENT_SINK],
     after: &[],
     jobs: &[],
     build,

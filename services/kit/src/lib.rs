@@ -17,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod local;
 pub mod manifest;
 pub mod mesh;

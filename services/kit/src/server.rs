@@ -30,6 +30,7 @@ use crate::auth::{
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{KitConfig, MeshMode};
 use crate::db::{Database, DbError, migrate_schema};
+use crate::events::{EVENT_SINK, ship_events};
 use crate::manifest::{Built, Registry, Schema, ServiceManifest};
 use crate::mesh::{self, MeshAuthzLayer, MeshPolicy, PolicyError, TlsError, WorkloadIdentity};
 use crate::middleware::MiddlewareLayer;
@@ -304,8 +305,14 @@ impl SharedRuntime {
             let span = tracing::info_span!("job", service, job = job.name);
             running_jobs.spawn(job.start(stop_jobs.child_token()).instrument(span));
         }
-        // The kit's own job: the service's audit outbox, shipped to the audit service.
-        if let Some(database) = outbox_database {
+        // The kit's own jobs: the service's audit outbox, shipped to the audit service,
+        // and, for a service that publishes events, its event outbox, to alerts.
+        if let (Some(database), Some(schema)) = (outbox_database, manifest.schema) {
+            if manifest.calls.contains(&EVENT_SINK) {
+                let span = tracing::info_span!("job", service, job = "event-outbox");
+                let events = ship_events(database.clone(), schema.name, outbox_peers.clone(), stop_jobs.child_token());
+                running_jobs.spawn(events.instrument(span));
+            }
             let span = tracing::info_span!("job", service, job = "audit-outbox");
             running_jobs.spawn(ship_outbox(database, outbox_peers, stop_jobs.child_token()).instrument(span));
         }

@@ -18,6 +18,7 @@ use std::time::Duration;
 use canopy_deployments::queue;
 use canopy_kit::clock::SharedClock;
 use canopy_kit::db::{Database, Scope};
+use canopy_kit::events::{self, CanopyEvent, Severity};
 use canopy_kit::manifest::{Built, Job, Scaling, Schema, ServiceManifest};
 use canopy_kit::peers::Peers;
 use canopy_kit::server::ServiceContext;
@@ -39,7 +40,8 @@ static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sites");
 pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "sites",
     schema: Some(Schema { name: "sites", migrator: &MIGRATIONS }),
-    calls: &["canopy.tenancy.v1.QuotaService"],
+    // Failed deployments and sites are published as events for alerting.
+    calls: &["canopy.tenancy.v1.QuotaService", canopy_kit::events::EVENT_SINK],
     // A site change writes its deployment and run into the provisioner's queue in
     // the same transaction, so that schema must exist first.
     after: &["provisioner"],
@@ -183,6 +185,9 @@ pub async fn follow_outcomes(sites: &Sites) -> Result<usize, sqlx::Error> {
         )
         .await?;
         queue::mark_outcome_applied(&mut tx, deployment.tenant_id, deployment.id).await?;
+        for event in outcome_events(deployment, status, sites.clock.now()) {
+            events::publish(&mut tx, MANIFEST.name, &event).await?;
+        }
         if status == SiteStatus::Deleted {
             deleted.push((deployment.tenant_id, deployment.site_id));
         }
@@ -194,6 +199,45 @@ pub async fn follow_outcomes(sites: &Sites) -> Result<usize, sqlx::Error> {
         api::saga::release(sites, tenant_id, QuotaResource::Site, api::saga::site_key(site_id)).await;
     }
     Ok(outcomes.len())
+}
+
+/// What a finished deployment tells alerting: a failed deployment (a warning), and
+/// the site's health — failed (critical), or fine again after a success (resolving
+/// an earlier `site_failed`).
+fn outcome_events(
+    deployment: &queue::DeploymentRow,
+    site: SiteStatus,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<CanopyEvent> {
+    let site_event = |severity, summary: String| {
+        CanopyEvent::new("site_failed", severity, summary, now)
+            .tenant(deployment.tenant_id)
+            .label("site_id", deployment.site_id)
+    };
+    match (deployment.status, site) {
+        (queue::DeploymentStatus::Failed, _) => {
+            let error = deployment.error.chars().take(200).collect::<String>();
+            let failed = CanopyEvent::new(
+                "deployment_failed",
+                Severity::Warning,
+                format!("a {} deployment failed: {error}", deployment.kind.as_str()),
+                now,
+            )
+            .tenant(deployment.tenant_id)
+            .label("site_id", deployment.site_id)
+            .label("deployment_id", deployment.id)
+            .label("deployment_kind", deployment.kind.as_str());
+            let mut events = vec![failed];
+            if site == SiteStatus::Failed {
+                events.push(site_event(Severity::Critical, format!("site {} failed", deployment.site_id)));
+            }
+            events
+        }
+        (queue::DeploymentStatus::Succeeded, SiteStatus::Active) => {
+            vec![site_event(Severity::Info, format!("site {} is active", deployment.site_id)).resolved()]
+        }
+        _ => Vec::new(),
+    }
 }
 
 async fn purge_forever(sites: Arc<Sites>) {

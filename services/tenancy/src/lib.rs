@@ -37,8 +37,9 @@ static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/tenancy");
 pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "tenancy",
     schema: Some(Schema { name: "tenancy", migrator: &MIGRATIONS }),
-    // The owner of a new customer is invited through identity.
-    calls: &["canopy.identity.v1.UserService"],
+    // The owner of a new customer is invited through identity; suspensions are
+    // published as events for alerting.
+    calls: &["canopy.identity.v1.UserService", canopy_kit::events::EVENT_SINK],
     after: &[],
     jobs: &["mail"],
     build,

@@ -42,7 +42,6 @@ pub struct World {
     admin_password: String,
     pub a: Customer,
     pub b: Customer,
-    _policy: tempfile::NamedTempFile,
 }
 
 macro_rules! client {
@@ -71,13 +70,6 @@ impl World {
         ] {
             env.config.set_section_value("alerts", setting, value);
         }
-        // No service publishes events yet: this test's mesh policy lets `sites` do so,
-        // as it will once it declares the call (see the README).
-        let policy = tempfile::NamedTempFile::new().unwrap();
-        let mut text = std::fs::read_to_string(&env.config.mesh.policy_file).unwrap();
-        text.push_str("\n[[rule]]\nservices = [\"canopy.alerts.v1.AlertEventService\"]\ncallers = [\"sites\"]\n");
-        std::fs::write(policy.path(), text).unwrap();
-        env.config.mesh.policy_file = policy.path().to_path_buf();
         configure(&mut env);
         let services =
             env.spawn(&[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST, &canopy_alerts::MANIFEST]).await;
@@ -86,7 +78,7 @@ impl World {
         let admin = login(&services, ADMIN_EMAIL, &password).await;
         let a = customer(&services, &admin, "alpha").await;
         let b = customer(&services, &admin, "bravo").await;
-        World { env, services, admin, admin_password: password, a, b, _policy: policy }
+        World { env, services, admin, admin_password: password, a, b }
     }
 
     /// Signs everyone in again (after the clock jumped past their tokens' lifetime).

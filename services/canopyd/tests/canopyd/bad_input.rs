@@ -64,6 +64,7 @@ async fn a_port_in_use_is_named_and_earlier_services_are_stopped() {
             .env("REDIS_URL", redis_url());
         c.env("CANOPY_LISTEN__TENANCY", taken.local_addr().unwrap().to_string());
         c.env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9");
+        c.env("CANOPY_MESH__PEERS__ALERTS", "https://127.0.0.1:9");
         c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
         c.env("CANOPY_MESH__PKI_DIR", pki_with(|_| {}).keep());
         c
@@ -90,6 +91,7 @@ async fn an_expired_or_mismatched_certificate_is_named() {
         c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
         c.env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9");
+        c.env("CANOPY_MESH__PEERS__ALERTS", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PKI_DIR", expired.path());
         c
     }));
@@ -109,6 +111,7 @@ async fn an_expired_or_mismatched_certificate_is_named() {
         c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
         c.env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9");
+        c.env("CANOPY_MESH__PEERS__ALERTS", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PKI_DIR", mismatched.path());
         c
     }));
@@ -168,6 +171,6 @@ fn a_peer_address_that_is_not_a_url_or_names_no_service_is_refused_naming_the_se
     );
     assert_eq!(
         run("CANOPY_MESH__PEERS__BILLING", "https://billing.canopy.svc.cluster.local:8443"),
-        "canopyd: error: mesh.peers.billing: no such service (known: identity, tenancy, provisioner, sites, audit)"
+        "canopyd: error: mesh.peers.billing: no such service (known: identity, tenancy, provisioner, sites, audit, alerts)"
     );
 }

@@ -1,5 +1,5 @@
-//! Canopy as it is deployed: gateway, identity, tenancy, provisioner, sites and audit
-//! each in its own OS process (`canopyd run --services <one>`, own port, own certificate),
+//! Canopy as it is deployed: gateway, identity, tenancy, provisioner, sites, audit and
+//! alerts each in its own OS process (`canopyd run --services <one>`, own port, own certificate),
 //! reaching each other only through `mesh.peers`, sharing one PostgreSQL and Redis.
 
 use std::collections::BTreeMap;
@@ -33,7 +33,7 @@ const ADMIN_EMAIL: &str = "admin@distributed.test";
 /// (`TenantAccessGuard`'s period): a change is in force everywhere after it.
 const TENANT_ACCESS_PERIOD: Duration = Duration::from_millis(2_500);
 
-const SERVICES: [&str; 6] = ["identity", "tenancy", "provisioner", "sites", "audit", "gateway"];
+const SERVICES: [&str; 7] = ["identity", "tenancy", "provisioner", "sites", "audit", "alerts", "gateway"];
 
 /// One OS process per service.
 struct Cluster {
@@ -385,7 +385,8 @@ async fn a_service_whose_peer_has_no_address_refuses_to_start_naming_the_setting
             .env("REDIS_URL", &env.config.redis.url)
             .env("CANOPY_MESH__PKI_DIR", env.pki.dir())
             .env("CANOPY_MESH__PEERS__IDENTITY", "https://identity.canopy.svc.cluster.local:8443")
-            .env("CANOPY_MESH__PEERS__AUDIT", "https://audit.canopy.svc.cluster.local:8443");
+            .env("CANOPY_MESH__PEERS__AUDIT", "https://audit.canopy.svc.cluster.local:8443")
+            .env("CANOPY_MESH__PEERS__ALERTS", "https://alerts.canopy.svc.cluster.local:8443");
         c
     });
     assert_eq!(

@@ -37,9 +37,10 @@ pub async fn migrate_schema(
         applied.map_err(|source| DbError::Migrate { schema: schema.to_string(), source })?;
         restored?;
 
-        // The kit's own table in every service schema: the audit outbox.
+        // The kit's own tables in every service schema: the audit and event outboxes.
         sqlx::query(&format!("set role {owner}")).execute(&mut *conn).await?;
-        for statement in crate::audit::outbox::ddl(schema, app) {
+        let kit_tables = crate::audit::outbox::ddl(schema, app).into_iter().chain(crate::events::ddl(schema, app));
+        for statement in kit_tables {
             if let Err(error) = sqlx::query(&statement).execute(&mut *conn).await {
                 sqlx::query("reset role").execute(&mut *conn).await?;
                 return Err(error.into());

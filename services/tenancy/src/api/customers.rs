@@ -10,6 +10,7 @@ use std::sync::Arc;
 use canopy_kit::ApiError;
 use canopy_kit::FieldViolation;
 use canopy_kit::db::{Scope, TenantId};
+use canopy_kit::events::{self, CanopyEvent, Severity};
 use canopy_kit::paging::{PageCursor, finish_page, page_size};
 use canopy_kit::request::{human_text_field, idempotency_key};
 use canopy_sdk::proto::canopy::identity::v1 as identity;
@@ -131,6 +132,9 @@ impl CustomersApi {
             .await
             .map_err(db)?
             .ok_or(ApiError::NotFound { resource: "customer" })?;
+        if let Some(event) = status_event(&updated, customer.status, to, self.0.clock.now()) {
+            events::publish(&mut tx, crate::MANIFEST.name, &event).await.map_err(db)?;
+        }
         tx.commit().await.map_err(db)?;
         self.0.auth.tenant_access.forget(TenantId(tenant_id)).await;
         tracing::info!(target: "security", event = "customer.status_changed", customer_id = %tenant_id,
@@ -434,5 +438,25 @@ impl CustomerService for CustomersApi {
                 .collect(),
             page: Some(canopy_sdk::proto::canopy::common::v1::PageResponse { next_page_token: next, total_size: -1 }),
         }))
+    }
+}
+
+/// What a status change tells alerting: a suspension starts `customer_suspended`
+/// (a warning), a reactivation from it ends it.
+fn status_event(
+    customer: &crate::store::customers::CustomerRow,
+    from: CustomerStatus,
+    to: CustomerStatus,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<CanopyEvent> {
+    let event = |summary: String| {
+        CanopyEvent::new("customer_suspended", Severity::Warning, summary, now).tenant(customer.tenant_id)
+    };
+    match (from, to) {
+        (_, CustomerStatus::Suspended) => Some(event(format!("customer {} was suspended", customer.name))),
+        (CustomerStatus::Suspended, CustomerStatus::Active) => {
+            Some(event(format!("customer {} was reactivated", customer.name)).resolved())
+        }
+        _ => None,
     }
 }
