@@ -52,67 +52,144 @@ const ENTRY_COLUMNS: &str = "position, id, chain, sequence, tenant_id, service, 
 /// order, for anything else that moves a head.
 pub async fn lock_heads(tx: &mut PgConnection, chains: &[(String, Option<Uuid>)]) -> Result<(), sqlx::Error> {
     sqlx::query("select pg_advisory_xact_lock(hashtext('canopy.audit.append'))").execute(&mut *tx).await?;
-    for (chain, tenant) in chains {
-        sqlx::query(
-            "insert into audit.chain_head (chain, tenant_id, sequence, hash) values ($1, $2, 0, $3) on conflict (chain) do nothing",
-        )
-        .bind(chain)
-        .bind(tenant)
-        .bind(GENESIS_HASH)
+    let names: Vec<&str> = chains.iter().map(|(chain, _)| chain.as_str()).collect();
+    let tenants: Vec<Option<Uuid>> = chains.iter().map(|(_, tenant)| *tenant).collect();
+    sqlx::query(
+        "insert into audit.chain_head (chain, tenant_id, sequence, hash)
+         select chain, tenant_id, 0, $3 from unnest($1::text[], $2::uuid[]) as t(chain, tenant_id)
+         on conflict (chain) do nothing",
+    )
+    .bind(&names)
+    .bind(&tenants)
+    .bind(GENESIS_HASH)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("select 1 from audit.chain_head where chain = any($1) order by chain for update")
+        .bind(&names)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("select 1 from audit.chain_head where chain = $1 for update").bind(chain).execute(&mut *tx).await?;
-    }
     Ok(())
 }
 
-/// Appends `entry` to its chain (whose head the caller has locked) unless an entry
-/// with its id exists; returns whether it was appended.
-pub async fn append(tx: &mut PgConnection, entry: &NewEntry, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from audit.entry where id = $1)")
-        .bind(entry.id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if exists {
-        return Ok(false);
+/// Appends `entries`, in order, to their chains (whose heads the caller has locked),
+/// skipping any whose id is already in the trail (or earlier in the batch); returns
+/// how many were appended. Four statements per batch whatever its size: the ids
+/// already kept, the heads, one insert of every new entry, one update of the heads.
+pub async fn append(tx: &mut PgConnection, entries: &[NewEntry], now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+    let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+    let mut seen: std::collections::HashSet<Uuid> =
+        sqlx::query_scalar("select id from audit.entry where id = any($1)").bind(&ids).fetch_all(&mut *tx).await?.into_iter().collect();
+    let chains: Vec<&str> = entries.iter().map(|e| e.chain.as_str()).collect();
+    let mut heads: std::collections::HashMap<String, (i64, String)> =
+        sqlx::query_as::<_, (String, i64, String)>("select chain, sequence, hash from audit.chain_head where chain = any($1)")
+            .bind(&chains)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(chain, sequence, hash)| (chain, (sequence, hash)))
+            .collect();
+    let mut rows = AppendRows::default();
+    for entry in entries {
+        if !seen.insert(entry.id) {
+            continue;
+        }
+        let (sequence, previous) = heads.get_mut(&entry.chain).expect("the caller locked every chain's head");
+        *sequence += 1;
+        let body = entry.body.canonical();
+        let hash = chain::entry_hash(&entry.chain, *sequence, previous, &body);
+        rows.push(entry, *sequence, std::mem::replace(previous, hash.clone()), hash, body);
     }
-    let (sequence, previous): (i64, String) =
-        sqlx::query_as("select sequence, hash from audit.chain_head where chain = $1")
-            .bind(&entry.chain)
-            .fetch_one(&mut *tx)
-            .await?;
-    let sequence = sequence + 1;
-    let body = entry.body.canonical();
-    let hash = chain::entry_hash(&entry.chain, sequence, &previous, &body);
+    if rows.ids.is_empty() {
+        return Ok(0);
+    }
     sqlx::query(
-        "insert into audit.entry (id, chain, sequence, tenant_id, service, kind, action, actor_id, outcome_code, resource_ids,
-                            occurred_at, appended_at, previous_hash, hash, body)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        "insert into audit.entry (id, chain, sequence, tenant_id, service, kind, action, actor_id, outcome_code,
+                                  resource_ids, occurred_at, appended_at, previous_hash, hash, body)
+         select id, chain, sequence, tenant_id, service, kind, action, actor_id, outcome_code,
+                array(select jsonb_array_elements_text(resource_ids)), occurred_at, $16, previous_hash, hash, body
+           from unnest($1::uuid[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
+                       $9::text[], $10::jsonb[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::int[])
+                as t(id, chain, sequence, tenant_id, service, kind, action, actor_id, outcome_code, resource_ids,
+                     occurred_at, previous_hash, hash, body, batch_order)
+          order by batch_order",
     )
-    .bind(entry.id)
-    .bind(&entry.chain)
-    .bind(sequence)
-    .bind(entry.tenant_id)
-    .bind(&entry.body.service)
-    .bind(&entry.body.kind)
-    .bind(&entry.body.action)
-    .bind(&entry.body.actor.id)
-    .bind(&entry.body.outcome.code)
-    .bind(&entry.body.resource_ids)
-    .bind(entry.occurred_at)
+    .bind(&rows.ids)
+    .bind(&rows.chains)
+    .bind(&rows.sequences)
+    .bind(&rows.tenants)
+    .bind(&rows.services)
+    .bind(&rows.kinds)
+    .bind(&rows.actions)
+    .bind(&rows.actors)
+    .bind(&rows.outcomes)
+    .bind(&rows.resource_ids)
+    .bind(&rows.occurred)
+    .bind(&rows.previous_hashes)
+    .bind(&rows.hashes)
+    .bind(&rows.bodies)
+    .bind((0..rows.ids.len() as i32).collect::<Vec<i32>>())
     .bind(now)
-    .bind(&previous)
-    .bind(&hash)
-    .bind(&body)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("update audit.chain_head set sequence = $2, hash = $3 where chain = $1")
-        .bind(&entry.chain)
-        .bind(sequence)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-    Ok(true)
+    let (head_chains, head_sequences, head_hashes): (Vec<String>, Vec<i64>, Vec<String>) =
+        heads.into_iter().map(|(chain, (sequence, hash))| (chain, sequence, hash)).fold(
+            (Vec::new(), Vec::new(), Vec::new()),
+            |(mut c, mut s, mut h), (chain, sequence, hash)| {
+                c.push(chain);
+                s.push(sequence);
+                h.push(hash);
+                (c, s, h)
+            },
+        );
+    sqlx::query(
+        "update audit.chain_head h set sequence = v.sequence, hash = v.hash
+           from unnest($1::text[], $2::bigint[], $3::text[]) as v(chain, sequence, hash)
+          where h.chain = v.chain and h.sequence <> v.sequence",
+    )
+    .bind(&head_chains)
+    .bind(&head_sequences)
+    .bind(&head_hashes)
+    .execute(&mut *tx)
+    .await?;
+    Ok(rows.ids.len())
+}
+
+/// The columns of a batch of new entries, one array per column.
+#[derive(Default)]
+struct AppendRows {
+    ids: Vec<Uuid>,
+    chains: Vec<String>,
+    sequences: Vec<i64>,
+    tenants: Vec<Option<Uuid>>,
+    services: Vec<String>,
+    kinds: Vec<String>,
+    actions: Vec<String>,
+    actors: Vec<String>,
+    outcomes: Vec<String>,
+    resource_ids: Vec<serde_json::Value>,
+    occurred: Vec<DateTime<Utc>>,
+    previous_hashes: Vec<String>,
+    hashes: Vec<String>,
+    bodies: Vec<String>,
+}
+
+impl AppendRows {
+    fn push(&mut self, entry: &NewEntry, sequence: i64, previous_hash: String, hash: String, body: String) {
+        self.ids.push(entry.id);
+        self.chains.push(entry.chain.clone());
+        self.sequences.push(sequence);
+        self.tenants.push(entry.tenant_id);
+        self.services.push(entry.body.service.clone());
+        self.kinds.push(entry.body.kind.clone());
+        self.actions.push(entry.body.action.clone());
+        self.actors.push(entry.body.actor.id.clone());
+        self.outcomes.push(entry.body.outcome.code.clone());
+        self.resource_ids.push(serde_json::json!(entry.body.resource_ids));
+        self.occurred.push(entry.occurred_at);
+        self.previous_hashes.push(previous_hash);
+        self.hashes.push(hash);
+        self.bodies.push(body);
+    }
 }
 
 fn push_filter(query: &mut QueryBuilder<'_, sqlx::Postgres>, filter: &EventFilter) {

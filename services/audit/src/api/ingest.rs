@@ -54,11 +54,8 @@ impl AuditIngestService for IngestApi {
         let mut tx = audit.database.begin(Scope::Platform).await.map_err(db)?;
         store::lock_heads(&mut tx, &chains).await.map_err(db)?;
         let now = audit.clock.now();
-        let mut appended = 0;
-        for entry in &entries {
-            appended += i32::from(store::append(&mut tx, entry, now).await.map_err(db)?);
-        }
+        let appended = store::append(&mut tx, &entries, now).await.map_err(db)?;
         tx.commit().await.map_err(db)?;
-        Ok(Response::new(AppendAuditRecordsResponse { appended }))
+        Ok(Response::new(AppendAuditRecordsResponse { appended: appended as i32 }))
     }
 }
