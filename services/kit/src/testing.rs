@@ -69,6 +69,9 @@ impl TestEnv {
         let pki_dir = tempfile::tempdir().expect("temp dir for PKI");
         let mut config = KitConfig::default();
         config.database.url = with_database(&server_url, &database);
+        // Every service of a test has its own pools; kept small so two tests running
+        // at once with every service stay well inside a stock server's 100 connections.
+        config.database.max_connections = 4;
         config.redis.url = redis_url;
         config.redis.key_prefix = format!("canopy-test:{}:", uuid::Uuid::new_v4().simple());
         config.mesh.pki_dir = pki_dir.path().to_path_buf();
