@@ -69,10 +69,10 @@ async fn main() -> anyhow::Result<()> {
     let env = TestEnv::new().await;
     let database = Database::connect(&env.config.database).await?;
     migrate_schema(&database.owner, &database.roles, "audit", &canopy_audit::MIGRATIONS).await?;
-    sqlx::query("create table audit.entry_plain (like audit.entry including all)")
+    sqlx::query("create table audit.entry_plain (like audit.entry including all)").execute(&database.owner).await?;
+    sqlx::query("create table audit.entry_plain_batched (like audit.entry including all)")
         .execute(&database.owner)
         .await?;
-    sqlx::query("create table audit.entry_plain_batched (like audit.entry including all)").execute(&database.owner).await?;
     sqlx::query("grant insert on audit.entry_plain, audit.entry_plain_batched to canopy_platform")
         .execute(&database.owner)
         .await?;

@@ -77,17 +77,22 @@ pub async fn lock_heads(tx: &mut PgConnection, chains: &[(String, Option<Uuid>)]
 /// already kept, the heads, one insert of every new entry, one update of the heads.
 pub async fn append(tx: &mut PgConnection, entries: &[NewEntry], now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
-    let mut seen: std::collections::HashSet<Uuid> =
-        sqlx::query_scalar("select id from audit.entry where id = any($1)").bind(&ids).fetch_all(&mut *tx).await?.into_iter().collect();
+    let mut seen: std::collections::HashSet<Uuid> = sqlx::query_scalar("select id from audit.entry where id = any($1)")
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
     let chains: Vec<&str> = entries.iter().map(|e| e.chain.as_str()).collect();
-    let mut heads: std::collections::HashMap<String, (i64, String)> =
-        sqlx::query_as::<_, (String, i64, String)>("select chain, sequence, hash from audit.chain_head where chain = any($1)")
-            .bind(&chains)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|(chain, sequence, hash)| (chain, (sequence, hash)))
-            .collect();
+    let mut heads: std::collections::HashMap<String, (i64, String)> = sqlx::query_as::<_, (String, i64, String)>(
+        "select chain, sequence, hash from audit.chain_head where chain = any($1)",
+    )
+    .bind(&chains)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|(chain, sequence, hash)| (chain, (sequence, hash)))
+    .collect();
     let mut rows = AppendRows::default();
     for entry in entries {
         if !seen.insert(entry.id) {
@@ -131,16 +136,15 @@ pub async fn append(tx: &mut PgConnection, entries: &[NewEntry], now: DateTime<U
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let (head_chains, head_sequences, head_hashes): (Vec<String>, Vec<i64>, Vec<String>) =
-        heads.into_iter().map(|(chain, (sequence, hash))| (chain, sequence, hash)).fold(
-            (Vec::new(), Vec::new(), Vec::new()),
-            |(mut c, mut s, mut h), (chain, sequence, hash)| {
-                c.push(chain);
-                s.push(sequence);
-                h.push(hash);
-                (c, s, h)
-            },
-        );
+    let (head_chains, head_sequences, head_hashes): (Vec<String>, Vec<i64>, Vec<String>) = heads
+        .into_iter()
+        .map(|(chain, (sequence, hash))| (chain, sequence, hash))
+        .fold((Vec::new(), Vec::new(), Vec::new()), |(mut c, mut s, mut h), (chain, sequence, hash)| {
+            c.push(chain);
+            s.push(sequence);
+            h.push(hash);
+            (c, s, h)
+        });
     sqlx::query(
         "update audit.chain_head h set sequence = v.sequence, hash = v.hash
            from unnest($1::text[], $2::bigint[], $3::text[]) as v(chain, sequence, hash)

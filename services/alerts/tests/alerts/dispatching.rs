@@ -119,3 +119,31 @@ async fn a_silence_mutes_until_it_expires_and_the_receiver_then_hears() {
     let listed = world.silences(&world.admin).await.list_silences(alerts::ListSilencesRequest::default()).await;
     assert_eq!(listed.unwrap().into_inner().silences[0].state(), alerts::SilenceState::Expired);
 }
+
+#[tokio::test]
+async fn a_restarted_alerts_service_resumes_its_groups_and_notifies_each_flush_once() {
+    let mut world = World::start().await;
+    let hook = HttpReceiver::start(FirstAttempt::Accept).await;
+    world.webhook_receiver("ops", &hook).await;
+    world.route(alerts::RoutingConfig { route: Some(root("ops", &["alertname"])), ..Default::default() }).await;
+    world.publish("deployment_failed", &world.a.id, "warning", &[("site_id", "s1")]).await;
+    world.advance(Duration::seconds(20)).await;
+    assert!(hook.all().is_empty());
+
+    // Stopped mid group_wait, started again on its address: the stored dispatcher
+    // state carries the group and its timer over.
+    let stopped = world.services.services.remove("alerts").unwrap();
+    let addr = stopped.addr;
+    stopped.stop().await;
+    let restarted = world.services.runtime.start(&canopy_alerts::MANIFEST, &[], addr).await.unwrap();
+    world.services.services.insert("alerts", restarted);
+    world.advance(Duration::seconds(5)).await;
+    assert!(hook.all().is_empty(), "the restart reset nothing forward: {:#?}", hook.all());
+    world.advance(Duration::seconds(6)).await;
+    let first = hook.wait_delivered(1).await;
+    assert_eq!(notified(&first[0]), [("deployment_failed".into(), "firing".into())]);
+
+    // Nothing twice: the flush the old process may have been about to send is the one sent.
+    world.advance(Duration::minutes(10)).await;
+    assert_eq!(hook.delivered().len(), 1, "{:#?}", hook.delivered());
+}
