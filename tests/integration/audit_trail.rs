@@ -14,7 +14,7 @@ use canopy_sdk::proto::canopy::options::v1::{Audience, Role};
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MethodDescriptor, ReflectMessage as _, Value};
 
-use crate::hostile_input::call_in_trace;
+use crate::hostile_input::{call_in_trace, mesh_caller};
 use crate::isolation::{login, request, tenant};
 
 /// What a sensitive field is set to in every request.
@@ -71,7 +71,7 @@ async fn every_state_changing_rpc_leaves_exactly_one_record_and_every_read_none(
             let policy = policies.get(&path).expect("every canopy method has a policy");
             let (workload, token) = match policy.audience() {
                 Audience::Public => ("gateway", None),
-                Audience::Internal => ("sites", None),
+                Audience::Internal => (mesh_caller(service.full_name()), None),
                 _ if policy.roles().any(|r| r == Role::Owner) || policy.audience() == Audience::Authenticated => {
                     ("gateway", Some(owner.token.as_str()))
                 }

@@ -34,7 +34,20 @@ const HUMAN_TEXT: &[(&str, &str)] = &[
 ];
 
 /// Workloads tried, in order, for INTERNAL methods (never reachable as the gateway).
-const MESH_CALLERS: &[&str] = &["sites", "tenancy", "identity", "provisioner"];
+/// `alerts` is the only caller of tenancy's notification mail and identity's contacts.
+const MESH_CALLERS: &[&str] = &["sites", "tenancy", "identity", "provisioner", "alerts"];
+
+/// The first of [`MESH_CALLERS`] that `mesh/policy.toml` lets call `service`, so an
+/// INTERNAL method is reached by a workload allowed to call it.
+pub(crate) fn mesh_caller(service: &str) -> &'static str {
+    let policy = canopy_kit::mesh::MeshPolicy::load(&canopy_kit::testing::repo_root().join("mesh/policy.toml"))
+        .expect("mesh/policy.toml loads");
+    MESH_CALLERS
+        .iter()
+        .copied()
+        .find(|workload| policy.allows(workload, service))
+        .unwrap_or_else(|| panic!("none of {MESH_CALLERS:?} may call {service}"))
+}
 
 /// What a call answered.
 #[derive(Debug)]

@@ -1,17 +1,20 @@
 //! Delivering notifications and pages: Slack incoming webhooks (`text` and
-//! `blocks`) and generic webhooks signed per the Standard Webhooks specification.
+//! `blocks`), generic webhooks signed per the Standard Webhooks specification, and
+//! email (receivers of kind `email`, and pages to people) through tenancy's mail
+//! outbox ([`crate::email`]).
 //!
 //! A failed attempt is retried on Standard Webhooks' suggested schedule (5 s, 5 min,
 //! 30 min, 2 h, 5 h, 10 h, then every 10 h), or after the `Retry-After` a 429 asks
 //! for, always with the same `webhook-id`, so a receiver that was down gets the
-//! message later and can tell a repeat from a new one.
+//! message later and can tell a repeat from a new one. Email is retried on the same
+//! schedule while tenancy or identity cannot take it.
 
 use canopy_kit::db::Scope;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::Alerts;
 use crate::store::{self, DueDelivery};
+use crate::{Alerts, email};
 
 /// Deliveries attempted per pass.
 const PASS: i64 = 100;
@@ -102,6 +105,22 @@ impl Failure {
 }
 
 async fn send(alerts: &Alerts, delivery: &DueDelivery, now: DateTime<Utc>) -> Result<(), Failure> {
+    match delivery.kind.as_str() {
+        "email" => {
+            let addresses = delivery.email_addresses.clone().unwrap_or_default();
+            // A customer receiver's mail goes out under the customer's sender name.
+            return email::send(alerts, delivery.id, addresses, delivery.tenant_id, &delivery.body)
+                .await
+                .map_err(Failure::new);
+        }
+        "user" => {
+            let user_id = delivery.user_id.ok_or_else(|| Failure::new("the page names no user"))?;
+            let address = email::user_address(alerts, user_id).await.map_err(Failure::new)?;
+            // Pages are the platform's: the platform's sender name.
+            return email::send(alerts, delivery.id, vec![address], None, &delivery.body).await.map_err(Failure::new);
+        }
+        _ => {}
+    }
     let url = delivery.url.as_deref().ok_or_else(|| Failure::new("the receiver has no URL"))?;
     let (body, headers) = match delivery.kind.as_str() {
         "slack" => (slack_message(&delivery.body).to_string(), http::HeaderMap::new()),
@@ -135,6 +154,20 @@ async fn send(alerts: &Alerts, delivery: &DueDelivery, now: DateTime<Utc>) -> Re
     Err(Failure { error: format!("the receiver answered {}", response.status), retry_after })
 }
 
+/// Alertmanager's title for a stored notification: `[FIRING:2] group labels`, or
+/// `[RESOLVED] group labels` when nothing fires any more.
+pub fn notification_title(notification: &Value) -> String {
+    let alerts = notification["alerts"].as_array().cloned().unwrap_or_default();
+    let firing = alerts.iter().filter(|a| a["status"] == "firing").count();
+    let group = notification["group_labels"]
+        .as_object()
+        .map(|labels| {
+            labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(" ")
+        })
+        .unwrap_or_default();
+    if firing > 0 { format!("[FIRING:{firing}] {group}") } else { format!("[RESOLVED] {group}") }
+}
+
 /// A Slack message for a stored delivery body: Alertmanager's title
 /// (`[FIRING:2] group labels`) as `text` (the notification fallback), and the same
 /// with one line per alert as `blocks`.
@@ -156,14 +189,7 @@ pub fn slack_message(body: &Value) -> Value {
     }
     let notification = &body["notification"];
     let alerts = notification["alerts"].as_array().cloned().unwrap_or_default();
-    let firing = alerts.iter().filter(|a| a["status"] == "firing").count();
-    let group = notification["group_labels"]
-        .as_object()
-        .map(|labels| {
-            labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(" ")
-        })
-        .unwrap_or_default();
-    let title = if firing > 0 { format!("[FIRING:{firing}] {group}") } else { format!("[RESOLVED] {group}") };
+    let title = notification_title(notification);
     let lines: Vec<String> = alerts
         .iter()
         .map(|alert| {

@@ -1,12 +1,13 @@
 //! The alerts service: Canopy events and the operator's rules over them become
 //! alerts, routed, grouped, silenced and inhibited as Alertmanager does, delivered to
-//! Slack and signed webhooks, and paged through escalation policies and on-call
-//! schedules until someone acknowledges.
+//! Slack, signed webhooks and email, and paged through escalation policies and
+//! on-call schedules (by email to the people they name) until someone acknowledges.
 //!
 //! Reading order: this file (configuration, wiring, the jobs) → [`api`] (handlers,
 //! and the proto → engine conversions in `api::convert`) → [`engine`] (the pure
 //! alerting model) → [`dispatch`], [`delivery`] and [`paging`] (what the jobs do) →
-//! [`store`] (SQL). [`link`] signs the acknowledgement links pages carry.
+//! [`store`] (SQL). [`link`] signs the acknowledgement links pages carry; [`email`]
+//! renders mail and hands it to tenancy (addresses of people from identity).
 //!
 //! Events arrive through `AlertEventService.PublishEvents` from the services that
 //! observe them; see the README for what a publisher sends.
@@ -14,6 +15,7 @@
 pub mod api;
 pub mod delivery;
 pub mod dispatch;
+pub mod email;
 pub mod engine;
 pub mod link;
 pub mod paging;
@@ -41,7 +43,9 @@ static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/alerts");
 pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "alerts",
     schema: Some(Schema { name: "alerts", migrator: &MIGRATIONS }),
-    calls: &[],
+    // Email receivers and pages to people are mailed through tenancy's outbox; a
+    // person's address comes from identity.
+    calls: &["canopy.tenancy.v1.NotificationMailService", "canopy.identity.v1.UserContactService"],
     after: &[],
     jobs: &["dispatch", "deliveries", "escalations"],
     build,
@@ -98,6 +102,8 @@ pub struct Alerts {
     pub clock: SharedClock,
     pub link_key: link::LinkKey,
     pub http: canopy_kit::webhook::HttpClient,
+    /// Tenancy (mail) and identity (people's addresses).
+    pub peers: canopy_kit::peers::Peers,
 }
 
 fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
@@ -120,7 +126,14 @@ fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
             .with_context(|| format!("services.alerts.link_signing_key_file: {}", key_file.display()))?;
         let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("alerts needs its database"))?;
         let http = canopy_kit::webhook::HttpClient::new(Duration::from_secs_f64(config.delivery_timeout_secs));
-        let alerts = Arc::new(Alerts { database, config, clock: context.clock.clone(), link_key, http });
+        let alerts = Arc::new(Alerts {
+            database,
+            config,
+            clock: context.clock.clone(),
+            link_key,
+            http,
+            peers: context.peers.clone(),
+        });
 
         let dispatch = Job::new("dispatch", {
             let alerts = alerts.clone();

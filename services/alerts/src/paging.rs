@@ -2,8 +2,8 @@
 //! incident for its alert group (one open incident per receiver and group), and
 //! resolves it when everything in the group resolved. The escalation job ticks due
 //! incidents through the engine: pages to receivers are delivered like
-//! notifications, with a signed, expiring acknowledgement link; every page is kept
-//! on the incident.
+//! notifications, and pages to people (named, or on call) are mailed to them, each
+//! with a signed, expiring acknowledgement link; every page is kept on the incident.
 
 use std::collections::BTreeMap;
 
@@ -130,28 +130,44 @@ pub async fn escalate_due(alerts: &Alerts) -> anyhow::Result<usize> {
                 },
             )
             .await?;
-            // Users have no contact channel in Canopy yet: their pages are recorded
-            // on the incident only (see the README). Receivers get the page.
+            let webhook_id = format!("msg_page_{}", page.id);
+            let page_body = |recipient: String| {
+                let claim = LinkClaim {
+                    incident_id: row.id,
+                    recipient,
+                    expires_at: now + chrono::Duration::seconds(alerts.config.acknowledge_link_lifetime_secs as i64),
+                };
+                let token = alerts.link_key.sign(&claim);
+                serde_json::json!({
+                    "kind": "page",
+                    "incident_id": row.id,
+                    "summary": row.summary,
+                    "step": page.step,
+                    "pass": page.pass,
+                    "acknowledge_token": token,
+                    "acknowledge_url": format!("{}?token={token}", alerts.config.acknowledge_link_base_url),
+                })
+            };
+            if let Recipient::User(user) = &page.recipient {
+                // A person is mailed at the address identity has for them. Schedules
+                // and policies are not checked against identity, so a user id that is
+                // not an identity user's can only be recorded.
+                match user.0.parse::<Uuid>() {
+                    Ok(user_id) => {
+                        let body = page_body(format!("user:{user_id}"));
+                        store::queue_user_delivery(&mut tx, user_id, &webhook_id, &body, now).await?;
+                    }
+                    Err(_) => tracing::warn!(incident_id = %row.id, user = user.0,
+                        "page to a user id that is not an identity user's id; recorded on the incident only"),
+                }
+                continue;
+            }
             let Some(target) = receivers.get(&receiver) else { continue };
             if target.kind == "escalation" {
                 continue;
             }
-            let claim = LinkClaim {
-                incident_id: row.id,
-                recipient: format!("receiver:{receiver}"),
-                expires_at: now + chrono::Duration::seconds(alerts.config.acknowledge_link_lifetime_secs as i64),
-            };
-            let token = alerts.link_key.sign(&claim);
-            let body = serde_json::json!({
-                "kind": "page",
-                "incident_id": row.id,
-                "summary": row.summary,
-                "step": page.step,
-                "pass": page.pass,
-                "acknowledge_token": token,
-                "acknowledge_url": format!("{}?token={token}", alerts.config.acknowledge_link_base_url),
-            });
-            store::queue_delivery(&mut tx, None, target.id, &format!("msg_page_{}", page.id), &body, now).await?;
+            let body = page_body(format!("receiver:{receiver}"));
+            store::queue_delivery(&mut tx, None, target.id, &webhook_id, &body, now).await?;
         }
         save(&mut tx, row.id, &incident).await?;
     }

@@ -17,6 +17,7 @@ pub struct ReceiverRow {
     pub url: Option<String>,
     pub escalation_policy_id: Option<Uuid>,
     pub secret: Option<String>,
+    pub email_addresses: Option<Vec<String>>,
     pub send_resolved: bool,
     pub created_at: DateTime<Utc>,
     pub delivered_count: i64,
@@ -25,7 +26,7 @@ pub struct ReceiverRow {
 }
 
 const RECEIVER_SELECT: &str = "select r.id, r.tenant_id, r.name, r.kind, r.url, r.escalation_policy_id, r.secret,
-        r.send_resolved, r.created_at,
+        r.email_addresses, r.send_resolved, r.created_at,
         (select count(*) from alerts.delivery d where d.receiver_id = r.id and d.delivered_at is not null) as delivered_count,
         (select count(*) from alerts.delivery d where d.receiver_id = r.id and d.delivered_at is null) as pending_count,
         (select d.last_error from alerts.delivery d where d.receiver_id = r.id and d.last_error is not null
@@ -40,14 +41,16 @@ pub struct NewReceiver<'a> {
     pub url: Option<&'a str>,
     pub escalation_policy_id: Option<Uuid>,
     pub secret: Option<&'a str>,
+    pub email_addresses: Option<&'a [String]>,
     pub send_resolved: bool,
     pub now: DateTime<Utc>,
 }
 
 pub async fn insert_receiver(tx: &mut PgConnection, new: &NewReceiver<'_>) -> Result<ReceiverRow, sqlx::Error> {
     sqlx::query(
-        "insert into alerts.receiver (id, tenant_id, name, kind, url, escalation_policy_id, secret, send_resolved, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "insert into alerts.receiver (id, tenant_id, name, kind, url, escalation_policy_id, secret, send_resolved, created_at,
+                email_addresses)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(new.id)
     .bind(new.tenant_id)
@@ -58,6 +61,7 @@ pub async fn insert_receiver(tx: &mut PgConnection, new: &NewReceiver<'_>) -> Re
     .bind(new.secret)
     .bind(new.send_resolved)
     .bind(new.now)
+    .bind(new.email_addresses)
     .execute(&mut *tx)
     .await?;
     sqlx::query_as(&format!("{RECEIVER_SELECT} where r.id = $1")).bind(new.id).fetch_one(&mut *tx).await
@@ -523,15 +527,43 @@ pub async fn queue_delivery(
     Ok(())
 }
 
+/// Queues a page to a user unless that user already has this message.
+pub async fn queue_user_delivery(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    webhook_id: &str,
+    body: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into alerts.delivery (id, user_id, webhook_id, body, next_attempt_at, created_at)
+         values ($1, $2, $3, $4, $5, $5) on conflict (user_id, webhook_id) where user_id is not null do nothing",
+    )
+    .bind(Uuid::now_v7())
+    .bind(user_id)
+    .bind(webhook_id)
+    .bind(body)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A delivery due for an attempt, with what its target needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueDelivery {
     pub id: Uuid,
+    /// The customer of a customer receiver's delivery.
+    pub tenant_id: Option<Uuid>,
     pub webhook_id: String,
     pub body: serde_json::Value,
     pub attempts: i32,
+    /// The receiver's kind, or `user` for a page to a person.
     pub kind: String,
     pub url: Option<String>,
     pub secret: Option<String>,
+    pub email_addresses: Option<Vec<String>>,
+    pub user_id: Option<Uuid>,
 }
 
 pub async fn due_deliveries(
@@ -540,8 +572,9 @@ pub async fn due_deliveries(
     limit: i64,
 ) -> Result<Vec<DueDelivery>, sqlx::Error> {
     sqlx::query_as(
-        "select d.id, d.webhook_id, d.body, d.attempts, r.kind, r.url, r.secret
-           from alerts.delivery d join alerts.receiver r on r.id = d.receiver_id
+        "select d.id, d.tenant_id, d.webhook_id, d.body, d.attempts, coalesce(r.kind, 'user') as kind, r.url, r.secret,
+                r.email_addresses, d.user_id
+           from alerts.delivery d left join alerts.receiver r on r.id = d.receiver_id
           where d.delivered_at is null and d.next_attempt_at <= $1
           order by d.next_attempt_at, d.id limit $2 for update of d skip locked",
     )

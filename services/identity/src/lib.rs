@@ -29,6 +29,7 @@ use canopy_kit::server::ServiceContext;
 use canopy_sdk::proto::canopy::identity::v1::api_key_service_server::ApiKeyServiceServer;
 use canopy_sdk::proto::canopy::identity::v1::auth_service_server::AuthServiceServer;
 use canopy_sdk::proto::canopy::identity::v1::credential_service_server::CredentialServiceServer;
+use canopy_sdk::proto::canopy::identity::v1::user_contact_service_server::UserContactServiceServer;
 use canopy_sdk::proto::canopy::identity::v1::user_service_server::UserServiceServer;
 use chrono::Duration;
 use futures_util::FutureExt;
@@ -137,6 +138,7 @@ async fn routes(context: ServiceContext) -> anyhow::Result<Routes> {
     Ok(Routes::new(AuthServiceServer::new(api::auth::AuthApi::new(identity.clone())))
         .add_service(UserServiceServer::new(api::users::UserApi::new(identity.clone())))
         .add_service(ApiKeyServiceServer::new(api::api_keys::ApiKeyApi::new(identity.clone())))
+        .add_service(UserContactServiceServer::new(api::contacts::UserContactApi::new(identity.clone())))
         .add_service(CredentialServiceServer::new(api::credentials::CredentialApi::new(identity))))
 }
 

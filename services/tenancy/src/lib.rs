@@ -2,8 +2,9 @@
 //!
 //! Reading order: this file (configuration, wiring, the mail outbox sender) →
 //! [`api`] (handlers) → [`domain`] (rules, no I/O) → [`store`] (SQL).
-//! [`mail`] and [`dns`] are the two outbound clients (owner invitations, domain
-//! verification), each pointed at a configurable server.
+//! [`mail`] and [`dns`] are the two outbound clients (owner invitations and other
+//! services' notification mail, domain verification), each pointed at a configurable
+//! server.
 
 pub mod api;
 pub mod dns;
@@ -22,6 +23,7 @@ use canopy_kit::peers::Peers;
 use canopy_kit::server::ServiceContext;
 use canopy_sdk::proto::canopy::tenancy::v1::branding_service_server::BrandingServiceServer;
 use canopy_sdk::proto::canopy::tenancy::v1::customer_service_server::CustomerServiceServer;
+use canopy_sdk::proto::canopy::tenancy::v1::notification_mail_service_server::NotificationMailServiceServer;
 use canopy_sdk::proto::canopy::tenancy::v1::plan_service_server::PlanServiceServer;
 use canopy_sdk::proto::canopy::tenancy::v1::quota_service_server::QuotaServiceServer;
 use futures_util::FutureExt;
@@ -112,7 +114,7 @@ pub struct Tenancy {
     pub dns: dns::TxtResolver,
     /// Sends the outbox, as `config.mail` says.
     pub mailer: mail::Mailer,
-    /// Wakes the mail job (a customer was just created).
+    /// Wakes the mail job (a customer was just created, a notification queued).
     pub mail_due: Notify,
 }
 
@@ -156,14 +158,15 @@ fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
             .add_service(CustomerServiceServer::from_arc(Arc::new(api::CustomersApi(tenancy.clone()))))
             .add_service(BrandingServiceServer::from_arc(Arc::new(api::BrandingApi(tenancy.clone()))))
             .add_service(PlanServiceServer::from_arc(Arc::new(api::PlansApi(tenancy.clone()))))
+            .add_service(NotificationMailServiceServer::from_arc(Arc::new(api::NotificationMailApi(tenancy.clone()))))
             .add_service(QuotaServiceServer::from_arc(Arc::new(api::QuotaApi(tenancy))));
         Ok(Built { routes, jobs: vec![mail] })
     }
     .boxed()
 }
 
-/// Delivers queued mail: right after a customer is created, and every few seconds
-/// for retries. Claims rows with SKIP LOCKED, so several replicas never double-send.
+/// Delivers queued mail: right after a customer is created or a notification is
+/// queued, and every few seconds for retries. Claims rows with SKIP LOCKED, so several replicas never double-send.
 async fn send_mail_forever(tenancy: Arc<Tenancy>) {
     loop {
         if let Err(error) = send_due_mail(&tenancy).await {
@@ -184,8 +187,12 @@ pub async fn send_due_mail(tenancy: &Tenancy) -> Result<usize, sqlx::Error> {
     let due = store::claim_due_emails(&mut tx, 20).await?;
     let count = due.len();
     for email in &due {
-        let sender_name = store::branding(&mut tx, email.tenant_id)
-            .await?
+        // Platform mail (no customer) goes out under the default product name.
+        let branding = match email.tenant_id {
+            Some(tenant_id) => store::branding(&mut tx, tenant_id).await?,
+            None => None,
+        };
+        let sender_name = branding
             .map(|b| if b.mail_sender_name.is_empty() { b.product_name } else { b.mail_sender_name })
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| tenancy.config.default_product_name.clone());

@@ -31,6 +31,7 @@ pub fn receiver(row: &ReceiverRow) -> proto::Receiver {
         "escalation" => Some(Kind::Escalation(proto::EscalationConfig {
             escalation_policy_id: row.escalation_policy_id.map(|id| id.to_string()).unwrap_or_default(),
         })),
+        "email" => Some(Kind::Email(proto::EmailConfig { addresses: row.email_addresses.clone().unwrap_or_default() })),
         _ => None,
     };
     proto::Receiver {
@@ -60,6 +61,7 @@ async fn create(
     let name = object_name("receiver.name", &spec.name, &mut violations);
     let allow_insecure = alerts.config.allow_insecure_endpoints;
     let mut policy_id = None;
+    let mut email_addresses = None;
     let (kind, url, secret) = match &spec.kind {
         Some(Kind::Slack(slack)) => {
             if let Err(description) = check_slack_url(&slack.webhook_url, allow_insecure) {
@@ -73,8 +75,14 @@ async fn create(
             }
             ("webhook", Some(webhook.url.trim().to_string()), Some(canopy_kit::webhook::new_secret()))
         }
+        Some(Kind::Email(email)) => {
+            email_addresses =
+                Some(crate::email::check_addresses("receiver.email.addresses", &email.addresses, &mut violations));
+            ("email", None, None)
+        }
         Some(Kind::Escalation(_)) if tenant.is_some() => {
-            violations.push(FieldViolation::new("receiver.escalation", "customer receivers are Slack or webhooks"));
+            violations
+                .push(FieldViolation::new("receiver.escalation", "customer receivers are Slack, webhooks or email"));
             ("escalation", None, None)
         }
         Some(Kind::Escalation(escalation)) => {
@@ -89,7 +97,7 @@ async fn create(
             ("escalation", None, None)
         }
         None => {
-            violations.push(FieldViolation::new("receiver", "one of slack, webhook or escalation is required"));
+            violations.push(FieldViolation::new("receiver", "one of slack, webhook, escalation or email is required"));
             ("", None, None)
         }
     };
@@ -110,6 +118,7 @@ async fn create(
             url: url.as_deref(),
             escalation_policy_id: policy_id,
             secret: secret.as_deref(),
+            email_addresses: email_addresses.as_deref(),
             send_resolved: spec.send_resolved,
             now: alerts.clock.now(),
         },

@@ -1,7 +1,8 @@
 //! A world with identity, tenancy and alerts running, a platform admin and two
 //! customers (each with a signed-in owner), a publisher standing in for the services
-//! that will publish events, and a local HTTP receiver that checks Standard Webhooks
-//! signatures with its own implementation.
+//! that will publish events, a local HTTP receiver that checks Standard Webhooks
+//! signatures with its own implementation, and an SMTP sink tenancy sends all mail to
+//! (as tenancy's own tests have).
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,9 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use mailparse::MailHeaderMap as _;
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::sync::mpsc;
 
 /// A channel carrying a bearer token.
 pub type Authed = tonic::service::interceptor::InterceptedService<tonic::transport::Channel, canopy_sdk::BearerToken>;
@@ -42,6 +46,8 @@ pub struct World {
     admin_password: String,
     pub a: Customer,
     pub b: Customer,
+    /// Every message tenancy sent, in order, and those received but not yet asked for.
+    mail: tokio::sync::Mutex<(mpsc::UnboundedReceiver<SunkMail>, Vec<SunkMail>)>,
 }
 
 macro_rules! client {
@@ -70,6 +76,12 @@ impl World {
         ] {
             env.config.set_section_value("alerts", setting, value);
         }
+        let (mail_addr, mail) = smtp_sink().await;
+        env.config.set_section_value(
+            "tenancy",
+            "mail",
+            serde_json::json!({ "mode": "smtp", "smtp_addr": mail_addr.to_string(), "from_address": "no-reply@canopy.test" }),
+        );
         configure(&mut env);
         let services =
             env.spawn(&[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST, &canopy_alerts::MANIFEST]).await;
@@ -78,7 +90,15 @@ impl World {
         let admin = login(&services, ADMIN_EMAIL, &password).await;
         let a = customer(&services, &admin, "alpha").await;
         let b = customer(&services, &admin, "bravo").await;
-        World { env, services, admin, admin_password: password, a, b }
+        World {
+            env,
+            services,
+            admin,
+            admin_password: password,
+            a,
+            b,
+            mail: tokio::sync::Mutex::new((mail, Vec::new())),
+        }
     }
 
     /// Signs everyone in again (after the clock jumped past their tokens' lifetime).
@@ -110,6 +130,34 @@ impl World {
     client!(incidents, incident_service_client::IncidentServiceClient);
     client!(policies, escalation_policy_service_client::EscalationPolicyServiceClient);
     client!(on_call, on_call_service_client::OnCallServiceClient);
+
+    /// The next mail tenancy sends to `address` (real time, within 20 s); mail to
+    /// anyone else is kept for whoever asks for it.
+    pub async fn next_mail_to(&self, address: &str) -> SunkMail {
+        let mut mail = self.mail.lock().await;
+        let (inbox, kept) = &mut *mail;
+        let to = |sent: &SunkMail| sent.recipients.iter().any(|r| r == address);
+        if let Some(index) = kept.iter().position(to) {
+            return kept.remove(index);
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let sent = tokio::time::timeout(left, inbox.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no mail to {address} within 20 s; others: {kept:#?}"))
+                .expect("smtp sink running");
+            if to(&sent) {
+                return sent;
+            }
+            kept.push(sent);
+        }
+    }
+
+    /// Mail to `address` arriving within `wait`, if any.
+    pub async fn mail_to_within(&self, address: &str, wait: Duration) -> Option<SunkMail> {
+        tokio::time::timeout(wait, self.next_mail_to(address)).await.ok()
+    }
 
     /// Publishes one event as the `sites` workload would, happening now.
     pub async fn publish(&self, kind: &str, customer_id: &str, severity: &str, labels: &[(&str, &str)]) {
@@ -346,6 +394,91 @@ impl HttpReceiver {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// One message the SMTP sink accepted.
+#[derive(Debug, Clone)]
+pub struct SunkMail {
+    /// The envelope recipients (`RCPT TO`).
+    pub recipients: Vec<String>,
+    /// The message as sent (headers and encoded body).
+    pub raw: String,
+    /// The body as a mail client shows it.
+    pub body: String,
+}
+
+impl SunkMail {
+    /// The display name of the one `From:` mailbox, as a mail client reads it.
+    pub fn sender_name(&self) -> Option<String> {
+        let parsed = mailparse::parse_mail(self.raw.as_bytes()).expect("a parseable message");
+        let header = parsed.headers.get_first_header("From").expect("a From header");
+        let single = mailparse::addrparse_header(header).expect("a parseable From header").extract_single_info();
+        single.unwrap_or_else(|| panic!("From is not one mailbox: {:?}", header.get_value_raw())).display_name
+    }
+
+    /// The decoded `Subject:`.
+    pub fn subject(&self) -> String {
+        let parsed = mailparse::parse_mail(self.raw.as_bytes()).expect("a parseable message");
+        parsed.headers.get_first_value("Subject").expect("a Subject header")
+    }
+}
+
+/// An SMTP server that accepts every message and hands each over (tenancy's test
+/// sink, also keeping the envelope recipients).
+async fn smtp_sink() -> (std::net::SocketAddr, mpsc::UnboundedReceiver<SunkMail>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut data: Option<String> = None;
+                let mut recipients = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            let raw = std::mem::take(body).replace('\n', "\r\n");
+                            let parsed = mailparse::parse_mail(raw.as_bytes()).expect("a parseable message");
+                            let body = parsed.get_body().expect("a decodable body");
+                            let _ = tx.send(SunkMail { recipients: std::mem::take(&mut recipients), raw, body });
+                            data = None;
+                            let _ = write.write_all(b"250 queued\r\n").await;
+                        } else {
+                            body.push_str(line.strip_prefix('.').unwrap_or(&line));
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let reply: &[u8] = match line.split(' ').next().unwrap_or("").to_ascii_uppercase().as_str() {
+                        "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "RCPT" => {
+                            // `RCPT TO:<address>`
+                            let address = line.split_once('<').and_then(|(_, rest)| rest.split_once('>'));
+                            recipients.extend(address.map(|(address, _)| address.to_string()));
+                            b"250 ok\r\n"
+                        }
+                        "MAIL" => b"250 ok\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        }
+                        _ => b"502 not implemented\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (addr, rx)
 }
 
 /// The alert names of a delivered notification's alerts, with their status.

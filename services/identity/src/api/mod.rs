@@ -9,6 +9,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod contacts;
 pub mod credentials;
 pub mod users;
 

@@ -3,6 +3,7 @@
 
 mod branding;
 mod customers;
+mod notification_mail;
 mod plans;
 mod quota;
 
@@ -20,6 +21,7 @@ use crate::store::{BrandingRow, CustomerRow, Overrides};
 
 pub use branding::BrandingApi;
 pub use customers::CustomersApi;
+pub use notification_mail::NotificationMailApi;
 pub use plans::PlansApi;
 pub use quota::QuotaApi;
 

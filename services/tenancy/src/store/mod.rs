@@ -20,6 +20,6 @@ pub use customers::{
     delete_customer, insert_customer, list_customers, record_status_change, set_owner, set_status, status_changes,
     update_customer,
 };
-pub use outbox::{EmailRow, claim_due_emails, enqueue_email, mark_email};
+pub use outbox::{EmailRow, claim_due_emails, enqueue_email, enqueue_notification, mark_email};
 pub use plans::{PlanRow, effective_limits, plan, plans, upsert_plan};
 pub use quota::{Reserved, month_of, release, reserve_deployment, reserve_site, usage};

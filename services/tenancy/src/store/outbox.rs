@@ -1,5 +1,7 @@
 //! The mail outbox, `tenancy.outbound_email`: queued in the transaction that decides
-//! to send, claimed and marked by the sender loop.
+//! to send, claimed and marked by the sender loop. Customers' mail carries their
+//! tenant id (so it goes out under their white-label sender name); platform mail from
+//! other services has none.
 
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
@@ -7,7 +9,7 @@ use uuid::Uuid;
 /// A queued email.
 #[derive(Debug, Clone, FromRow)]
 pub struct EmailRow {
-    pub tenant_id: Uuid,
+    pub tenant_id: Option<Uuid>,
     pub id: Uuid,
     pub recipient: String,
     pub subject: String,
@@ -36,6 +38,36 @@ pub async fn enqueue_email(
     Ok(id)
 }
 
+/// Queues a notification from another service for each recipient, unless that
+/// recipient already has `dedup_key` (a retried request). Returns how many it queued.
+pub async fn enqueue_notification(
+    tx: &mut PgConnection,
+    tenant_id: Option<Uuid>,
+    dedup_key: &str,
+    recipients: &[String],
+    subject: &str,
+    body: &str,
+) -> Result<u64, sqlx::Error> {
+    let mut queued = 0;
+    for recipient in recipients {
+        queued += sqlx::query(
+            "insert into tenancy.outbound_email (tenant_id, id, recipient, subject, body, dedup_key)
+             values ($1, $2, $3, $4, $5, $6)
+             on conflict (dedup_key, recipient) where dedup_key is not null do nothing",
+        )
+        .bind(tenant_id)
+        .bind(Uuid::now_v7())
+        .bind(recipient)
+        .bind(subject)
+        .bind(body)
+        .bind(dedup_key)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(queued)
+}
+
 /// Emails due for a (re)try, claimed so concurrent senders never send one twice.
 pub async fn claim_due_emails(tx: &mut PgConnection, limit: i64) -> Result<Vec<EmailRow>, sqlx::Error> {
     sqlx::query_as(
@@ -51,8 +83,7 @@ pub async fn claim_due_emails(tx: &mut PgConnection, limit: i64) -> Result<Vec<E
 pub async fn mark_email(tx: &mut PgConnection, email: &EmailRow, error: Option<&str>) -> Result<(), sqlx::Error> {
     match error {
         None => {
-            sqlx::query("update tenancy.outbound_email set sent_time = now(), attempts = attempts + 1 where tenant_id = $1 and id = $2")
-                .bind(email.tenant_id)
+            sqlx::query("update tenancy.outbound_email set sent_time = now(), attempts = attempts + 1 where id = $1")
                 .bind(email.id)
                 .execute(&mut *tx)
                 .await?;
@@ -61,10 +92,9 @@ pub async fn mark_email(tx: &mut PgConnection, email: &EmailRow, error: Option<&
             // Exponential back-off: 10 s, 20 s, 40 s … capped at an hour.
             let delay = (10i64 << email.attempts.clamp(0, 9)).min(3600);
             sqlx::query(
-                "update tenancy.outbound_email set attempts = attempts + 1, last_error = $3,
-                    next_attempt_time = now() + make_interval(secs => $4) where tenant_id = $1 and id = $2",
+                "update tenancy.outbound_email set attempts = attempts + 1, last_error = $2,
+                    next_attempt_time = now() + make_interval(secs => $3) where id = $1",
             )
-            .bind(email.tenant_id)
             .bind(email.id)
             .bind(error)
             .bind(delay as f64)

@@ -5,5 +5,6 @@ mod branding;
 mod customers;
 mod dns;
 mod mail;
+mod notification_mail;
 mod quota;
 mod support;

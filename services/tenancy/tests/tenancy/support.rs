@@ -1,5 +1,6 @@
 //! A world with identity and tenancy running, a platform admin signed in, an SMTP
-//! sink catching invitations and a DNS server answering TXT queries.
+//! sink catching every message (invitations, notification mail) and a DNS server
+//! answering TXT queries.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,6 +12,7 @@ use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceCli
 use canopy_sdk::proto::canopy::identity::v1::{LoginRequest, SetPasswordWithTokenRequest, login_response};
 use canopy_sdk::proto::canopy::tenancy::v1::customer_service_client::CustomerServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1::{CreateCustomerRequest, Customer};
+use mailparse::MailHeaderMap as _;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
@@ -20,7 +22,7 @@ pub struct World {
     pub env: TestEnv,
     pub services: TestServices,
     pub admin_token: String,
-    pub mail: mpsc::UnboundedReceiver<String>,
+    pub mail: mpsc::UnboundedReceiver<SunkMail>,
     pub dns: TxtRecords,
     pub dns_queries: DnsQueries,
 }
@@ -113,12 +115,17 @@ impl World {
             .unwrap()
     }
 
+    /// The next mail the sink receives (within 15 s).
+    pub async fn next_mail(&mut self) -> SunkMail {
+        tokio::time::timeout(std::time::Duration::from_secs(15), self.mail.recv())
+            .await
+            .expect("a mail within 15s")
+            .expect("smtp sink running")
+    }
+
     /// The link in the next mail the sink receives.
     pub async fn next_invitation_link(&mut self) -> String {
-        let message = tokio::time::timeout(std::time::Duration::from_secs(15), self.mail.recv())
-            .await
-            .expect("an invitation mail within 15s")
-            .expect("smtp sink running");
+        let message = self.next_mail().await.body;
         message
             .lines()
             .find(|line| line.starts_with("https://portal.canopy.test/invitation#token="))
@@ -127,8 +134,37 @@ impl World {
     }
 }
 
-/// An SMTP server that accepts every message and hands each decoded body over.
-async fn smtp_sink() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
+/// One message the sink accepted.
+#[derive(Debug, Clone)]
+pub struct SunkMail {
+    /// The envelope recipients (`RCPT TO`).
+    pub recipients: Vec<String>,
+    /// The message as sent (headers and encoded body).
+    pub raw: String,
+    /// The body as a mail client shows it.
+    pub body: String,
+}
+
+impl SunkMail {
+    /// The display name and address of the one `From:` mailbox, as a mail client reads it.
+    pub fn sender(&self) -> (Option<String>, String) {
+        let parsed = mailparse::parse_mail(self.raw.as_bytes()).expect("a parseable message");
+        let header = parsed.headers.get_first_header("From").expect("a From header");
+        match mailparse::addrparse_header(header).expect("a parseable From header").extract_single_info() {
+            Some(single) => (single.display_name, single.addr),
+            None => panic!("From is not one mailbox: {:?}", header.get_value_raw()),
+        }
+    }
+
+    /// The decoded `Subject:`.
+    pub fn subject(&self) -> String {
+        let parsed = mailparse::parse_mail(self.raw.as_bytes()).expect("a parseable message");
+        parsed.headers.get_first_value("Subject").expect("a Subject header")
+    }
+}
+
+/// An SMTP server that accepts every message and hands each over.
+async fn smtp_sink() -> (SocketAddr, mpsc::UnboundedReceiver<SunkMail>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
@@ -141,6 +177,7 @@ async fn smtp_sink() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
                 let mut lines = BufReader::new(read).lines();
                 let _ = write.write_all(b"220 sink ESMTP\r\n").await;
                 let mut data: Option<String> = None;
+                let mut recipients = Vec::new();
                 while let Ok(Some(line)) = lines.next_line().await {
                     if let Some(body) = data.as_mut() {
                         if line == "." {
@@ -148,7 +185,8 @@ async fn smtp_sink() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
                             // picks quoted-printable or base64 where it must).
                             let raw = std::mem::take(body).replace('\n', "\r\n");
                             let parsed = mailparse::parse_mail(raw.as_bytes()).expect("a parseable message");
-                            let _ = tx.send(parsed.get_body().expect("a decodable body"));
+                            let body = parsed.get_body().expect("a decodable body");
+                            let _ = tx.send(SunkMail { recipients: std::mem::take(&mut recipients), raw, body });
                             data = None;
                             let _ = write.write_all(b"250 queued\r\n").await;
                         } else {
@@ -159,7 +197,13 @@ async fn smtp_sink() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
                     }
                     let reply: &[u8] = match line.split(' ').next().unwrap_or("").to_ascii_uppercase().as_str() {
                         "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
-                        "MAIL" | "RCPT" => b"250 ok\r\n",
+                        "RCPT" => {
+                            // `RCPT TO:<address>`
+                            let address = line.split_once('<').and_then(|(_, rest)| rest.split_once('>'));
+                            recipients.extend(address.map(|(address, _)| address.to_string()));
+                            b"250 ok\r\n"
+                        }
+                        "MAIL" => b"250 ok\r\n",
                         "DATA" => {
                             data = Some(String::new());
                             b"354 go ahead\r\n"
