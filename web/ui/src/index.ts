@@ -81,3 +81,25 @@ export { AuditFilterBar, type AuditFilterBarProps } from "./audit/audit-filter-b
 export { AuditExport, downloadFile, exportAuditEvents, exportFileName, type AuditExportProps, type ExportFormatName } from "./audit/audit-export";
 export { AuditVerify, VerifyResult, type AuditVerifyProps } from "./audit/audit-verify";
 export { CheckpointKey } from "./audit/checkpoint-key";
+export {
+  ALERT_STATE_FILTERS,
+  alertState,
+  alertStateFromName,
+  incidentState,
+  matcherText,
+  matchersForAlert,
+  receiverKind,
+  receiverTarget,
+  severityLabel,
+  severityTone,
+  silenceState,
+  sortedLabels,
+} from "./alerts/alert-words";
+export { LabelChips, type LabelChipsProps } from "./alerts/label-chips";
+export { AlertStateBadge, SeverityBadge } from "./alerts/severity-badge";
+export { AlertTable, type AlertTableProps } from "./alerts/alert-table";
+export { ALERT_PAGE_SIZE, alertKeys, alertQueries, type AlertFilterValues } from "./alerts/alert-queries";
+export { ALERT_FILTER_KEYS, AlertList, type AlertListProps } from "./alerts/alert-list";
+export { ConfirmDialog, type ConfirmDialogProps } from "./alerts/confirm-dialog";
+export { ReceiverForm, type ReceiverFormProps, type ReceiverSpecInit } from "./alerts/receiver-form";
+export { ReceiverManager, type ReceiverManagerProps } from "./alerts/receiver-manager";
