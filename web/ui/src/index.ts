@@ -31,7 +31,7 @@ export { durationInWords, formatDateTime, timeInWords, toDate, type Timestamp } 
 export { ApiKeyManager, type ApiKeyManagerProps } from "./api-keys/api-key-manager";
 export { apiKeyKeys, apiKeyQueries, useCreateApiKey, useRevokeApiKey, type ApiKeyListFilters } from "./api-keys/api-key-queries";
 export { ROLE, grantableRoles, roleLabel, type Role } from "./api-keys/roles";
-export { SelectField, TextField, type SelectFieldProps, type TextFieldProps } from "./components/text-field";
+export { SelectField, TextAreaField, TextField, type SelectFieldProps, type TextAreaFieldProps, type TextFieldProps } from "./components/text-field";
 export { FONT_FAMILIES, applyFavicon, applyTheme, themeVariables, type BrandingTheme } from "./theme/branding-theme";
 export { errorMessage, fieldErrors, type FieldErrors } from "./session/error-message";
 export { useFormAction, type FormAction } from "./session/use-form-action";
@@ -83,6 +83,7 @@ export { AuditVerify, VerifyResult, type AuditVerifyProps } from "./audit/audit-
 export { CheckpointKey } from "./audit/checkpoint-key";
 export {
   ALERT_STATE_FILTERS,
+  ALERT_STATE_FILTERS_ALL_FIRST,
   alertState,
   alertStateFromName,
   incidentState,

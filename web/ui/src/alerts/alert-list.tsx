@@ -12,7 +12,7 @@ import { useSearchFilters } from "../filters/use-search-filters";
 import { Pager } from "../paging/pager";
 import { usePageTokens } from "../paging/use-page-tokens";
 import { errorMessage } from "../session/error-message";
-import { ALERT_STATE_FILTERS } from "./alert-words";
+import { ALERT_STATE_FILTERS, ALERT_STATE_FILTERS_ALL_FIRST } from "./alert-words";
 import { type AlertFilterValues, alertQueries } from "./alert-queries";
 import { AlertTable, type AlertTableProps } from "./alert-table";
 
@@ -24,11 +24,13 @@ export interface AlertListProps extends Pick<AlertTableProps, "customer" | "acti
   customerFilter?: (value: string, onChange: (customerId: string) => void) => ReactNode;
   /** What an empty first page says when nothing is filtered. */
   emptyDescription?: string;
+  /** Both states unless the reader asks for one (a customer's recent alerts); firing only otherwise. */
+  allByDefault?: boolean;
 }
 
-export function AlertList({ client, customer, actions, customerFilter, emptyDescription = "Nothing is firing." }: AlertListProps) {
+export function AlertList({ client, customer, actions, customerFilter, emptyDescription = "Nothing is firing.", allByDefault = false }: AlertListProps) {
   const [filters, setFilters] = useSearchFilters(ALERT_FILTER_KEYS);
-  const values: AlertFilterValues = { state: filters.state, alertname: filters.alertname, customer: customerFilter ? filters.customer : "" };
+  const values: AlertFilterValues = { allByDefault, state: filters.state, alertname: filters.alertname, customer: customerFilter ? filters.customer : "" };
   const pages = usePageTokens(JSON.stringify(values));
   const list = useQuery(alertQueries.list(client, values, pages.pageToken));
   const filtered = Boolean(values.state || values.alertname || values.customer);
@@ -44,7 +46,7 @@ export function AlertList({ client, customer, actions, customerFilter, emptyDesc
         onClear={() => setFilters({ state: "", alertname: "", customer: "" })}
         busy={list.isFetching && list.isPlaceholderData}
       >
-        <SelectField label="State" value={values.state} options={ALERT_STATE_FILTERS} onChange={(e) => setFilters({ state: e.target.value })} />
+        <SelectField label="State" value={values.state} options={allByDefault ? ALERT_STATE_FILTERS_ALL_FIRST : ALERT_STATE_FILTERS} onChange={(e) => setFilters({ state: e.target.value })} />
         {customerFilter?.(values.customer, (customerId) => setFilters({ customer: customerId }))}
       </FilterBar>
       {list.isPending ? (

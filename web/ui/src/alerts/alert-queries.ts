@@ -10,7 +10,9 @@ export const ALERT_PAGE_SIZE = 20;
 
 /** The list's filters as the URL holds them: `?state=`, `?alertname=`, `?customer=`. */
 export interface AlertFilterValues {
+  /** "" is firing only, or both states where `allByDefault`. */
   state: string;
+  allByDefault?: boolean;
   alertname: string;
   customer: string;
 }
@@ -29,7 +31,7 @@ export const alertQueries = {
       queryFn: () =>
         client.alerts.listAlerts({
           customerId: filters.customer,
-          state: alertStateFromName(filters.state),
+          state: alertStateFromName(filters.state, filters.allByDefault),
           alertname: filters.alertname,
           page: { pageSize, pageToken },
         }),

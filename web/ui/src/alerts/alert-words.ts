@@ -52,10 +52,17 @@ export const ALERT_STATE_FILTERS = [
   { value: "any", label: "Firing and resolved" },
 ];
 
-/** The AlertState a `?state=` value asks for. */
-export function alertStateFromName(name: string): alerts.AlertState {
+/** `?state=` values where a list shows every alert by default (a customer's recent alerts). */
+export const ALERT_STATE_FILTERS_ALL_FIRST = [
+  { value: "", label: "Firing and resolved" },
+  { value: "firing", label: "Firing" },
+  { value: "resolved", label: "Resolved" },
+];
+
+/** The AlertState a `?state=` value asks for; "" is firing, or both where `allByDefault`. */
+export function alertStateFromName(name: string, allByDefault = false): alerts.AlertState {
   if (name === "resolved") return alerts.AlertState.RESOLVED;
-  if (name === "any") return alerts.AlertState.UNSPECIFIED;
+  if (name === "any" || (name === "" && allByDefault)) return alerts.AlertState.UNSPECIFIED;
   return alerts.AlertState.FIRING;
 }
 
