@@ -58,7 +58,7 @@ export function AlertList({ client, customer, actions, customerFilter, emptyDesc
       ) : (
         <>
           <AlertTable alerts={list.data.alerts} customer={customer} actions={actions} />
-          <Pager pages={pages} page={list.data.page} noun={["alert", "alerts"]} loading={list.isPlaceholderData} />
+          <Pager pages={pages} page={list.data.page} noun={["alert", "alerts"]} loading={list.isPlaceholderData} label="Alert pages" />
         </>
       )}
     </div>

@@ -143,7 +143,7 @@ export function ReceiverManager({ list, pages, create, remove, removing, escalat
                   ))}
                 </tbody>
               </Table>
-              <Pager pages={pages} page={list.data.page} noun={["receiver", "receivers"]} loading={list.isPlaceholderData} />
+              <Pager pages={pages} page={list.data.page} noun={["receiver", "receivers"]} loading={list.isPlaceholderData} label="Receiver pages" />
             </>
           )}
         </div>

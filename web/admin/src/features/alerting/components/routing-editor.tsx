@@ -94,7 +94,6 @@ export function RoutingEditor({ client }: RoutingEditorProps) {
               setSaved(false);
             }}
             error={problem}
-            aria-errormessage={violations.length > 0 ? problemsId : undefined}
           />
           {violations.length > 0 && (
             <div id={problemsId} role="region" aria-label="Problems">
