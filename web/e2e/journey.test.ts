@@ -28,8 +28,9 @@
 // 6. The admin opens Alerts and finds the customer_suspended alert the suspension in 4
 //    caused, silences it from the alert (its labels become the matchers), sees the
 //    silence listed and expires it; adds a Slack receiver (a foreign host refused
-//    beside the field) and deletes it; is told what is wrong with a routing
-//    configuration path by path; creates an on-call schedule and sees who is on call.
+//    beside the field) and a signed webhook (its secret shown once) and deletes them;
+//    is told what is wrong with a routing configuration path by path; creates an
+//    on-call schedule and sees who is on call.
 //    The owner opens Notifications: the same alert, read only; a receiver added and deleted.
 // Every screenshot is also an accessibility check (./a11y.ts: axe-core, serious
 // and critical violations fail) at both widths, 1280×900 and 390×844, whatever is
@@ -872,6 +873,19 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
       await page.getByRole("button", { name: "Yes, delete the receiver" }).click();
       await page.getByText("journey-slack was deleted").waitFor();
       await page.getByText("No receivers").waitFor();
+      // A signed webhook: its signing secret is shown once, and gone once dismissed.
+      await page.getByLabel("Receiver name").fill("journey-hook");
+      await page.getByLabel("Kind").selectOption({ label: "Signed webhook" });
+      await page.getByLabel("Webhook URL").fill("https://example.com/journey-hook");
+      await page.getByRole("button", { name: "Add receiver" }).click();
+      const newReceiver = page.getByRole("region", { name: "New receiver" });
+      assert.match(await newReceiver.getByLabel("Signing secret").inputValue(), /^whsec_/);
+      await shot(page, "admin-receiver-secret");
+      await newReceiver.getByRole("button", { name: "I have copied the secret" }).click();
+      assert.equal(await page.locator("input[value^='whsec_']").count(), 0, "the secret is gone once dismissed");
+      await receivers.getByRole("button", { name: "Delete journey-hook" }).click();
+      await page.getByRole("button", { name: "Yes, delete the receiver" }).click();
+      await page.getByText("journey-hook was deleted").waitFor();
 
       // Routing: none yet; the template names receivers that do not exist, and the
       // server says so, path by path, beside the editor.
