@@ -25,6 +25,13 @@
 // 5. The admin reads the audit log (the customer created in 1, the platform key of 4,
 //    the customer's sites), verifies the customer's chain and exports it as CSV, and
 //    opens the SIEM endpoints; the owner reads their own activity and not the platform's.
+// 6. The admin opens Alerts and finds the customer_suspended alert the suspension in 4
+//    caused, silences it from the alert (its labels become the matchers), sees the
+//    silence listed and expires it; adds a Slack receiver (a foreign host refused
+//    beside the field) and a signed webhook (its secret shown once) and deletes them;
+//    is told what is wrong with a routing configuration path by path; creates an
+//    on-call schedule and sees who is on call.
+//    The owner opens Notifications: the same alert, read only; a receiver added and deleted.
 // Every screenshot is also an accessibility check (./a11y.ts: axe-core, serious
 // and critical violations fail) at both widths, 1280×900 and 390×844, whatever is
 // open at the time (confirmation dialogs, the phone menu).
@@ -95,7 +102,7 @@ const LOGO = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#0b5d1e"/><path d="M14 46 32 14 50 46Z" fill="#fff"/></svg>',
 );
 
-describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000 }, () => {
+describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "canopy-web-e2e-"));
   chmodSync(dir, 0o755); // the private PostgreSQL runs unprivileged when we are root
   let canopyd: Child | undefined;
@@ -788,6 +795,154 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 420_000
 
       await page.getByRole("button", { name: "Verify your activity" }).click();
       await page.getByRole("region", { name: "Verify" }).getByText(/^Verified \d+ entries/).waitFor();
+    });
+  });
+
+  it("admin finds the suspension's alert, silences it from the alert and expires the silence, adds and deletes a receiver; the owner opens Notifications", async () => {
+    await onPage("admin-alerts", async (page) => {
+      await signInAdmin(page);
+      await page.getByRole("banner").getByRole("link", { name: "Alerts", exact: true }).click();
+      await page.getByRole("heading", { name: "Alerts", exact: true }).waitFor();
+      // The review step suspended and reactivated Journey Shop: tenancy published
+      // customer_suspended, then its resolution, through its event outbox.
+      await page.getByLabel("State").selectOption({ label: "Firing and resolved" });
+      await page.getByLabel("Alert name").fill("customer_suspended");
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.waitForURL(/alertname=customer_suspended/);
+      assert.match(page.url(), /state=any/, "the filters are in the URL");
+      const alertsTable = page.getByRole("table", { name: "Alerts" });
+      // The outbox ships within seconds; a page shows what it read, so read it again
+      // until the alert is there — every 5 s at most, well inside the gateway's rate limit.
+      let readAt = Date.now();
+      await waitFor("the customer_suspended alert", canopyd!, 60_000, async () => {
+        await alertsTable.or(page.getByText("No alerts match")).first().waitFor();
+        if ((await alertsTable.count()) > 0) return true;
+        if (Date.now() - readAt >= 5_000) {
+          await page.reload();
+          readAt = Date.now();
+        }
+        return undefined;
+      });
+      const alertRow = alertsTable.locator("tbody tr").filter({ hasText: "customer_suspended" }).first();
+      await alertRow.getByRole("link", { name: "Journey Shop" }).waitFor();
+      await alertRow.getByText(/^(Firing|Resolved)$/).waitFor();
+      await shot(page, "admin-alerts");
+
+      // "Silence" on the alert: the silence form carries one matcher per label.
+      await alertRow.getByRole("link", { name: "Silence customer_suspended" }).click();
+      await page.getByRole("heading", { level: 1, name: "Silences", exact: true }).waitFor();
+      const matchers = await page.getByLabel("Matchers").inputValue();
+      assert.match(matchers, /^alertname="customer_suspended"$/m, `the alert's name is a matcher:\n${matchers}`);
+      assert.match(matchers, /^customer_id="[0-9a-f-]{36}"$/m, `the alert's customer is a matcher:\n${matchers}`);
+      await page.getByLabel("Comment").fill("journey: suspended on purpose");
+      await page.getByRole("button", { name: "Create silence" }).click();
+      await page.getByText("The silence was created.").waitFor();
+      const silences = page.getByRole("table", { name: "Silences" });
+      const silenceRow = silences.locator("tbody tr").filter({ hasText: "journey: suspended on purpose" });
+      await silenceRow.getByText("Active", { exact: true }).waitFor();
+      await silenceRow.getByText('alertname="customer_suspended"').waitFor();
+      await shot(page, "admin-silences");
+      await silenceRow.getByRole("button", { name: "Expire silence: journey: suspended on purpose" }).click();
+      await page.getByRole("alertdialog", { name: "Expire this silence?" }).waitFor();
+      await shot(page, "admin-silence-expire-confirm");
+      await page.getByRole("button", { name: "Yes, expire the silence" }).click();
+      await page.getByText("The silence was expired").waitFor();
+      await silenceRow.getByText("Expired", { exact: true }).waitFor();
+
+      // A platform receiver: a Slack URL on another host is refused beside the field;
+      // a hooks.slack.com one is stored (nothing routes to it, so it is never called).
+      const sections = page.getByRole("navigation", { name: "Alerting" });
+      await sections.getByRole("link", { name: "Receivers" }).click();
+      await page.getByRole("heading", { level: 1, name: "Receivers", exact: true }).waitFor();
+      await page.getByText("No receivers").waitFor();
+      await page.getByLabel("Receiver name").fill("journey-slack");
+      const slackUrl = page.getByLabel("Slack webhook URL");
+      await slackUrl.fill("https://example.com/not-slack");
+      await page.getByRole("button", { name: "Add receiver" }).click();
+      await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
+      assert.equal(await slackUrl.getAttribute("aria-invalid"), "true", "the URL's violation is beside the URL");
+      await shot(page, "admin-receiver-violation");
+      await slackUrl.fill("https://hooks.slack.com/services/T0JOURNEY/B0JOURNEY/journeysecret");
+      await page.getByRole("button", { name: "Add receiver" }).click();
+      await page.getByText("journey-slack was added.").waitFor();
+      const receivers = page.getByRole("table", { name: "Receivers" });
+      await receivers.getByText("hooks.slack.com (incoming webhook)").waitFor();
+      assert.equal(await receivers.getByText(/journeysecret/).count(), 0, "the Slack URL's secret path is not shown");
+      await shot(page, "admin-receivers");
+      await receivers.getByRole("button", { name: "Delete journey-slack" }).click();
+      await page.getByRole("button", { name: "Yes, delete the receiver" }).click();
+      await page.getByText("journey-slack was deleted").waitFor();
+      await page.getByText("No receivers").waitFor();
+      // A signed webhook: its signing secret is shown once, and gone once dismissed.
+      await page.getByLabel("Receiver name").fill("journey-hook");
+      await page.getByLabel("Kind").selectOption({ label: "Signed webhook" });
+      await page.getByLabel("Webhook URL").fill("https://example.com/journey-hook");
+      await page.getByRole("button", { name: "Add receiver" }).click();
+      const newReceiver = page.getByRole("region", { name: "New receiver" });
+      assert.match(await newReceiver.getByLabel("Signing secret").inputValue(), /^whsec_/);
+      await shot(page, "admin-receiver-secret");
+      await newReceiver.getByRole("button", { name: "I have copied the secret" }).click();
+      assert.equal(await page.locator("input[value^='whsec_']").count(), 0, "the secret is gone once dismissed");
+      await receivers.getByRole("button", { name: "Delete journey-hook" }).click();
+      await page.getByRole("button", { name: "Yes, delete the receiver" }).click();
+      await page.getByText("journey-hook was deleted").waitFor();
+
+      // Routing: none yet; the template names receivers that do not exist, and the
+      // server says so, path by path, beside the editor.
+      await sections.getByRole("link", { name: "Routing" }).click();
+      await page.getByText(/No routing configuration yet/).waitFor();
+      await page.getByRole("button", { name: "Save configuration" }).click();
+      const problems = page.getByRole("region", { name: "Problems" });
+      await problems.getByText(/^config\.route/).first().waitFor();
+      await shot(page, "admin-routing");
+
+      // On-call: a schedule with one user is answered with that user as on call now.
+      await sections.getByRole("link", { name: "On-call" }).click();
+      await page.getByRole("heading", { level: 1, name: "On-call schedules", exact: true }).waitFor();
+      const onCallUser = "00000000-0000-4000-8000-000000000001";
+      await page.getByLabel("Schedule name").fill("journey-primary");
+      await page.getByLabel("Layer 1 users").fill(onCallUser);
+      await page.getByLabel("Layer 1 first hand-off").fill("2026-01-05T09:00");
+      await page.getByLabel("Layer 1 time zone").fill("Europe/Berlin");
+      await page.getByRole("button", { name: "Create schedule" }).click();
+      await page.getByText("journey-primary was created.").waitFor();
+      await page.getByRole("table", { name: "Schedules" }).locator("tbody tr").filter({ hasText: "journey-primary" }).getByText(onCallUser, { exact: true }).waitFor();
+      await shot(page, "admin-on-call");
+
+      for (const [link, heading, name] of [
+        ["Escalation", "Escalation policies", "admin-escalation"],
+        ["Incidents", "Incidents", "admin-incidents"],
+      ] as const) {
+        await sections.getByRole("link", { name: link, exact: true }).click();
+        await page.getByRole("heading", { level: 1, name: heading, exact: true }).waitFor();
+        await page.getByText(/^No (escalation policies|incidents)$/).waitFor();
+        await shot(page, name);
+      }
+    });
+
+    await onPage("customer-notifications", async (page) => {
+      await page.goto(`${brandedUrl}/sign-in`);
+      await signInOwner(page);
+      await page.getByRole("button", { name: "Use a recovery code instead" }).click();
+      await page.getByLabel("Recovery code").fill(recoveryCodes[2]!);
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
+      await page.getByRole("link", { name: "Notifications", exact: true }).click();
+      await page.getByRole("heading", { name: "Notifications", exact: true }).waitFor();
+      // Their own customer's alert, read only: the suspension the admin caused.
+      const recent = page.getByRole("table", { name: "Alerts" });
+      await recent.getByText("customer_suspended", { exact: true }).first().waitFor();
+      assert.equal(await recent.getByRole("link", { name: /Silence/ }).count(), 0, "owners read their alerts, they do not silence them");
+      await page.getByText("No receivers").waitFor();
+      await page.getByLabel("Receiver name").fill("shop-slack");
+      await page.getByLabel("Slack webhook URL").fill("https://hooks.slack.com/services/T0SHOP/B0SHOP/shopsecret");
+      await page.getByRole("button", { name: "Add receiver" }).click();
+      await page.getByText("shop-slack was added.").waitFor();
+      await shot(page, "customer-notifications");
+      await page.getByRole("button", { name: "Delete shop-slack" }).click();
+      await page.getByRole("alertdialog", { name: "Delete shop-slack?" }).waitFor();
+      await page.getByRole("button", { name: "Yes, delete the receiver" }).click();
+      await page.getByText("No receivers").waitFor();
     });
   });
 

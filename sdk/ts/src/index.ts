@@ -20,10 +20,11 @@ export {
 } from "./rpc-status.js";
 export type { RpcStatus, RpcAny, ErrorInfo, FieldViolation, BadRequest, RetryInfo } from "./rpc-status.js";
 export { Code, ConnectError } from "@connectrpc/connect";
-export { create, toBinary, fromBinary } from "@bufbuild/protobuf";
+export { create, toBinary, fromBinary, toJson, fromJson } from "@bufbuild/protobuf";
 
 export * as common from "./gen/canopy/common/v1/common_pb.js";
 export * as identity from "./gen/canopy/identity/v1/identity_pb.js";
 export * as tenancy from "./gen/canopy/tenancy/v1/tenancy_pb.js";
 export * as sites from "./gen/canopy/sites/v1/sites_pb.js";
 export * as audit from "./gen/canopy/audit/v1/audit_pb.js";
+export * as alerts from "./gen/canopy/alerts/v1/alerts_pb.js";

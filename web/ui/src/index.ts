@@ -31,7 +31,7 @@ export { durationInWords, formatDateTime, timeInWords, toDate, type Timestamp } 
 export { ApiKeyManager, type ApiKeyManagerProps } from "./api-keys/api-key-manager";
 export { apiKeyKeys, apiKeyQueries, useCreateApiKey, useRevokeApiKey, type ApiKeyListFilters } from "./api-keys/api-key-queries";
 export { ROLE, grantableRoles, roleLabel, type Role } from "./api-keys/roles";
-export { SelectField, TextField, type SelectFieldProps, type TextFieldProps } from "./components/text-field";
+export { SelectField, TextAreaField, TextField, type SelectFieldProps, type TextAreaFieldProps, type TextFieldProps } from "./components/text-field";
 export { FONT_FAMILIES, applyFavicon, applyTheme, themeVariables, type BrandingTheme } from "./theme/branding-theme";
 export { errorMessage, fieldErrors, type FieldErrors } from "./session/error-message";
 export { useFormAction, type FormAction } from "./session/use-form-action";
@@ -81,3 +81,26 @@ export { AuditFilterBar, type AuditFilterBarProps } from "./audit/audit-filter-b
 export { AuditExport, downloadFile, exportAuditEvents, exportFileName, type AuditExportProps, type ExportFormatName } from "./audit/audit-export";
 export { AuditVerify, VerifyResult, type AuditVerifyProps } from "./audit/audit-verify";
 export { CheckpointKey } from "./audit/checkpoint-key";
+export {
+  ALERT_STATE_FILTERS,
+  ALERT_STATE_FILTERS_ALL_FIRST,
+  alertState,
+  alertStateFromName,
+  incidentState,
+  matcherText,
+  matchersForAlert,
+  receiverKind,
+  receiverTarget,
+  severityLabel,
+  severityTone,
+  silenceState,
+  sortedLabels,
+} from "./alerts/alert-words";
+export { LabelChips, type LabelChipsProps } from "./alerts/label-chips";
+export { AlertStateBadge, SeverityBadge } from "./alerts/severity-badge";
+export { AlertTable, type AlertTableProps } from "./alerts/alert-table";
+export { ALERT_PAGE_SIZE, alertKeys, alertQueries, type AlertFilterValues } from "./alerts/alert-queries";
+export { ALERT_FILTER_KEYS, AlertList, type AlertListProps } from "./alerts/alert-list";
+export { ConfirmDialog, type ConfirmDialogProps } from "./alerts/confirm-dialog";
+export { ReceiverForm, type ReceiverFormProps, type ReceiverSpecInit } from "./alerts/receiver-form";
+export { ReceiverManager, type ReceiverManagerProps } from "./alerts/receiver-manager";

@@ -1,6 +1,6 @@
 //! Helpers for the portals' component tests (not part of any bundle).
 import { vi } from "vitest";
-import { CanopyError, Code, ConnectError, audit, create } from "@canopy/sdk";
+import { CanopyError, Code, ConnectError, alerts, audit, create } from "@canopy/sdk";
 
 /** A CanopyError as the SDK builds it from a gateway answer with `google.rpc.BadRequest` details. */
 export function invalidArgument(violations: { field: string; description: string }[], message = "invalid request"): CanopyError {
@@ -64,3 +64,17 @@ export function catchDownloads() {
   return { blobs, names };
 }
 
+
+export type AlertInit = { id?: string; labels: Record<string, string>; customerId?: string; state?: alerts.AlertState; summary?: string; ended?: boolean };
+
+/** An alert as ListAlerts returns it: firing since 1 800 000 000 s unless `state` says otherwise. */
+export const alertOf = ({ id = "0123456789abcdef", labels, customerId = "", state = alerts.AlertState.FIRING, summary = "", ended = false }: AlertInit) =>
+  create(alerts.AlertSchema, {
+    id,
+    labels,
+    annotations: summary ? { summary } : {},
+    startTime: { seconds: 1_800_000_000n },
+    endTime: ended || state === alerts.AlertState.RESOLVED ? { seconds: 1_800_000_300n } : undefined,
+    state,
+    customerId,
+  });

@@ -29,6 +29,7 @@ function SignedInFrame() {
           <NavLink to="/customers">Customers</NavLink>
           <NavLink to="/sites">Sites</NavLink>
           <NavLink to="/users">Users</NavLink>
+          <NavLink to="/alerts">Alerts</NavLink>
           {user.data?.role === ROLE.platformAdmin && <NavLink to="/api-keys">API keys</NavLink>}
           {user.data?.role === ROLE.platformAdmin && <NavLink to="/audit">Audit log</NavLink>}
           <NavSpacer />

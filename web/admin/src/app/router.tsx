@@ -1,5 +1,6 @@
 import { createBrowserRouter } from "react-router";
 import { SignedInLayout } from "./layout";
+import { AlertsLayout, AlertsRoute, EscalationRoute, IncidentsRoute, OnCallRoute, ReceiversRoute, RoutingRoute, SilencesRoute } from "./routes/alerts";
 import { ApiKeysRoute } from "./routes/api-keys";
 import { AuditRoute } from "./routes/audit";
 import { CustomerDetailRoute } from "./routes/customer-detail";
@@ -32,6 +33,19 @@ export function createPortalRouter() {
         { path: "api-keys", element: <ApiKeysRoute /> },
         { path: "audit", element: <AuditRoute /> },
         { path: "audit/siem", element: <SiemRoute /> },
+        {
+          path: "alerts",
+          element: <AlertsLayout />,
+          children: [
+            { index: true, element: <AlertsRoute /> },
+            { path: "silences", element: <SilencesRoute /> },
+            { path: "incidents", element: <IncidentsRoute /> },
+            { path: "routing", element: <RoutingRoute /> },
+            { path: "receivers", element: <ReceiversRoute /> },
+            { path: "escalation", element: <EscalationRoute /> },
+            { path: "on-call", element: <OnCallRoute /> },
+          ],
+        },
       ],
     },
   ]);

@@ -45,6 +45,7 @@ function SignedInFrame() {
             Sites
           </NavLink>
           {user.data?.role === ROLE.owner && <NavLink to="/activity">Activity</NavLink>}
+          {user.data?.role === ROLE.owner && <NavLink to="/notifications">Notifications</NavLink>}
           <NavSpacer />
           <NavLink to="/account">{user.data ? user.data.displayName || user.data.email : "Account"}</NavLink>
           <Button variant="secondary" onClick={signOut}>

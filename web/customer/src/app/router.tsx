@@ -5,6 +5,7 @@ import { ActivityRoute } from "./routes/activity";
 import { DashboardRoute } from "./routes/dashboard";
 import { InvitationRoute } from "./routes/invitation";
 import { NewSiteRoute } from "./routes/new-site";
+import { NotificationsRoute } from "./routes/notifications";
 import { SignInRoute } from "./routes/sign-in";
 import { SiteDetailRoute } from "./routes/site-detail";
 
@@ -20,6 +21,7 @@ export function createPortalRouter() {
         { path: "sites/:siteId", element: <SiteDetailRoute /> },
         { path: "account", element: <AccountRoute /> },
         { path: "activity", element: <ActivityRoute /> },
+        { path: "notifications", element: <NotificationsRoute /> },
       ],
     },
   ]);

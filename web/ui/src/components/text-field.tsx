@@ -1,4 +1,4 @@
-import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from "react";
+import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes, useId } from "react";
 
 interface FieldFrameProps {
   id: string;
@@ -84,6 +84,30 @@ export function SelectField({ label, hint, error, options, placeholder, ...selec
           </option>
         ))}
       </select>
+    </FieldFrame>
+  );
+}
+
+export interface TextAreaFieldProps extends Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "id"> {
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+  /** Monospaced (matchers, JSON). */
+  code?: boolean;
+}
+
+/** A labelled textarea with the same hint and error slot as `TextField`. */
+export function TextAreaField({ label, hint, error, code = false, className, ...textarea }: TextAreaFieldProps) {
+  const id = useId();
+  return (
+    <FieldFrame id={id} label={label} hint={hint} error={error}>
+      <textarea
+        {...textarea}
+        id={id}
+        className={`${CONTROL} ${code ? "font-mono text-sm" : ""} ${className ?? ""}`.trim()}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
+      />
     </FieldFrame>
   );
 }

@@ -12,14 +12,16 @@ export interface PagerProps {
   noun?: [one: string, many: string];
   /** Another page is being fetched: the buttons wait and a spinner says so. */
   loading?: boolean;
+  /** The navigation landmark's name; distinct where a page has two lists ("Receiver pages"). */
+  label?: string;
 }
 
 /** Previous page / Next page under a paged list, and "N items" when the API counts them. */
-export function Pager({ pages, page, noun = ["item", "items"], loading = false }: PagerProps) {
+export function Pager({ pages, page, noun = ["item", "items"], loading = false, label = "Pages" }: PagerProps) {
   const total = page && page.totalSize >= 0n ? page.totalSize : undefined;
   const nextPageToken = page?.nextPageToken ?? "";
   return (
-    <nav aria-label="Pages" className="mt-3 flex flex-wrap items-center justify-between gap-3">
+    <nav aria-label={label} className="mt-3 flex flex-wrap items-center justify-between gap-3">
       <span>
         {total !== undefined && `${total.toLocaleString()} ${total === 1n ? noun[0] : noun[1]}`}
         {pages.hasPrevious && <span className="text-muted">{total !== undefined ? " · " : ""}page {pages.pageNumber}</span>}

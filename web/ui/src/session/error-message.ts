@@ -47,16 +47,28 @@ export interface FieldErrors<K extends string> {
 
 /**
  * The field violations of an INVALID_ARGUMENT `error`, mapped to form fields with
- * `fieldOf` (server field path → form field; a path not listed tries its prefix
- * before `[` or `.`, e.g. `theme_variables[radius]`). Undefined for other errors.
+ * `fieldOf` (server field path → form field; a path not listed tries its
+ * prefixes, longest first, cut before a `[` or `.`: `silence.matchers[0]` tries
+ * `silence.matchers`, then `silence`). Undefined for other errors.
  */
 export function fieldErrors<K extends string>(error: unknown, fieldOf: Record<string, K>): FieldErrors<K> | undefined {
   if (!(error instanceof CanopyError) || error.code !== Code.InvalidArgument || error.fieldViolations.length === 0) return undefined;
   const result: FieldErrors<K> = { fields: {}, unplaced: [] };
   for (const v of error.fieldViolations) {
-    const field = fieldOf[v.field] ?? fieldOf[v.field.split(/[[.]/)[0]!];
+    const field = fieldFor(v.field, fieldOf);
     if (field) result.fields[field] ??= v.description ? v.description[0]!.toUpperCase() + v.description.slice(1) : v.description;
     else result.unplaced.push(`${v.field}: ${v.description}`);
   }
   return result;
+}
+
+/** The form field a server field path names: the path itself, else its longest listed prefix. */
+function fieldFor<K extends string>(path: string, fieldOf: Record<string, K>): K | undefined {
+  for (let prefix = path; prefix; ) {
+    const field = fieldOf[prefix];
+    if (field) return field;
+    const cut = Math.max(prefix.lastIndexOf("."), prefix.lastIndexOf("["));
+    prefix = cut > 0 ? prefix.slice(0, cut) : "";
+  }
+  return undefined;
 }
