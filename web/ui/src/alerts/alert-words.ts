@@ -94,9 +94,11 @@ export function incidentState(state: alerts.IncidentState): { label: string; ton
   }
 }
 
-/** What a receiver is, in words: "Slack", "Signed webhook", "Escalation policy". */
+/** What a receiver is, in words: "Email", "Slack", "Signed webhook", "Escalation policy". */
 export function receiverKind(receiver: Pick<alerts.Receiver, "kind">): string {
   switch (receiver.kind.case) {
+    case "email":
+      return "Email";
     case "slack":
       return "Slack";
     case "webhook":
@@ -108,9 +110,11 @@ export function receiverKind(receiver: Pick<alerts.Receiver, "kind">): string {
   }
 }
 
-/** Where a receiver sends: the webhook's URL, Slack's host (its URL is a secret), or the policy's id. */
+/** Where a receiver sends: the addresses, the webhook's URL, Slack's host (its URL is a secret), or the policy's id. */
 export function receiverTarget(receiver: Pick<alerts.Receiver, "kind">): string {
   switch (receiver.kind.case) {
+    case "email":
+      return receiver.kind.value.addresses.join(", ");
     case "slack": {
       const url = receiver.kind.value.webhookUrl;
       try {

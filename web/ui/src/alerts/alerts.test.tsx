@@ -116,6 +116,24 @@ describe("ReceiverManager", () => {
     expect(screen.queryByDisplayValue(/whsec_/)).not.toBeInTheDocument();
   });
 
+  it("sends an email receiver's addresses split at commas and spaces, and the server's violation lands beside them", async () => {
+    const user = userEvent.setup();
+    const create_ = vi.fn(async () => {
+      throw invalidArgument([{ field: "receiver.email.addresses[1]", description: "is not an email address" }]);
+    });
+    render(wrap(<Receivers list={list([])} create={create_} remove={vi.fn()} removing={false} emptyDescription="Nothing yet." />));
+    await user.type(screen.getByLabelText("Receiver name"), "ops-mail");
+    await user.selectOptions(screen.getByLabelText("Kind"), "Email");
+    await user.type(screen.getByLabelText("Email addresses"), "ops@example.com, on-call@ nope");
+    await user.click(screen.getByRole("button", { name: "Add receiver" }));
+    expect(create_).toHaveBeenCalledWith({
+      name: "ops-mail",
+      sendResolved: true,
+      kind: { case: "email", value: { addresses: ["ops@example.com", "on-call@", "nope"] } },
+    });
+    await waitFor(() => expect(screen.getByLabelText("Email addresses")).toHaveAccessibleDescription("Is not an email address"));
+  });
+
   it("asks before calling with an empty name, and offers escalation policies where given", async () => {
     const user = userEvent.setup();
     const create_ = vi.fn();

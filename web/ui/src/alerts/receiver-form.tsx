@@ -1,5 +1,5 @@
-//! A new receiver: its name, its kind (Slack incoming webhook, signed webhook, and
-//! for the platform an escalation policy), where it sends, and whether it hears
+//! A new receiver: its name, its kind (email, Slack incoming webhook, signed webhook,
+//! and for the platform an escalation policy), where it sends, and whether it hears
 //! about resolved alerts. Server field violations (`receiver.slack.webhook_url`)
 //! are shown beside the fields they name.
 import { type FormEvent, useState } from "react";
@@ -14,17 +14,22 @@ const FIELD_OF: Record<string, Field> = {
   "receiver.name": "name",
   "receiver.slack": "url",
   "receiver.webhook": "url",
+  "receiver.email": "url",
   "receiver.escalation": "policy",
   receiver: "kind",
 };
 
-type Kind = "slack" | "webhook" | "escalation";
+type Kind = "email" | "slack" | "webhook" | "escalation";
 
 /** What CreateReceiver and CreateCustomerReceiver take as `receiver`. */
 export type ReceiverSpecInit = {
   name: string;
   sendResolved: boolean;
-  kind: { case: "slack"; value: { webhookUrl: string } } | { case: "webhook"; value: { url: string } } | { case: "escalation"; value: { escalationPolicyId: string } };
+  kind:
+    | { case: "email"; value: { addresses: string[] } }
+    | { case: "slack"; value: { webhookUrl: string } }
+    | { case: "webhook"; value: { url: string } }
+    | { case: "escalation"; value: { escalationPolicyId: string } };
 };
 
 export interface ReceiverFormProps {
@@ -44,6 +49,7 @@ export function ReceiverForm({ create, onCreated, escalationPolicies }: Receiver
   const { busy, errors, formError, run, refuse } = useFormAction(FIELD_OF);
   const kinds = [
     { value: "slack", label: "Slack incoming webhook" },
+    { value: "email", label: "Email" },
     { value: "webhook", label: "Signed webhook" },
     ...(escalationPolicies ? [{ value: "escalation", label: "Escalation policy" }] : []),
   ];
@@ -52,7 +58,9 @@ export function ReceiverForm({ create, onCreated, escalationPolicies }: Receiver
     event.preventDefault();
     const missing: Partial<Record<Field, string>> = {};
     if (!name.trim()) missing.name = "Enter a name: lowercase letters, digits and -.";
-    if (kind !== "escalation" && !url.trim()) missing.url = kind === "slack" ? "Enter the Slack incoming webhook URL." : "Enter the https:// URL to POST to.";
+    const addresses = url.split(/[\s,;]+/).filter(Boolean);
+    if (kind === "email" && addresses.length === 0) missing.url = "Enter one or more email addresses.";
+    if ((kind === "slack" || kind === "webhook") && !url.trim()) missing.url = kind === "slack" ? "Enter the Slack incoming webhook URL." : "Enter the https:// URL to POST to.";
     if (kind === "escalation" && !policy) missing.policy = "Choose an escalation policy.";
     if (Object.keys(missing).length > 0) {
       refuse(missing);
@@ -62,7 +70,9 @@ export function ReceiverForm({ create, onCreated, escalationPolicies }: Receiver
       name: name.trim(),
       sendResolved,
       kind:
-        kind === "slack"
+        kind === "email"
+          ? { case: "email", value: { addresses } }
+          : kind === "slack"
           ? { case: "slack", value: { webhookUrl: url.trim() } }
           : kind === "webhook"
             ? { case: "webhook", value: { url: url.trim() } }
@@ -91,6 +101,16 @@ export function ReceiverForm({ create, onCreated, escalationPolicies }: Receiver
             placeholder={escalationPolicies?.length ? "Choose a policy" : "No escalation policies yet"}
             onChange={(e) => setPolicy(e.target.value)}
             error={errors.policy}
+          />
+        ) : kind === "email" ? (
+          <TextField
+            label="Email addresses"
+            type="text"
+            hint="One or more, separated by commas or spaces. Customer-facing mail is sent under your brand."
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            error={errors.url}
+            required
           />
         ) : (
           <TextField
