@@ -28,6 +28,7 @@ import {
 } from "./gen/canopy/alerts/v1/alerts_pb.js";
 import { AuditService, SiemService } from "./gen/canopy/audit/v1/audit_pb.js";
 import { ApiKeyService, AuthService, CredentialService, UserService } from "./gen/canopy/identity/v1/identity_pb.js";
+import { ComplianceService, PolicyService } from "./gen/canopy/policy/v1/policy_pb.js";
 import { SiteService } from "./gen/canopy/sites/v1/sites_pb.js";
 import { BrandingService, CustomerService, PlanService } from "./gen/canopy/tenancy/v1/tenancy_pb.js";
 import { CanopyError, toCanopyError } from "./errors.js";
@@ -97,6 +98,10 @@ export interface CanopyClient {
   readonly onCall: Client<typeof OnCallService>;
   /** alerts: the operator's threshold rules over events. */
   readonly eventRules: Client<typeof EventRuleService>;
+  /** policy: policies as code (platform: guardrails; owners: their own), and trying one on a plan. */
+  readonly policies: Client<typeof PolicyService>;
+  /** policy: compliance, violations, deployments' policy checks, overriding or discarding a waiting run. */
+  readonly compliance: Client<typeof ComplianceService>;
 }
 
 export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
@@ -132,6 +137,8 @@ export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
     escalationPolicies: createClient(serviceClients.escalationPolicies, transport),
     onCall: createClient(serviceClients.onCall, transport),
     eventRules: createClient(serviceClients.eventRules, transport),
+    policies: createClient(serviceClients.policies, transport),
+    compliance: createClient(serviceClients.compliance, transport),
   };
 }
 
@@ -149,6 +156,8 @@ export const serviceClients = {
   escalationPolicies: EscalationPolicyService,
   onCall: OnCallService,
   eventRules: EventRuleService,
+  policies: PolicyService,
+  compliance: ComplianceService,
   audit: AuditService,
   siem: SiemService,
   auth: AuthService,
