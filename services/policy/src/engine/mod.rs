@@ -9,4 +9,5 @@
 //!   so a runaway policy costs a child, never the service.
 
 pub mod compile;
+pub mod evaluator;
 pub mod input;

@@ -3,3 +3,5 @@
 //! `canopy-policy-evaluator` binary, as the service runs it.
 
 mod compile;
+mod evaluator;
+mod support;
