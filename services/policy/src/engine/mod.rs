@@ -8,6 +8,7 @@
 //! * [`evaluator`] runs untrusted policies in a child process with time and memory limits,
 //!   so a runaway policy costs a child, never the service.
 
+pub mod builtin;
 pub mod compile;
 pub mod evaluator;
 pub mod input;

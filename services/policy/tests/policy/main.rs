@@ -2,6 +2,7 @@
 //! provider, and the evaluator's limits. Evaluation goes through the real
 //! `canopy-policy-evaluator` binary, as the service runs it.
 
+mod builtins;
 mod compile;
 mod evaluator;
 mod support;
