@@ -96,6 +96,10 @@ pub struct PlanSummary {
     pub change: usize,
     pub remove: usize,
     pub changes: Vec<PlannedChange>,
+    /// The whole plan in Terraform's JSON plan format (`terraform show -json`), what
+    /// policies evaluate: the CLI's own document from the terraform executor,
+    /// `canopy_terraform::plan_json_in_module` from the sandbox.
+    pub plan_json: Value,
 }
 
 /// The checkpoint's answer.

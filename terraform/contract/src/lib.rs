@@ -12,6 +12,8 @@
 //!   writes as `terraform.tfvars.json`.
 //! * [`plan_site`] lists the resource addresses a template would create for given inputs,
 //!   which the sandbox executor walks through instead of calling a cloud.
+//! * [`plan_json`] renders the same resources as Terraform's JSON plan (`terraform show
+//!   -json`), with the attribute values known before apply, for policies to read.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -20,8 +22,10 @@ mod check;
 mod contract;
 mod error;
 mod expr;
+mod functions;
 mod module;
 mod plan;
+mod plan_json;
 #[cfg(feature = "proto")]
 mod proto;
 mod tagging;
@@ -41,4 +45,5 @@ pub use module::{
     Local, LocatedReference, Module, ModuleCall, Output, RequiredProvider, Resource, Validation, Variable,
 };
 pub use plan::{PlannedResource, plan_module, plan_site};
+pub use plan_json::{PLAN_FORMAT_VERSION, PlanAction, TERRAFORM_VERSION, plan_json, plan_json_in_module};
 pub use tagging::{Tagging, known_resource_types, tagging};

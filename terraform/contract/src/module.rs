@@ -117,6 +117,8 @@ pub struct Resource {
     /// Facts about every argument, keyed by dotted path through nested blocks
     /// (`settings.user_labels`); `dynamic "x"` blocks contribute their `content` under `x`.
     pub attributes: BTreeMap<String, ExprFacts>,
+    /// The block's body as written, for evaluating its arguments into planned values.
+    pub body: Body,
 }
 
 impl Resource {
@@ -414,6 +416,7 @@ fn resource_from(file: &Path, block: &Block) -> Option<Resource> {
         count: attribute(body, "count").cloned(),
         for_each: attribute(body, "for_each").cloned(),
         attributes,
+        body: body.clone(),
     })
 }
 

@@ -41,14 +41,18 @@ pub fn plan_site(
     provider: CloudProvider,
     variables: &SiteVariables,
 ) -> Result<Vec<PlannedResource>, Error> {
+    plan_module(&provider.site_template_dir(terraform_root), &site_inputs(variables)?)
+}
+
+/// The site variables as the template's input values.
+pub(crate) fn site_inputs(variables: &SiteVariables) -> Result<Map<String, Value>, Error> {
     let inputs = hcl::to_value(variables).map_err(|error| Error::Contract {
         message: format!("site variables cannot be expressed as HCL values: {error}"),
     })?;
-    let inputs = match inputs {
+    Ok(match inputs {
         Value::Object(map) => map,
         _ => Map::new(),
-    };
-    plan_module(&provider.site_template_dir(terraform_root), &inputs)
+    })
 }
 
 /// The resources the module in `dir` would create when called with `inputs`; missing
@@ -61,13 +65,32 @@ pub fn plan_module(dir: &Path, inputs: &Map<String, Value>) -> Result<Vec<Planne
 }
 
 /// How many instances a `count`/`for_each` yields: known keys, or undetermined.
-enum Instances {
+pub(crate) enum Instances {
     /// No meta-argument: a single instance with no index.
     Single,
-    /// Known instance keys, already rendered as `[0]` or `["key"]`.
-    Keys(Vec<String>),
+    /// Known instance keys.
+    Keys(Vec<InstanceKey>),
     /// Not decided by the inputs.
     Undetermined(String),
+}
+
+/// One instance of a resource or module call with `count` or `for_each`.
+#[derive(Debug, Clone)]
+pub(crate) enum InstanceKey {
+    /// `count.index`.
+    Index(u64),
+    /// `each.key` and `each.value`.
+    Key(String, Value),
+}
+
+impl InstanceKey {
+    /// The address suffix: `[0]` or `["key"]`.
+    pub(crate) fn render(&self) -> String {
+        match self {
+            InstanceKey::Index(index) => format!("[{index}]"),
+            InstanceKey::Key(key, _) => format!("[{key:?}]"),
+        }
+    }
 }
 
 fn plan_into(
@@ -91,7 +114,9 @@ fn plan_into(
         };
         match instances {
             Instances::Single => planned.push(entry(base, None)),
-            Instances::Keys(keys) => planned.extend(keys.into_iter().map(|key| entry(format!("{base}{key}"), None))),
+            Instances::Keys(keys) => {
+                planned.extend(keys.into_iter().map(|key| entry(format!("{base}{}", key.render()), None)))
+            }
             Instances::Undetermined(expression) => {
                 planned.push(entry(base.clone(), Some(format!("{base}: {expression}"))));
             }
@@ -127,7 +152,7 @@ fn plan_into(
                         &callee,
                         &callee_inputs,
                         &callee_unknown,
-                        &format!("{base}{key}."),
+                        &format!("{base}{}.", key.render()),
                         undetermined,
                         planned,
                     )?;
@@ -143,11 +168,11 @@ fn plan_into(
     Ok(())
 }
 
-fn instances(count: Option<&Expression>, for_each: Option<&Expression>, context: &Context<'_>) -> Instances {
+pub(crate) fn instances(count: Option<&Expression>, for_each: Option<&Expression>, context: &Context<'_>) -> Instances {
     if let Some(count) = count {
         return match count.evaluate(context) {
             Ok(Value::Number(number)) => match number.as_u64() {
-                Some(n) => Instances::Keys((0..n).map(|index| format!("[{index}]")).collect()),
+                Some(n) => Instances::Keys((0..n).map(InstanceKey::Index).collect()),
                 None => Instances::Undetermined(format!("count = {count}")),
             },
             _ => Instances::Undetermined(format!("count = {count}")),
@@ -155,13 +180,16 @@ fn instances(count: Option<&Expression>, for_each: Option<&Expression>, context:
     }
     if let Some(for_each) = for_each {
         return match for_each.evaluate(context) {
-            Ok(Value::Object(map)) => Instances::Keys(map.keys().map(|key| format!("[{key:?}]")).collect()),
+            Ok(Value::Object(map)) => {
+                Instances::Keys(map.into_iter().map(|(key, value)| InstanceKey::Key(key, value)).collect())
+            }
+            // A set of strings: each key is its own value.
             Ok(Value::Array(items)) => Instances::Keys(
                 items
-                    .iter()
+                    .into_iter()
                     .map(|item| match item {
-                        Value::String(key) => format!("[{key:?}]"),
-                        other => format!("[{other}]"),
+                        Value::String(key) => InstanceKey::Key(key.clone(), Value::String(key)),
+                        other => InstanceKey::Key(other.to_string(), other),
                     })
                     .collect(),
             ),
@@ -175,23 +203,12 @@ fn instances(count: Option<&Expression>, for_each: Option<&Expression>, context:
 /// input passed with an unknown value stays unknown); `local` holds every local that
 /// evaluates from those. Locals are evaluated repeatedly until no more become known,
 /// since they may refer to each other in any order.
-fn evaluation_context(
+pub(crate) fn evaluation_context(
     module: &Module,
     inputs: &Map<String, Value>,
     unknown_inputs: &BTreeSet<String>,
 ) -> Context<'static> {
-    let mut variables = Map::new();
-    let empty = base_context();
-    for (name, variable) in &module.variables {
-        if let Some(value) = inputs.get(name) {
-            variables.insert(name.clone(), value.clone());
-        } else if !unknown_inputs.contains(name)
-            && let Some(default) = &variable.default
-            && let Ok(value) = default.evaluate(&empty)
-        {
-            variables.insert(name.clone(), value);
-        }
-    }
+    let variables = module_variables(module, inputs, unknown_inputs);
     let mut locals = Map::new();
     loop {
         let mut context = base_context();
@@ -210,8 +227,30 @@ fn evaluation_context(
     }
 }
 
+/// The known inputs plus the defaults of inputs the caller did not pass; an input passed
+/// with an unknown value stays unknown (absent).
+pub(crate) fn module_variables(
+    module: &Module,
+    inputs: &Map<String, Value>,
+    unknown_inputs: &BTreeSet<String>,
+) -> Map<String, Value> {
+    let mut variables = Map::new();
+    let empty = base_context();
+    for (name, variable) in &module.variables {
+        if let Some(value) = inputs.get(name) {
+            variables.insert(name.clone(), value.clone());
+        } else if !unknown_inputs.contains(name)
+            && let Some(default) = &variable.default
+            && let Ok(value) = default.evaluate(&empty)
+        {
+            variables.insert(name.clone(), value);
+        }
+    }
+    variables
+}
+
 /// The few Terraform functions that commonly decide counts.
-fn base_context() -> Context<'static> {
+pub(crate) fn base_context() -> Context<'static> {
     let mut context = Context::new();
     context.declare_func("length", FuncDef::new(length, [ParamType::Any]));
     context.declare_func("max", FuncDef::builder().variadic_param(ParamType::Number).build(max));

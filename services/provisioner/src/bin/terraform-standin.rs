@@ -18,6 +18,14 @@
 //! With `STANDIN_STATE_DIR` set, plan and apply take a state lock (`lock.json`) and
 //! release it when they finish normally, so a killed apply leaves it behind, as a real
 //! backend would.
+//!
+//! `show -json` prints a full Terraform JSON plan. When `main.tf.json`'s `module "site"`
+//! points at a site template under a `terraform/` tree and `terraform.tfvars.json` reads
+//! as the site's variables, it is the template's plan from
+//! `canopy_terraform::plan_json_in_module`, computed at plan time as Terraform does, so
+//! pre-apply checks see the resources and attribute values the template would plan.
+//! Otherwise (and for the UI stream and apply either way) the planned resources are the
+//! synthetic `standin_resource`s.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -168,7 +176,10 @@ fn plan(args: &[String]) -> i32 {
         }),
     );
     let out = args.iter().find_map(|arg| arg.strip_prefix("-out=")).unwrap_or("plan.bin");
-    let saved = json!({ "destroy": destroy, "resources": resources(), "name": vars["name"] });
+    let mut saved = json!({ "destroy": destroy, "resources": resources(), "name": vars["name"] });
+    if let Some(document) = template_plan(&vars, destroy) {
+        saved["plan_json"] = document;
+    }
     release_lock();
     match std::fs::write(out, saved.to_string()) {
         Ok(()) => 0,
@@ -177,6 +188,19 @@ fn plan(args: &[String]) -> i32 {
             1
         }
     }
+}
+
+/// The site template's JSON plan, when the workspace calls a template this build can
+/// read and the variables are a site's.
+fn template_plan(vars: &Value, destroy: bool) -> Option<Value> {
+    let main: Value = serde_json::from_str(&std::fs::read_to_string("main.tf.json").ok()?).ok()?;
+    let template = PathBuf::from(main["module"]["site"]["source"].as_str()?);
+    let provider: canopy_terraform::CloudProvider = template.file_name()?.to_str()?.parse().ok()?;
+    // The template is `<terraform root>/sites/<provider>`.
+    let terraform_root = template.parent()?.parent()?;
+    let variables: canopy_terraform::SiteVariables = serde_json::from_value(vars.clone()).ok()?;
+    let action = if destroy { canopy_terraform::PlanAction::Delete } else { canopy_terraform::PlanAction::Create };
+    canopy_terraform::plan_json_in_module(terraform_root, provider, &variables, action, "site").ok()
 }
 
 fn show(args: &[String]) -> i32 {
@@ -190,6 +214,10 @@ fn show(args: &[String]) -> i32 {
         eprintln!("show: cannot read {file}");
         return 1;
     };
+    if saved["plan_json"].is_object() {
+        println!("{}", saved["plan_json"]);
+        return 0;
+    }
     let action = if saved["destroy"].as_bool().unwrap_or(false) { "delete" } else { "create" };
     let changes: Vec<Value> = saved["resources"]
         .as_array()

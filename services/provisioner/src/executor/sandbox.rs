@@ -1,5 +1,6 @@
 //! The sandbox executor: no cloud. It plans the resources the real site template
-//! declares (`canopy_terraform::plan_site` reads `terraform/sites/<provider>`), then
+//! declares (`canopy_terraform::plan_site` reads `terraform/sites/<provider>`) and
+//! gives the checkpoint the template's Terraform JSON plan (`plan_json_in_module`), then
 //! walks them through apply with Terraform-like messages and short pauses, and returns
 //! plausible outputs. Every line it logs and every output set it returns is marked
 //! sandbox, so nobody mistakes it for real infrastructure.
@@ -8,11 +9,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use canopy_deployments::model::{DeploymentKind, LogLevel, NewEvent};
+use canopy_terraform::PlanAction;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::{ExecError, Executor, Job, Outputs, PlanSummary, PlannedChange, RunContext};
-use crate::workspace::site_variables;
+use crate::workspace::{SITE_MODULE, site_variables};
 
 /// Prefix of every sandbox log line.
 pub const SANDBOX_MARK: &str = "[sandbox]";
@@ -54,6 +56,21 @@ impl SandboxExecutor {
             // Dependents go first when destroying.
             addresses.reverse();
         }
+        // The plan policies read: the same document `terraform show -json` gives for the
+        // generated root module calling the template as `module "site"`.
+        let plan_action = match job.kind {
+            DeploymentKind::Create => PlanAction::Create,
+            DeploymentKind::Update | DeploymentKind::Redeploy => PlanAction::Update,
+            DeploymentKind::Delete => PlanAction::Delete,
+        };
+        let plan_json = canopy_terraform::plan_json_in_module(
+            &self.terraform_root,
+            job.provider,
+            &variables,
+            plan_action,
+            SITE_MODULE,
+        )
+        .map_err(|error| ExecError::Failed(format!("cannot plan the {} site template: {error}", job.provider)))?;
         let summary = PlanSummary {
             add: if action == "create" { addresses.len() } else { 0 },
             change: if action == "update" { addresses.len() } else { 0 },
@@ -62,6 +79,7 @@ impl SandboxExecutor {
                 .iter()
                 .map(|address| PlannedChange { address: address.clone(), action: action.into() })
                 .collect(),
+            plan_json,
         };
 
         let mut plan_lines = vec![line(

@@ -503,8 +503,9 @@ fn plan_summary(document: &str) -> Result<PlanSummary, serde_json::Error> {
     struct Change {
         actions: Vec<String>,
     }
-    let plan: Plan = serde_json::from_str(document.trim())?;
-    let mut summary = PlanSummary::default();
+    let document: Value = serde_json::from_str(document.trim())?;
+    let plan = Plan::deserialize(&document)?;
+    let mut summary = PlanSummary { plan_json: document, ..PlanSummary::default() };
     for change in plan.resource_changes {
         let actions: Vec<&str> = change.change.actions.iter().map(String::as_str).collect();
         let action = match actions.as_slice() {
@@ -607,6 +608,10 @@ mod tests {
         let summary = plan_summary(document).unwrap_or_default();
         assert_eq!((summary.add, summary.change, summary.remove), (2, 0, 1));
         assert_eq!(summary.changes.len(), 2);
+        assert_eq!(
+            summary.plan_json["resource_changes"][1]["change"]["actions"][0], "delete",
+            "the whole document is kept"
+        );
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! The sandbox executor end to end: it plans the resources the real AWS template
 //! declares, walks them through apply, and marks everything it produces as sandbox.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use canopy_deployments::queue::{DeploymentKind, DeploymentStatus};
 use canopy_provisioner::config::ExecutorKind;
 use canopy_provisioner::executor::{Checkpoint, Job, PlanSummary, PreApplyCheck};
 use futures_util::future::BoxFuture;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{Harness, log_messages, new_deployment, next_deployment};
 
@@ -106,4 +107,77 @@ async fn variables_for_another_site_are_refused() {
     pool.shutdown().await;
     assert_eq!(row.status, DeploymentStatus::Failed);
     assert!(row.error.contains("but the deployment is for site"), "{}", row.error);
+}
+
+/// Keeps every plan the checkpoint is shown.
+#[derive(Default, Clone)]
+struct RecordPlans(Arc<std::sync::Mutex<Vec<PlanSummary>>>);
+
+impl PreApplyCheck for RecordPlans {
+    fn check<'a>(&'a self, _job: &'a Job, plan: &'a PlanSummary) -> BoxFuture<'a, Checkpoint> {
+        if let Ok(mut plans) = self.0.lock() {
+            plans.push(plan.clone());
+        }
+        Box::pin(async { Checkpoint::Allow })
+    }
+}
+
+fn resource_change<'a>(plan: &'a Value, address: &str) -> &'a Value {
+    plan["resource_changes"]
+        .as_array()
+        .and_then(|changes| changes.iter().find(|change| change["address"] == address))
+        .unwrap_or_else(|| panic!("{address} is not in the plan"))
+}
+
+#[tokio::test]
+async fn the_checkpoint_sees_the_templates_terraform_json_plan() {
+    let harness = Harness::new().await;
+    let recorded = RecordPlans::default();
+    let pool = harness.pool_with_check(harness.config(ExecutorKind::Sandbox), Arc::new(recorded.clone())).await;
+    let create = new_deployment(DeploymentKind::Create, true);
+    harness.enqueue(&create).await.unwrap();
+    assert_eq!(
+        harness.until_finished(create.tenant_id, create.deployment_id).await.status,
+        DeploymentStatus::Succeeded
+    );
+    let delete = next_deployment(&create, DeploymentKind::Delete);
+    harness.enqueue(&delete).await.unwrap();
+    assert_eq!(
+        harness.until_finished(delete.tenant_id, delete.deployment_id).await.status,
+        DeploymentStatus::Succeeded
+    );
+    pool.shutdown().await;
+
+    let plans = recorded.0.lock().map(|plans| plans.clone()).unwrap_or_default();
+    assert_eq!(plans.len(), 2);
+    let (created, deleted) = (&plans[0], &plans[1]);
+    let document = &created.plan_json;
+    assert_eq!(document["format_version"], "1.2");
+    let planned: BTreeSet<&str> = document["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .filter_map(|change| change["address"].as_str())
+        .collect();
+    let summarized: BTreeSet<&str> = created.changes.iter().map(|change| change.address.as_str()).collect();
+    assert_eq!(planned, summarized, "the document lists what the sandbox applies");
+
+    // What a policy reads: the values the template configures for this site.
+    let database = &resource_change(document, "module.site.module.database[0].aws_db_instance.this")["change"];
+    assert_eq!(database["actions"], json!(["create"]));
+    assert_eq!(database["after"]["instance_class"], "db.t4g.micro", "a small site");
+    assert_eq!(database["after"]["storage_encrypted"], true);
+    assert_eq!(database["after"]["publicly_accessible"], false);
+    assert_eq!(database["after"]["tags"]["canopy_site_id"], json!(create.site_id.to_string()));
+    assert_eq!(database["after"]["tags"]["canopy_customer_id"], json!(create.tenant_id.to_string()));
+    assert_eq!(database["after_unknown"]["vpc_security_group_ids"], true);
+    let listener = &resource_change(document, "module.site.module.compute.aws_lb_listener.http")["change"]["after"];
+    assert_eq!((listener["port"].clone(), listener["protocol"].clone()), (json!(80), json!("HTTP")));
+    assert_eq!(document["variables"]["region"]["value"], "us-east-1");
+
+    let database =
+        &resource_change(&deleted.plan_json, "module.site.module.database[0].aws_db_instance.this")["change"];
+    assert_eq!(database["actions"], json!(["delete"]));
+    assert_eq!(database["before"]["instance_class"], "db.t4g.micro");
+    assert_eq!(database["after"], Value::Null);
 }

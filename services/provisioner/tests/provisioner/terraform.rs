@@ -1,8 +1,12 @@
 //! The Terraform executor against the stand-in: success with outputs and an ordered log,
 //! failures, retries, cancellation with SIGINT, and old Terraform without `init -json`.
 
+use std::sync::Arc;
+
 use canopy_deployments::queue::{DeploymentKind, DeploymentStatus, EventKind};
 use canopy_provisioner::config::Secret;
+use canopy_provisioner::executor::{Checkpoint, Job, PlanSummary, PreApplyCheck};
+use futures_util::future::BoxFuture;
 use serde_json::json;
 
 use crate::support::{Harness, log_messages, new_deployment, next_deployment};
@@ -207,4 +211,46 @@ async fn a_delete_plans_a_destroy_and_applies_it() {
     assert!(harness.standin_calls().contains("-out=plan.bin -destroy"));
     let messages = log_messages(&harness.events(delete.tenant_id, delete.deployment_id).await);
     assert!(messages.iter().any(|m| m.contains("r0: Destruction complete")), "{messages:#?}");
+}
+
+/// A policy on the JSON plan: databases must be at least `db.t4g.small`.
+struct MinimumDatabaseClass;
+
+impl PreApplyCheck for MinimumDatabaseClass {
+    fn check<'a>(&'a self, _job: &'a Job, plan: &'a PlanSummary) -> BoxFuture<'a, Checkpoint> {
+        let too_small: Vec<String> = plan.plan_json["resource_changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|change| change["type"] == "aws_db_instance")
+            .filter(|change| change["change"]["after"]["instance_class"] == "db.t4g.micro")
+            .filter_map(|change| change["address"].as_str().map(str::to_owned))
+            .collect();
+        Box::pin(async move {
+            if too_small.is_empty() {
+                Checkpoint::Allow
+            } else {
+                Checkpoint::Refuse { reason: format!("policy min-db-class: {} is db.t4g.micro", too_small.join(", ")) }
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn policies_read_attribute_values_from_the_json_plan_terraform_shows() {
+    let harness = Harness::new().await;
+    let pool = harness.pool_with_check(harness.standin_config(&[]), Arc::new(MinimumDatabaseClass)).await;
+    let deployment = new_deployment(DeploymentKind::Create, false);
+    harness.enqueue(&deployment).await.expect("enqueue");
+    let row = harness.until_finished(deployment.tenant_id, deployment.deployment_id).await;
+    pool.shutdown().await;
+    assert_eq!(row.status, DeploymentStatus::Failed, "{row:?}");
+    assert!(
+        row.error.contains("policy min-db-class: module.site.module.database[0].aws_db_instance.this is db.t4g.micro"),
+        "{}",
+        row.error
+    );
+    let calls = harness.standin_calls();
+    let commands: Vec<&str> = calls.lines().filter_map(|line| line.split(' ').next()).collect();
+    assert_eq!(commands, ["init", "plan", "show"], "refused before apply: {calls}");
 }

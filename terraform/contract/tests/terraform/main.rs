@@ -6,6 +6,7 @@ mod cli;
 mod contract;
 mod fixtures;
 mod plan;
+mod plan_json;
 mod tree;
 
 use std::path::{Path, PathBuf};
