@@ -104,3 +104,44 @@ export { ALERT_FILTER_KEYS, AlertList, type AlertListProps } from "./alerts/aler
 export { ConfirmDialog, type ConfirmDialogProps } from "./alerts/confirm-dialog";
 export { ReceiverForm, type ReceiverFormProps, type ReceiverSpecInit } from "./alerts/receiver-form";
 export { ReceiverManager, type ReceiverManagerProps } from "./alerts/receiver-manager";
+export {
+  CHECK_STATE_FILTERS,
+  KIND_FILTERS,
+  LEVEL_FILTERS,
+  checkState,
+  checkStateFromName,
+  enforcementLevel,
+  enforcementOptions,
+  fromMinorUnits,
+  kindFromName,
+  kindLabel,
+  levelFromName,
+  moneyText,
+  parseLabels,
+  scopeText,
+  tierLabel,
+  toMinorUnits,
+} from "./policy/policy-words";
+export {
+  POLICY_PAGE_SIZE,
+  complianceKeys,
+  complianceQueries,
+  policyCheckKeys,
+  policyCheckQueries,
+  policyKeys,
+  policyQueries,
+  useCreatePolicy,
+  useDeletePolicy,
+  useResolvePolicyCheck,
+  useUpdatePolicy,
+  type PolicyCheckListRequest,
+  type PolicyListRequest,
+  type PolicySpecInit,
+  type ValidatePolicyRequest,
+  type ViolationListRequest,
+} from "./policy/policy-queries";
+export { PolicyDecisions, decisionFails, type PolicyDecisionsProps } from "./policy/policy-decisions";
+export { PolicyForm, isRevisionConflict, type PolicyFormProps } from "./policy/policy-form";
+export { PolicyCheckActions, PolicyCheckPanel, type PolicyCheckActionsProps, type PolicyCheckPanelProps } from "./policy/policy-check-panel";
+export { PolicyTable, type PolicyTableProps } from "./policy/policy-table";
+export { PolicySummary } from "./policy/policy-summary";

@@ -30,6 +30,7 @@ function SignedInFrame() {
           <NavLink to="/sites">Sites</NavLink>
           <NavLink to="/users">Users</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
+          <NavLink to="/policies">Policies</NavLink>
           {user.data?.role === ROLE.platformAdmin && <NavLink to="/api-keys">API keys</NavLink>}
           {user.data?.role === ROLE.platformAdmin && <NavLink to="/audit">Audit log</NavLink>}
           <NavSpacer />

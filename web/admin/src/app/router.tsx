@@ -8,6 +8,7 @@ import { CustomersRoute } from "./routes/customers";
 import { DashboardRoute } from "./routes/dashboard";
 import { NewCustomerRoute } from "./routes/new-customer";
 import { NewUserRoute } from "./routes/new-user";
+import { ChecksRoute, ComplianceRoute, NewPolicyRoute, PoliciesLayout, PoliciesRoute, PolicyRoute } from "./routes/policies";
 import { SetPasswordRoute } from "./routes/set-password";
 import { SiemRoute } from "./routes/siem";
 import { SignInRoute } from "./routes/sign-in";
@@ -44,6 +45,17 @@ export function createPortalRouter() {
             { path: "receivers", element: <ReceiversRoute /> },
             { path: "escalation", element: <EscalationRoute /> },
             { path: "on-call", element: <OnCallRoute /> },
+          ],
+        },
+        {
+          path: "policies",
+          element: <PoliciesLayout />,
+          children: [
+            { index: true, element: <PoliciesRoute /> },
+            { path: "new", element: <NewPolicyRoute /> },
+            { path: "compliance", element: <ComplianceRoute /> },
+            { path: "checks", element: <ChecksRoute /> },
+            { path: ":policyId", element: <PolicyRoute /> },
           ],
         },
       ],

@@ -6,6 +6,7 @@ import { DashboardRoute } from "./routes/dashboard";
 import { InvitationRoute } from "./routes/invitation";
 import { NewSiteRoute } from "./routes/new-site";
 import { NotificationsRoute } from "./routes/notifications";
+import { ComplianceRoute, NewPolicyRoute, PoliciesLayout, PoliciesRoute, PolicyRoute } from "./routes/policies";
 import { SignInRoute } from "./routes/sign-in";
 import { SiteDetailRoute } from "./routes/site-detail";
 
@@ -22,6 +23,16 @@ export function createPortalRouter() {
         { path: "account", element: <AccountRoute /> },
         { path: "activity", element: <ActivityRoute /> },
         { path: "notifications", element: <NotificationsRoute /> },
+        {
+          path: "policies",
+          element: <PoliciesLayout />,
+          children: [
+            { index: true, element: <PoliciesRoute /> },
+            { path: "new", element: <NewPolicyRoute /> },
+            { path: "compliance", element: <ComplianceRoute /> },
+            { path: ":policyId", element: <PolicyRoute /> },
+          ],
+        },
       ],
     },
   ]);

@@ -1,4 +1,4 @@
-//! Cancelling a queued or running deployment (CancelDeployment) after a
+//! Cancelling a queued, running or waiting (awaiting a policy override) deployment (CancelDeployment) after a
 //! confirmation. Cancellation is a request: the deployment keeps running until the
 //! worker stops Terraform, so "Cancelling…" shows until the status says it is over.
 import { useState } from "react";
@@ -21,7 +21,7 @@ export interface CancelDeploymentProps {
 
 /** Whether a deployment in `status` can still be cancelled. */
 export function isCancellable(status: sites.DeploymentStatus): boolean {
-  return status === sites.DeploymentStatus.QUEUED || status === sites.DeploymentStatus.RUNNING;
+  return status === sites.DeploymentStatus.QUEUED || status === sites.DeploymentStatus.RUNNING || status === sites.DeploymentStatus.AWAITING_OVERRIDE;
 }
 
 /** "Cancel deployment" with its confirmation, then "Cancelling…"; nothing once the deployment is over. */

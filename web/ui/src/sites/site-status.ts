@@ -42,6 +42,8 @@ const DEPLOYMENT: Record<sites.DeploymentStatus, [string, StatusTone]> = {
   [sites.DeploymentStatus.SUCCEEDED]: ["Succeeded", "success"],
   [sites.DeploymentStatus.FAILED]: ["Failed", "danger"],
   [sites.DeploymentStatus.CANCELLED]: ["Cancelled", "warning"],
+  // The plan failed a soft-mandatory policy: it waits for an override or a discard.
+  [sites.DeploymentStatus.AWAITING_OVERRIDE]: ["Awaiting override", "warning"],
 };
 
 export function deploymentStatus(status: sites.DeploymentStatus): { label: string; tone: StatusTone } {

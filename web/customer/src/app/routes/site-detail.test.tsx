@@ -1,10 +1,10 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { describe, expect, it, vi } from "vitest";
-import { type CanopyClient, Code, create, sites } from "@canopy/sdk";
-import { CanopyContext, SessionStore } from "@canopy/ui";
+import { type CanopyClient, Code, create, identity, policy, sites } from "@canopy/sdk";
+import { CanopyContext, ROLE, type Role, SessionStore } from "@canopy/ui";
 import { canopyError } from "@canopy/ui/testing";
 import { SiteDetailRoute } from "./site-detail";
 
@@ -39,13 +39,23 @@ function controlledStream() {
   };
 }
 
-function renderSite(sitesApi: Partial<Record<keyof CanopyClient["sites"], unknown>>) {
+function renderSite(
+  sitesApi: Partial<Record<keyof CanopyClient["sites"], unknown>>,
+  { compliance = {}, role = ROLE.member }: { compliance?: Partial<Record<keyof CanopyClient["compliance"], unknown>>; role?: Role } = {},
+) {
   const runningDeployment = create(sites.DeploymentSchema, { id: "d-7", siteId: "s-1", kind: sites.DeploymentKind.REDEPLOY, status: S.RUNNING, attempt: 1 });
   const client = {
     sites: {
       getSite: vi.fn(async () => create(sites.GetSiteResponseSchema, { site: { id: "s-1", name: "shop", status: sites.SiteStatus.UPDATING, region: "ams3" } })),
       listDeployments: vi.fn(async () => create(sites.ListDeploymentsResponseSchema, { deployments: [runningDeployment] })),
       ...sitesApi,
+    },
+    auth: { getCurrentUser: vi.fn(async () => ({ user: create(identity.UserSchema, { id: "u-1", role }) })) },
+    compliance: {
+      getPolicyCheck: vi.fn(async () => {
+        throw canopyError(Code.NotFound, "no policy check");
+      }),
+      ...compliance,
     },
   } as unknown as CanopyClient;
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
@@ -157,5 +167,57 @@ describe("the site's status after its deployment", () => {
     await waitFor(() => expect(getSite).toHaveBeenCalledTimes(2));
     await within(heading).findByText("Active", undefined, { timeout: 5_000 });
     expect(getSite).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe("a deployment awaiting a policy override", () => {
+  const waiting = (canOverride: boolean) =>
+    create(policy.GetPolicyCheckResponseSchema, {
+      check: {
+        id: "chk-1",
+        deploymentId: "d-7",
+        state: policy.PolicyCheckState.AWAITING_OVERRIDE,
+        canOverride,
+        decisions: [{ policyId: "p-1", policyName: "eu-only", tier: policy.PolicyTier.PLATFORM, enforcement: policy.EnforcementLevel.SOFT_MANDATORY, deny: ["region us-east-1 is not allowed"] }],
+      },
+    });
+
+  it("shows the check: a member may discard but not override what the server keeps from them", async () => {
+    const user = userEvent.setup();
+    const stream = controlledStream();
+    const getPolicyCheck = vi.fn(async () => waiting(false));
+    const discardPolicyCheck = vi.fn(async () => create(policy.DiscardPolicyCheckResponseSchema, {}));
+    renderSite({ watchDeployment: vi.fn(() => stream.watch()) }, { compliance: { getPolicyCheck, discardPolicyCheck } });
+    stream.push({ kind: sites.DeploymentEventKind.STATUS, status: S.AWAITING_OVERRIDE });
+    const progress = await screen.findByRole("region", { name: "Redeploying" });
+    await within(progress).findByText("Awaiting override");
+    expect(screen.getByRole("button", { name: "Cancel deployment" })).toBeInTheDocument();
+    const panel = await screen.findByRole("region", { name: "Policy check" });
+    expect(await within(panel).findByRole("listitem", { name: "eu-only" })).toHaveTextContent("region us-east-1 is not allowed");
+    expect(getPolicyCheck).toHaveBeenLastCalledWith({ customerId: "", deploymentId: "d-7" });
+    expect(within(panel).queryByRole("button", { name: "Override" })).not.toBeInTheDocument();
+    await user.click(await within(panel).findByRole("button", { name: "Discard" }));
+    await user.click(within(panel).getByRole("button", { name: "Yes, discard the run" }));
+    await waitFor(() => expect(discardPolicyCheck).toHaveBeenCalledWith({ customerId: "", checkId: "chk-1", reason: "" }));
+    stream.end();
+  });
+
+  it("offers an owner Override when the server allows it, and a viewer nothing", async () => {
+    const stream = controlledStream();
+    renderSite({ watchDeployment: vi.fn(() => stream.watch()) }, { compliance: { getPolicyCheck: vi.fn(async () => waiting(true)) }, role: ROLE.owner });
+    stream.push({ kind: sites.DeploymentEventKind.STATUS, status: S.AWAITING_OVERRIDE });
+    const panel = await screen.findByRole("region", { name: "Policy check" });
+    expect(await within(panel).findByRole("button", { name: "Override" })).toBeInTheDocument();
+    expect(within(panel).getByRole("button", { name: "Discard" })).toBeInTheDocument();
+    stream.end();
+    cleanup();
+
+    const again = controlledStream();
+    renderSite({ watchDeployment: vi.fn(() => again.watch()) }, { compliance: { getPolicyCheck: vi.fn(async () => waiting(false)) }, role: ROLE.viewer });
+    again.push({ kind: sites.DeploymentEventKind.STATUS, status: S.AWAITING_OVERRIDE });
+    const viewerPanel = await screen.findByRole("region", { name: "Policy check" });
+    await within(viewerPanel).findByText("Awaiting override");
+    expect(within(viewerPanel).queryByRole("button")).not.toBeInTheDocument();
+    again.end();
   });
 });

@@ -12,6 +12,8 @@ import {
   errorMessage,
   isCancellable,
   newIdempotencyKey,
+  PolicyCheckPanel,
+  ROLE,
   SiteOutputs,
   SiteTitle,
   Spinner,
@@ -22,6 +24,7 @@ import {
   useSite,
 } from "@canopy/ui";
 import { sites } from "@canopy/sdk";
+import { useCurrentUser } from "../layout";
 
 export function SiteDetailRoute() {
   const { siteId = "" } = useParams();
@@ -32,6 +35,7 @@ export function SiteDetailRoute() {
   const [busy, setBusy] = useState<"redeploy" | "delete">();
   const [actionError, setActionError] = useState<string>();
 
+  const role = useCurrentUser().data?.role;
   const site = useSite(client, siteId);
   const redeploySite = useRedeploySite(client);
   const deleteSite = useDeleteSite(client);
@@ -114,6 +118,16 @@ export function SiteDetailRoute() {
           <p>No deployments yet.</p>
         )}
       </Card>
+      {deploymentId && (
+        <PolicyCheckPanel
+          client={client}
+          deploymentId={deploymentId}
+          deploymentStatus={liveStatus}
+          // DiscardPolicyCheck admits owners and members; the server says who may override.
+          canDiscard={role === ROLE.owner || role === ROLE.member}
+          onResolved={live.refresh}
+        />
+      )}
       <Card title="Outputs">
         <SiteOutputs outputs={s.outputs} />
       </Card>
