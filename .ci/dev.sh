@@ -7,4 +7,6 @@ bash .ci/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/canopy/target}"
 # canopyd dev serves the built portals (web/customer/dist, web/admin/dist).
 (cd web && npm run --silent build >/dev/null)
-exec cargo run --quiet -p canopyd -- dev "$@"
+# The policy evaluator (canopy-policy's bin) runs beside canopyd, so build both.
+cargo build --quiet -p canopyd -p canopy-policy --bins
+exec "$CARGO_TARGET_DIR/debug/canopyd" dev "$@"

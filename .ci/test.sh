@@ -80,7 +80,8 @@ suite "rust: fmt" cargo fmt --all --check
 suite "rust: clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 # canopyd itself: the end-to-end suites run it, and it writes the generated files.
-suite "rust: build canopyd" cargo build --quiet -p canopyd
+# canopy-policy's bins: the policy evaluator, which canopyd runs beside itself.
+suite "rust: build canopyd" cargo build --quiet -p canopyd -p canopy-policy --bins
 export CANOPYD="$CARGO_TARGET_DIR/debug/canopyd"
 suite "deploy: generated mesh policy and Kubernetes manifests up to date" "$CANOPYD" generate --check
 suite "deploy: kubernetes-validate, Linkerd policy, hadolint" bash .ci/validate-deploy.sh

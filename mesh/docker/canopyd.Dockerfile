@@ -16,13 +16,16 @@ COPY . .
 # what changed; the binary is copied out of the cache before the step ends.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p canopyd \
-    && install -D -m 0755 target/release/canopyd /out/canopyd
+    cargo build --release --locked -p canopyd -p canopy-policy --bins \
+    && install -D -m 0755 target/release/canopyd /out/canopyd \
+    && install -D -m 0755 target/release/canopy-policy-evaluator /out/canopy-policy-evaluator
 
 # glibc and libgcc from Debian 12 like the builder, CA certificates, no shell, and
 # the `nonroot` user (65532) the manifests run as.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/canopyd /usr/local/bin/canopyd
+# The policy service evaluates untrusted Rego in this child process, found beside canopyd.
+COPY --from=build /out/canopy-policy-evaluator /usr/local/bin/canopy-policy-evaluator
 # The default mesh policy and the Terraform templates where canopyd's relative
 # defaults (`mesh/policy.toml`, `terraform/`) find them from the working directory. In
 # Kubernetes the policy comes from the canopy-config ConfigMap (/etc/canopy/policy.toml).

@@ -15,6 +15,8 @@ use canopy_sdk::proto::canopy::identity::v1::api_key_service_client::ApiKeyServi
 use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceClient;
 use canopy_sdk::proto::canopy::identity::v1::user_service_client::UserServiceClient;
 use canopy_sdk::proto::canopy::options::v1::{Role, TenantScoping};
+use canopy_sdk::proto::canopy::policy::v1 as policy;
+use canopy_sdk::proto::canopy::policy::v1::policy_service_client::PolicyServiceClient;
 use canopy_sdk::proto::canopy::sites::v1 as sites;
 use canopy_sdk::proto::canopy::sites::v1::site_service_client::SiteServiceClient;
 use canopy_sdk::proto::canopy::tenancy::v1 as tenancy;
@@ -120,8 +122,29 @@ pub(crate) async fn tenant(services: &TestServices, admin: &str, name: &str) -> 
         .await
         .unwrap()
         .into_inner();
+    let own_policies = services.client("policy", "gateway").await.with_token(&token);
+    let policy = PolicyServiceClient::with_interceptor(own_policies.channel(), own_policies.interceptor())
+        .create_policy(policy::CreatePolicyRequest {
+            customer_id: String::new(),
+            policy: Some(policy::PolicySpec {
+                name: format!("{name}-guard"),
+                enforcement: policy::EnforcementLevel::Advisory as i32,
+                enabled: true,
+                definition: Some(policy::policy_spec::Definition::Rego(
+                    "package canopy.isolation\nimport rego.v1\n\nwarn contains \"probe\" if input.site.size == \"large\"\n"
+                        .into(),
+                )),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .policy
+        .unwrap();
     let ids = BTreeMap::from([
         ("customer_id", customer.id.clone()),
+        ("policy_id", policy.id),
         ("tenant_id", customer.id.clone()),
         ("user_id", member.id),
         ("api_key_id", key.id),
@@ -168,6 +191,16 @@ pub(crate) fn request(method: &MethodDescriptor, id_for: &dyn Fn(&str) -> Option
                 if let Some(value) = enumeration.values().find(|v| v.number() == 1) {
                     message.set_field(&field, Value::EnumNumber(value.number()));
                 }
+            }
+            Kind::Message(spec) if spec.full_name() == "canopy.policy.v1.PolicySpec" => {
+                let mut value = DynamicMessage::new(spec.clone());
+                value.set_field_by_name("name", Value::String("probe".into()));
+                value.set_field_by_name("enforcement", Value::EnumNumber(1));
+                value.set_field_by_name(
+                    "rego",
+                    Value::String("package canopy.probe\nimport rego.v1\n\nwarn contains \"probe\" if false\n".into()),
+                );
+                message.set_field(&field, Value::Message(value));
             }
             Kind::Message(runtime) if runtime.full_name() == "canopy.sites.v1.Runtime" => {
                 let mut value = DynamicMessage::new(runtime.clone());

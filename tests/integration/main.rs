@@ -9,4 +9,5 @@ mod audit_trail;
 mod every_service;
 mod hostile_input;
 mod isolation;
+mod policy_checks;
 mod raw_codec;

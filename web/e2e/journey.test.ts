@@ -946,5 +946,67 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
     });
   });
 
+  it("admin writes a soft-mandatory policy in Rego (a compile error shown at its line first); the owner's next site waits for an override on its page, and the admin overrides it from the waiting runs", async () => {
+    await onPage("admin-policy", async (page) => {
+      await signInAdmin(page);
+      await page.getByRole("banner").getByRole("link", { name: "Policies", exact: true }).click();
+      await page.getByRole("link", { name: "New policy" }).click();
+      await page.getByLabel("Name").fill("journey-guard");
+      await page.getByLabel("Enforcement").selectOption({ label: "Soft-mandatory" });
+      await page.getByLabel("Definition").selectOption({ label: "Rego module" });
+      const rego = (body: string) => `package canopy.journey\nimport rego.v1\n\ndeny contains msg if {\n  startswith(input.site.name, "guarded-")\n${body}}\n`;
+      await page.getByLabel("Rego").fill(rego('  msg := "guarded sites need the operator\'s approval"\n  1 +\n'));
+      await page.getByRole("button", { name: "Validate" }).click();
+      await page.getByRole("list", { name: "Compile errors" }).getByText(/line 8, column \d+/i).waitFor();
+      await shot(page, "admin-policy-compile-error");
+      await page.getByLabel("Rego").fill(rego('  msg := "guarded sites need the operator\'s approval"\n'));
+      await page.getByRole("button", { name: "Create policy" }).click();
+      await page.getByRole("link", { name: "journey-guard" }).waitFor();
+      await shot(page, "admin-policies");
+    });
+
+    await onPage("customer-awaiting-override", async (page) => {
+      await page.goto(`${brandedUrl}/sign-in`);
+      await signInOwner(page);
+      await page.getByRole("button", { name: "Use a recovery code instead" }).click();
+      await page.getByLabel("Recovery code").fill(recoveryCodes[3]!);
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
+      await page.getByRole("button", { name: "New site" }).first().click();
+      await page.getByLabel("Site name").fill("guarded-shop");
+      await page.getByLabel("Cloud provider").selectOption({ label: "DigitalOcean" });
+      const region = page.getByLabel("Region");
+      await region.locator("option[value='ams3']").waitFor({ state: "attached" });
+      await region.selectOption("ams3");
+      await page.getByRole("button", { name: "Create site" }).click();
+      await page.waitForURL(/\/sites\/[0-9a-f-]+$/);
+      // The plan failed the platform's soft-mandatory policy: the run waits, live, and
+      // the owner sees why — but may only discard it, not override the operator.
+      const panel = page.getByRole("region", { name: "Policy check" });
+      await panel.getByText("guarded sites need the operator's approval").waitFor({ timeout: 60_000 });
+      await page.getByText("Awaiting override").first().waitFor();
+      assert.equal(await panel.getByRole("button", { name: "Override" }).count(), 0, "an owner does not override the operator's policy");
+      await panel.getByRole("button", { name: "Discard" }).waitFor();
+      await shot(page, "customer-awaiting-override");
+
+      const admin = await browser!.newPage({ viewport: DESKTOP });
+      try {
+        await signInAdmin(admin, "/policies/checks");
+        const row = admin.getByRole("table", { name: "Policy checks" }).locator("tbody tr").filter({ hasText: "guarded sites need the operator's approval" });
+        await row.getByRole("button", { name: /^Override/ }).click();
+        await admin.getByRole("button", { name: "Yes, override" }).click();
+        await admin.getByText(/Say why/).waitFor();
+        await admin.getByLabel("Reason").fill("journey: approved by the operator");
+        await shot(admin, "admin-policy-override");
+        await admin.getByRole("button", { name: "Yes, override" }).click();
+        await admin.getByText("No runs are awaiting an override").waitFor();
+      } finally {
+        await admin.close();
+      }
+      // The run continues and the site is deployed; the log says who let it through.
+      await page.getByLabel("Deployment log").getByText(/overridden by .*journey: approved by the operator/).waitFor({ timeout: 60_000 });
+      await page.getByText("Active", { exact: true }).first().waitFor({ timeout: 60_000 });
+    });
+  });
 
 });

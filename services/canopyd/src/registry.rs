@@ -13,6 +13,7 @@ pub const MANIFESTS: &[&ServiceManifest] = &[
     &canopy_sites::MANIFEST,
     &canopy_audit::MANIFEST,
     &canopy_alerts::MANIFEST,
+    &canopy_policy::MANIFEST,
 ];
 
 /// Workloads that are not services but may reach the operational surfaces in the

@@ -45,6 +45,9 @@ pub enum DeploymentStatus {
     Queued,
     /// A worker has claimed it; it stays running while it waits between retry attempts.
     Running,
+    /// Its plan failed a soft-mandatory policy: it waits, holding its lease, until
+    /// someone allowed overrides (back to running) or discards it (cancelled).
+    AwaitingOverride,
     /// Applied (or destroyed); outputs are stored.
     Succeeded,
     /// Ended with an error, which is on the deployment and in its log.
@@ -55,9 +58,10 @@ pub enum DeploymentStatus {
 
 impl DeploymentStatus {
     /// Every status, in the order of the API's enum.
-    pub const ALL: [DeploymentStatus; 5] = [
+    pub const ALL: [DeploymentStatus; 6] = [
         DeploymentStatus::Queued,
         DeploymentStatus::Running,
+        DeploymentStatus::AwaitingOverride,
         DeploymentStatus::Succeeded,
         DeploymentStatus::Failed,
         DeploymentStatus::Cancelled,
@@ -68,6 +72,7 @@ impl DeploymentStatus {
         match self {
             DeploymentStatus::Queued => "queued",
             DeploymentStatus::Running => "running",
+            DeploymentStatus::AwaitingOverride => "awaiting_override",
             DeploymentStatus::Succeeded => "succeeded",
             DeploymentStatus::Failed => "failed",
             DeploymentStatus::Cancelled => "cancelled",
@@ -104,6 +109,8 @@ pub struct NewDeployment {
     pub sandbox: bool,
     /// `SiteVariables::to_tfvars_json()` of the site as it should be after this deployment.
     pub variables: Value,
+    /// The site's labels, for the policies checked before apply.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// A deployment as stored (read with [`DEPLOYMENT_COLUMNS`]).

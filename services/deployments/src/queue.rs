@@ -40,13 +40,17 @@ pub enum EnqueueError {
 pub async fn enqueue(tx: &mut PgConnection, d: &NewDeployment) -> Result<(), EnqueueError> {
     // The run continues the trace of the request that enqueued it.
     let traceparent = CallContext::current().map(|call| call.trace.child_traceparent()).unwrap_or_default();
+    // Who started it, for the policies checked before apply: the audited call's actor.
+    let started_by = canopy_kit::audit::current_actor().unwrap_or_else(|| serde_json::json!({}));
+    let labels = serde_json::to_value(&d.labels).unwrap_or_default();
     // A conflict can race with the active run finishing; the loop then finds the site
     // free on the next pass. Three passes are plenty: each needs a run to end in between.
     for _ in 0..3 {
         sqlx::query(
             "insert into provisioner.deployment
-                    (tenant_id, id, site_id, kind, status, provider, sandbox, variables, traceparent)
-             values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)",
+                    (tenant_id, id, site_id, kind, status, provider, sandbox, variables, traceparent,
+                     labels, started_by)
+             values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10)",
         )
         .bind(d.tenant_id)
         .bind(d.deployment_id)
@@ -56,6 +60,8 @@ pub async fn enqueue(tx: &mut PgConnection, d: &NewDeployment) -> Result<(), Enq
         .bind(d.sandbox)
         .bind(&d.variables)
         .bind(&traceparent)
+        .bind(&labels)
+        .bind(&started_by)
         .execute(&mut *tx)
         .await?;
         let inserted = sqlx::query(
@@ -318,4 +324,14 @@ async fn finish_unfenced(
     .execute(&mut *tx)
     .await?;
     finish_deployment(tx, tenant_id, deployment_id, ending).await
+}
+
+/// The customer a site belongs to, if it has ever had a deployment (every site has its
+/// create deployment from the moment it exists), as the caller's scope sees it. The
+/// policy service checks the sites its policies' scopes name with it.
+pub async fn site_tenant(tx: &mut PgConnection, site_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("select tenant_id from provisioner.deployment where site_id = $1 limit 1")
+        .bind(site_id)
+        .fetch_optional(tx)
+        .await
 }

@@ -1,8 +1,10 @@
-//! Keyset paging shared by list RPCs: page sizes with a default and a cap, and
-//! opaque page tokens that encode the last row's sort key (never an offset, so
-//! pages stay stable while rows are inserted).
+//! Paging shared by list RPCs: page sizes with a default and a cap, and opaque page
+//! tokens that encode the last row's sort key, so pages stay stable while rows are
+//! inserted. Short, name-ordered configuration lists (receivers, policies) page by
+//! offset instead ([`offset_page`]): they change by hand, rarely, and have no time key.
 
 use base64::Engine as _;
+use canopy_sdk::proto::canopy::common::v1::{PageRequest, PageResponse};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -59,6 +61,35 @@ pub fn finish_page<T>(rows: &mut Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> P
     }
     rows.truncate(limit);
     rows.last().map(|row| cursor_of(row).encode()).unwrap_or_default()
+}
+
+/// (limit, offset) of a page of a short, name-ordered configuration list; the token is
+/// the offset [`finish_offset_page`] returned.
+pub fn offset_page(page: Option<PageRequest>) -> Result<(i64, i64), ApiError> {
+    let page = page.unwrap_or_default();
+    let limit = page_size(page.page_size)?;
+    let offset = if page.page_token.is_empty() {
+        0
+    } else {
+        page.page_token
+            .parse()
+            .ok()
+            .filter(|offset: &i64| *offset >= 0)
+            .ok_or_else(|| ApiError::invalid("page.page_token", "is not a token this list returned"))?
+    };
+    Ok((limit, offset))
+}
+
+/// Trims rows fetched with `limit + 1` at `offset` and answers the next page (its
+/// token empty when these were the last rows; no total).
+pub fn finish_offset_page<T>(rows: &mut Vec<T>, limit: i64, offset: i64) -> Option<PageResponse> {
+    let next_page_token = if rows.len() as i64 > limit {
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        (offset + limit).to_string()
+    } else {
+        String::new()
+    };
+    Some(PageResponse { next_page_token, total_size: -1 })
 }
 
 #[cfg(test)]

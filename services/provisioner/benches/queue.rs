@@ -42,6 +42,7 @@ fn deployment(tenant_id: Uuid) -> NewDeployment {
         provider: CloudProvider::Aws,
         sandbox: false,
         variables: serde_json::json!({}),
+        labels: Default::default(),
     }
 }
 

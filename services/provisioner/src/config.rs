@@ -57,6 +57,13 @@ pub struct ProvisionerConfig {
     pub cancel_grace_secs: f64,
     /// Pause between the sandbox's simulated steps, in milliseconds.
     pub sandbox_step_millis: u64,
+    /// Check every plan with the policy service before apply (the default). `false`
+    /// applies every plan unchecked: only for tests and tools that run the provisioner
+    /// without the policy service; canopyd logs a warning when it is off.
+    pub policy_checks: bool,
+    /// How often a run waiting for a policy override asks whether it was overridden or
+    /// discarded, in seconds.
+    pub policy_poll_secs: f64,
     /// Where Terraform keeps each site's state.
     pub backend: BackendConfig,
     /// Environment of the Terraform process: provider credentials (`AWS_ACCESS_KEY_ID`,
@@ -87,6 +94,8 @@ impl Default for ProvisionerConfig {
             retry_max_secs: 300.0,
             cancel_grace_secs: 30.0,
             sandbox_step_millis: 400,
+            policy_checks: true,
+            policy_poll_secs: 2.0,
             backend: BackendConfig::default(),
             environment: BTreeMap::new(),
             environment_passthrough: Vec::new(),
@@ -132,6 +141,7 @@ impl ProvisionerConfig {
         positive("poll_secs", self.poll_secs)?;
         positive("retry_base_secs", self.retry_base_secs)?;
         positive("retry_max_secs", self.retry_max_secs)?;
+        positive("policy_poll_secs", self.policy_poll_secs)?;
         if !(self.cancel_grace_secs.is_finite() && self.cancel_grace_secs >= 0.0) {
             return Err(ConfigProblem { key: "cancel_grace_secs", problem: "must be zero or more seconds".into() });
         }

@@ -8,7 +8,7 @@ pub mod terraform;
 
 use std::sync::Arc;
 
-use canopy_deployments::model::{DeploymentKind, LogLevel, NewEvent};
+use canopy_deployments::model::{DeploymentKind, DeploymentStatus, LogLevel, NewEvent};
 use canopy_terraform::CloudProvider;
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
@@ -34,6 +34,10 @@ pub struct Job {
     pub state_lock_id: String,
     /// Start of the latest earlier attempt whose worker vanished, if any.
     pub lapsed_attempt_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// The site's labels, for the policies checked before apply.
+    pub labels: Value,
+    /// Who started the deployment (`{"kind", "id", "role"}`, `{}` when unknown).
+    pub started_by: Value,
 }
 
 /// Non-sensitive outputs by name.
@@ -112,18 +116,32 @@ pub enum Checkpoint {
     },
 }
 
-/// Called between plan and apply. Later issues plug policies and cost estimates in here.
+/// Called between plan and apply (the policy service's checks, `crate::policy_check`).
+/// It may log through `run`, and may wait — a soft-mandatory policy failure waits for
+/// an override — as long as it returns [`StopReason::as_error`] once
+/// [`RunContext::stopped`] fires.
 pub trait PreApplyCheck: Send + Sync + 'static {
-    fn check<'a>(&'a self, job: &'a Job, plan: &'a PlanSummary) -> BoxFuture<'a, Checkpoint>;
+    fn check<'a>(
+        &'a self,
+        job: &'a Job,
+        plan: &'a PlanSummary,
+        run: &'a RunContext,
+    ) -> BoxFuture<'a, Result<Checkpoint, ExecError>>;
 }
 
-/// The default checkpoint: every plan may be applied.
+/// The checkpoint of a provisioner with `policy_checks = false` (tests and tools without
+/// the policy service): every plan may be applied.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AllowEveryPlan;
 
 impl PreApplyCheck for AllowEveryPlan {
-    fn check<'a>(&'a self, _job: &'a Job, _plan: &'a PlanSummary) -> BoxFuture<'a, Checkpoint> {
-        Box::pin(async { Checkpoint::Allow })
+    fn check<'a>(
+        &'a self,
+        _job: &'a Job,
+        _plan: &'a PlanSummary,
+        _run: &'a RunContext,
+    ) -> BoxFuture<'a, Result<Checkpoint, ExecError>> {
+        Box::pin(async { Ok(Checkpoint::Allow) })
     }
 }
 
@@ -235,6 +253,29 @@ impl RunContext {
         }
     }
 
+    /// Moves the deployment to `awaiting_override` (or back to `running`) with a status
+    /// event, under the lease. Unit tests' in-memory contexts only log it.
+    pub async fn set_status(&self, status: DeploymentStatus, message: &str) -> Result<(), ExecError> {
+        let LogWriter::Database(held) = &self.log else {
+            return self.log_lines(vec![NewEvent::status(status, message)]).await;
+        };
+        let (database, lease) = &**held;
+        let result = async {
+            let mut tx = database.begin(Scope::Platform).await?;
+            crate::runs::set_waiting_status(&mut tx, lease, status, message).await?;
+            tx.commit().await?;
+            Ok::<_, FenceError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(FenceError::LeaseLost) => Err(ExecError::LeaseLost),
+            Err(FenceError::Sql(error)) => {
+                Err(ExecError::Transient(format!("cannot record the deployment's status: {error}")))
+            }
+        }
+    }
+
     /// Why the executor should stop, if it should.
     pub fn stop_requested(&self) -> Option<StopReason> {
         *self.stop.borrow()
@@ -257,7 +298,7 @@ impl RunContext {
     /// Runs the pre-apply checkpoint; a refusal is logged and returned as
     /// [`ExecError::Refused`].
     pub async fn check_before_apply(&self, job: &Job, plan: &PlanSummary) -> Result<(), ExecError> {
-        match self.checkpoint.check(job, plan).await {
+        match self.checkpoint.check(job, plan, self).await? {
             Checkpoint::Allow => Ok(()),
             Checkpoint::Refuse { reason } => {
                 self.log(LogLevel::Error, format!("pre-apply check refused the plan: {reason}")).await?;

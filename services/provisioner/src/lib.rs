@@ -15,6 +15,7 @@
 
 pub mod config;
 pub mod executor;
+pub mod policy_check;
 pub mod runs;
 pub mod worker;
 pub mod workspace;
@@ -35,7 +36,7 @@ pub use config::ProvisionerConfig;
 pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "provisioner",
     schema: Some(Schema { name: "provisioner", migrator: canopy_deployments::migrator() }),
-    calls: &[],
+    calls: &["canopy.policy.v1.PlanCheckService"],
     after: &[],
     jobs: &["workers"],
     build,
@@ -63,16 +64,21 @@ fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
         config.validate()?;
         let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("the provisioner needs its database"))?;
         let executors = worker::executors_from_config(&config, &context.config.database.url);
+        let checkpoint: Arc<dyn executor::PreApplyCheck> = if config.policy_checks {
+            Arc::new(policy_check::PolicyCheckpoint::new(
+                context.peers.clone(),
+                std::time::Duration::from_secs_f64(config.policy_poll_secs),
+            ))
+        } else {
+            tracing::warn!("services.provisioner.policy_checks is off: plans are applied without any policy check");
+            Arc::new(executor::AllowEveryPlan)
+        };
         let workers = Job::new("workers", move |stop| async move {
             // The pool starts once the service serves, and is started again if its
             // LISTEN connection cannot be opened (PostgreSQL restarting).
             let pool = loop {
-                let started = worker::WorkerPool::start(
-                    database.clone(),
-                    config.clone(),
-                    executors.clone(),
-                    Arc::new(executor::AllowEveryPlan),
-                );
+                let started =
+                    worker::WorkerPool::start(database.clone(), config.clone(), executors.clone(), checkpoint.clone());
                 match stop.run_until_cancelled(started).await {
                     None => return,
                     Some(Ok(pool)) => break pool,

@@ -54,6 +54,10 @@ pub struct ClaimedRun {
     /// state lock created after it can only be that attempt's, since a site has one
     /// active run and its own state.
     pub lapsed_attempt_start: Option<DateTime<Utc>>,
+    /// The site's labels when the deployment was enqueued.
+    pub labels: Value,
+    /// Who started the deployment (`{"kind", "id", "role"}`, `{}` when unknown).
+    pub started_by: Value,
 }
 
 /// The run as a claim leaves it.
@@ -77,6 +81,8 @@ struct StartedDeploymentRow {
     cancel_requested: bool,
     status: DeploymentStatus,
     traceparent: String,
+    labels: Value,
+    started_by: Value,
 }
 
 /// Why a fenced write did not happen.
@@ -166,7 +172,7 @@ pub async fn claim_next_run(
     let deployment: StartedDeploymentRow = sqlx::query_as(
         "update provisioner.deployment set sandbox = sandbox or $3, start_time = coalesce(start_time, now())
           where tenant_id = $1 and id = $2
-         returning kind, provider, sandbox, variables, cancel_requested, status, traceparent",
+         returning kind, provider, sandbox, variables, cancel_requested, status, traceparent, labels, started_by",
     )
     .bind(tenant_id)
     .bind(deployment_id)
@@ -211,6 +217,8 @@ pub async fn claim_next_run(
         traceparent: deployment.traceparent,
         state_lock_id,
         lapsed_attempt_start,
+        labels: deployment.labels,
+        started_by: deployment.started_by,
     }))
 }
 
@@ -261,6 +269,25 @@ pub async fn append_log(tx: &mut PgConnection, lease: &RunLease, events: &[NewEv
         return Err(FenceError::LeaseLost);
     }
     append_events_unfenced(tx, lease.tenant_id, lease.deployment_id, events).await?;
+    Ok(())
+}
+
+/// Moves the deployment between `running` and `awaiting_override` while holding the
+/// lease, with a status event saying why (fenced like [`append_log`]).
+pub async fn set_waiting_status(
+    tx: &mut PgConnection,
+    lease: &RunLease,
+    status: DeploymentStatus,
+    message: &str,
+) -> Result<(), FenceError> {
+    debug_assert!(matches!(status, DeploymentStatus::Running | DeploymentStatus::AwaitingOverride));
+    append_log(tx, lease, &[NewEvent::status(status, message)]).await?;
+    sqlx::query("update provisioner.deployment set status = $3 where tenant_id = $1 and id = $2")
+        .bind(lease.tenant_id)
+        .bind(lease.deployment_id)
+        .bind(status)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 

@@ -258,6 +258,8 @@ async fn run_claimed(shared: &Shared, claimed: ClaimedRun) {
         attempt: claimed.attempt,
         state_lock_id: claimed.state_lock_id,
         lapsed_attempt_start: claimed.lapsed_attempt_start,
+        labels: claimed.labels,
+        started_by: claimed.started_by,
     };
     let context = RunContext::new(
         LogWriter::Database(Box::new((shared.database.clone(), lease.clone()))),

@@ -78,6 +78,7 @@ pub async fn enqueue_sandbox_deployment(database: &canopy_kit::db::Database, nam
         provider: CloudProvider::Aws,
         sandbox: true,
         variables: variables.to_tfvars_json(),
+        labels: Default::default(),
     };
     queue::enqueue(&mut tx, &deployment).await.unwrap();
     tx.commit().await.unwrap();

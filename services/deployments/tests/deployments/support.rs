@@ -62,6 +62,7 @@ pub fn new_deployment(kind: DeploymentKind, sandbox: bool) -> NewDeployment {
         provider: CloudProvider::Aws,
         sandbox,
         variables: variables.to_tfvars_json(),
+        labels: Default::default(),
     }
 }
 

@@ -48,6 +48,19 @@ tokio::task_local! {
     pub(crate) static CURRENT_CALL: Arc<AuditedCall>;
 }
 
+/// Who makes the state-changing call being served on this task, as its audit
+/// record names them: `{"kind", "id", "role"}`, or `None` outside an audited call.
+/// Deployments keep it so the policies checked before apply know who started them.
+pub fn current_actor() -> Option<serde_json::Value> {
+    let call = AuditedCall::current()?;
+    let record = &call.record;
+    Some(serde_json::json!({
+        "kind": serde_json::to_value(record.actor_kind).unwrap_or_default(),
+        "id": record.actor_id,
+        "role": record.actor_role,
+    }))
+}
+
 /// The record of the call being served on this task.
 pub(crate) struct AuditedCall {
     record: AuditRecord,

@@ -23,5 +23,5 @@ pub mod outbox;
 mod record;
 pub mod summary;
 
-pub use layer::{AuditTrail, audited_methods};
+pub use layer::{AuditTrail, audited_methods, current_actor};
 pub use record::{ActorKind, AuditRecord, EventKind};

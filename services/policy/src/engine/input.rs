@@ -111,3 +111,53 @@ pub struct Estimate {
 /// policy can already test `input.billing != null`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingFacts {}
+
+/// The input for trying a policy on a pasted plan (`ValidatePolicy`): the plan as given,
+/// and site facts read off it where the plan tells them (the cloud, from the resources'
+/// providers); the rest are empty, as for a site nobody described.
+pub fn placeholder_input(plan: serde_json::Value, customer_id: Option<String>) -> serde_json::Value {
+    let provider = plan["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|change| change["provider_name"].as_str())
+        .find_map(|name| {
+            let short = name.rsplit('/').next().unwrap_or(name);
+            let provider = match short {
+                "aws" => "aws",
+                "azurerm" => "azure",
+                "google" => "gcp",
+                "digitalocean" => "digitalocean",
+                "linode" => "akamai",
+                _ => return None,
+            };
+            Some(provider.to_owned())
+        })
+        .unwrap_or_default();
+    PolicyInput {
+        plan,
+        site: SiteFacts {
+            id: String::new(),
+            name: String::new(),
+            provider,
+            region: String::new(),
+            size: String::new(),
+            labels: BTreeMap::new(),
+            database_enabled: false,
+            storage_enabled: false,
+        },
+        customer: CustomerFacts {
+            id: customer_id.unwrap_or_default(),
+            plan_tier: String::new(),
+            status: String::new(),
+        },
+        deployment: DeploymentFacts {
+            id: String::new(),
+            kind: "create".to_owned(),
+            started_by: Actor { kind: String::new(), id: String::new(), role: String::new() },
+        },
+        estimate: None,
+        billing: None,
+    }
+    .to_json()
+}

@@ -5,4 +5,5 @@
 mod builtins;
 mod compile;
 mod evaluator;
+mod sandbox_plans;
 mod support;

@@ -218,6 +218,8 @@ async fn the_hosted_service_runs_sandbox_deployments() {
     let mut harness = Harness::new().await;
     harness.env.config.set_section_value("provisioner", "sandbox_step_millis", json!(1));
     harness.env.config.set_section_value("provisioner", "workers", json!(1));
+    // Alone, without the policy service (whose checkpoint is tested in policy_checks.rs).
+    harness.env.config.set_section_value("provisioner", "policy_checks", json!(false));
     let services = harness.env.spawn(&[&canopy_provisioner::MANIFEST]).await;
     let deployment = new_deployment(DeploymentKind::Create, false);
     harness.enqueue(&deployment).await.unwrap();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use canopy_deployments::queue::{DeploymentKind, DeploymentStatus};
 use canopy_provisioner::config::ExecutorKind;
-use canopy_provisioner::executor::{Checkpoint, Job, PlanSummary, PreApplyCheck};
+use canopy_provisioner::executor::{Checkpoint, ExecError, Job, PlanSummary, PreApplyCheck, RunContext};
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
@@ -68,12 +68,17 @@ async fn a_sandbox_site_is_created_and_destroyed_from_the_real_aws_template() {
 struct RefuseDatabases;
 
 impl PreApplyCheck for RefuseDatabases {
-    fn check<'a>(&'a self, _job: &'a Job, plan: &'a PlanSummary) -> BoxFuture<'a, Checkpoint> {
+    fn check<'a>(
+        &'a self,
+        _job: &'a Job,
+        plan: &'a PlanSummary,
+        _run: &'a RunContext,
+    ) -> BoxFuture<'a, Result<Checkpoint, ExecError>> {
         Box::pin(async move {
             if plan.changes.iter().any(|change| change.address.contains("aws_db_instance")) {
-                Checkpoint::Refuse { reason: "policy no-databases forbids aws_db_instance".into() }
+                Ok(Checkpoint::Refuse { reason: "policy no-databases forbids aws_db_instance".into() })
             } else {
-                Checkpoint::Allow
+                Ok(Checkpoint::Allow)
             }
         })
     }
@@ -114,11 +119,16 @@ async fn variables_for_another_site_are_refused() {
 struct RecordPlans(Arc<std::sync::Mutex<Vec<PlanSummary>>>);
 
 impl PreApplyCheck for RecordPlans {
-    fn check<'a>(&'a self, _job: &'a Job, plan: &'a PlanSummary) -> BoxFuture<'a, Checkpoint> {
+    fn check<'a>(
+        &'a self,
+        _job: &'a Job,
+        plan: &'a PlanSummary,
+        _run: &'a RunContext,
+    ) -> BoxFuture<'a, Result<Checkpoint, ExecError>> {
         if let Ok(mut plans) = self.0.lock() {
             plans.push(plan.clone());
         }
-        Box::pin(async { Checkpoint::Allow })
+        Box::pin(async { Ok(Checkpoint::Allow) })
     }
 }
 

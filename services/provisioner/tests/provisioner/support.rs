@@ -147,6 +147,7 @@ pub fn new_deployment(kind: DeploymentKind, sandbox: bool) -> NewDeployment {
         provider: CloudProvider::Aws,
         sandbox,
         variables: site_variables(tenant_id, site_id, "shop").to_tfvars_json(),
+        labels: Default::default(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use canopy_deployments::queue::{DeploymentKind, DeploymentStatus, EventKind};
 use canopy_provisioner::config::Secret;
-use canopy_provisioner::executor::{Checkpoint, Job, PlanSummary, PreApplyCheck};
+use canopy_provisioner::executor::{Checkpoint, ExecError, Job, PlanSummary, PreApplyCheck, RunContext};
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
@@ -217,7 +217,12 @@ async fn a_delete_plans_a_destroy_and_applies_it() {
 struct MinimumDatabaseClass;
 
 impl PreApplyCheck for MinimumDatabaseClass {
-    fn check<'a>(&'a self, _job: &'a Job, plan: &'a PlanSummary) -> BoxFuture<'a, Checkpoint> {
+    fn check<'a>(
+        &'a self,
+        _job: &'a Job,
+        plan: &'a PlanSummary,
+        _run: &'a RunContext,
+    ) -> BoxFuture<'a, Result<Checkpoint, ExecError>> {
         let too_small: Vec<String> = plan.plan_json["resource_changes"]
             .as_array()
             .into_iter()
@@ -228,9 +233,11 @@ impl PreApplyCheck for MinimumDatabaseClass {
             .collect();
         Box::pin(async move {
             if too_small.is_empty() {
-                Checkpoint::Allow
+                Ok(Checkpoint::Allow)
             } else {
-                Checkpoint::Refuse { reason: format!("policy min-db-class: {} is db.t4g.micro", too_small.join(", ")) }
+                Ok(Checkpoint::Refuse {
+                    reason: format!("policy min-db-class: {} is db.t4g.micro", too_small.join(", ")),
+                })
             }
         })
     }

@@ -204,6 +204,8 @@ impl SitesApi {
             provider,
             sandbox: site.sandbox,
             variables: variables(site)?,
+            // Stored by the sites service itself, so always a string map.
+            labels: serde_json::from_value(site.labels.clone()).unwrap_or_default(),
         };
         match queue::enqueue(tx, &new).await {
             Ok(()) => {}

@@ -377,6 +377,7 @@ pub fn deployment_status_to_proto(status: DeploymentStatus) -> pb::DeploymentSta
     match status {
         DeploymentStatus::Queued => pb::DeploymentStatus::Queued,
         DeploymentStatus::Running => pb::DeploymentStatus::Running,
+        DeploymentStatus::AwaitingOverride => pb::DeploymentStatus::AwaitingOverride,
         DeploymentStatus::Succeeded => pb::DeploymentStatus::Succeeded,
         DeploymentStatus::Failed => pb::DeploymentStatus::Failed,
         DeploymentStatus::Cancelled => pb::DeploymentStatus::Cancelled,

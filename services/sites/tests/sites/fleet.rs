@@ -50,6 +50,7 @@ fn expected_deployments(succeeded: i64, failed: i64) -> Vec<(DeploymentStatus, i
     vec![
         (DeploymentStatus::Queued, 0),
         (DeploymentStatus::Running, 0),
+        (DeploymentStatus::AwaitingOverride, 0),
         (DeploymentStatus::Succeeded, succeeded),
         (DeploymentStatus::Failed, failed),
         (DeploymentStatus::Cancelled, 0),

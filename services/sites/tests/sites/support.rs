@@ -56,6 +56,9 @@ impl World {
     async fn start_with(mut env: TestEnv, terraform: Option<tempfile::TempDir>) -> Self {
         // Fast sandbox steps keep the suite quick; realism is for `canopyd dev`.
         env.config.set_section_value("provisioner", "sandbox_step_millis", serde_json::json!(20));
+        // The sites suite runs without the policy service; policies on plans are
+        // tested end to end in tests/integration/policy_checks.rs.
+        env.config.set_section_value("provisioner", "policy_checks", serde_json::json!(false));
         let services = env
             .spawn(&[
                 &canopy_identity::MANIFEST,
