@@ -13,6 +13,8 @@
 use std::time::{Duration, Instant};
 
 use canopy_kit::testing::{TestEnv, TestServices};
+use canopy_sdk::proto::canopy::audit::v1 as audit;
+use canopy_sdk::proto::canopy::audit::v1::audit_service_client::AuditServiceClient;
 use canopy_sdk::proto::canopy::common::v1::CloudProvider;
 use canopy_sdk::proto::canopy::policy::v1 as policy;
 use canopy_sdk::proto::canopy::policy::v1::compliance_service_client::ComplianceServiceClient;
@@ -237,6 +239,32 @@ async fn hard_soft_and_advisory_policies_decide_deployments_live() {
     let failed = deployment(&services, &owner, &hard_run).await;
     assert!(failed.error.contains("no-hard-sites"), "{failed:?}");
     assert_eq!(check_of(&services, &owner, &hard_run).await.state(), policy::PolicyCheckState::Refused);
+    // The decision is in the customer's audit trail, with what the policy said.
+    let canopy = services.client("audit", "gateway").await.with_token(&owner);
+    let mut trail = AuditServiceClient::with_interceptor(canopy.channel(), canopy.interceptor());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refused = loop {
+        let events = trail
+            .list_audit_events(audit::ListAuditEventsRequest {
+                filter: Some(audit::AuditFilter {
+                    action: "policy.check_refused".into(),
+                    resource_id: hard_run.clone(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events;
+        if let Some(event) = events.into_iter().next() {
+            break event.record.unwrap();
+        }
+        assert!(Instant::now() < deadline, "the refusal never reached the audit trail");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(refused.kind(), audit::EventKind::Decision);
+    assert!(refused.summary_json.contains("sites named hard-shop are not allowed"), "{refused:?}");
 
     // Soft-mandatory: waits; the owner may not override the platform's policy; the admin does.
     let soft_run = create_site(&services, &owner, "soft-shop").await;

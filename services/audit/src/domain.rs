@@ -26,6 +26,7 @@ pub fn chain_of(tenant: Option<Uuid>) -> String {
 fn kind_name(kind: proto::EventKind) -> &'static str {
     match kind {
         proto::EventKind::Security => "security",
+        proto::EventKind::Decision => "decision",
         _ => "call",
     }
 }

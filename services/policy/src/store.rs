@@ -234,7 +234,7 @@ pub struct CheckRow {
 }
 
 /// Records a deployment's check, or returns the one already recorded (a retried
-/// attempt, a repeated call).
+/// attempt, a repeated call); `true` when this call recorded it.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_check(
     tx: &mut PgConnection,
@@ -245,7 +245,7 @@ pub async fn insert_check(
     input: &Value,
     now: DateTime<Utc>,
     override_wait: chrono::Duration,
-) -> Result<CheckRow, sqlx::Error> {
+) -> Result<(CheckRow, bool), sqlx::Error> {
     let state = check_state(decisions);
     let expires_at = (state == "awaiting_override").then(|| now + override_wait);
     let inserted: Option<CheckRow> = sqlx::query_as(&format!(
@@ -266,8 +266,8 @@ pub async fn insert_check(
     .fetch_optional(&mut *tx)
     .await?;
     match inserted {
-        Some(row) => Ok(row),
-        None => check_for_deployment(tx, tenant, deployment).await?.ok_or(sqlx::Error::RowNotFound),
+        Some(row) => Ok((row, true)),
+        None => Ok((check_for_deployment(tx, tenant, deployment).await?.ok_or(sqlx::Error::RowNotFound)?, false)),
     }
 }
 

@@ -116,6 +116,7 @@ pub fn event(entry: &StoredEntry) -> proto::AuditEvent {
         customer_id: body.customer_id,
         kind: match body.kind.as_str() {
             "security" => proto::EventKind::Security,
+            "decision" => proto::EventKind::Decision,
             _ => proto::EventKind::Call,
         }
         .into(),

@@ -24,6 +24,8 @@ pub enum EventKind {
     Call,
     /// A security event; the action is `security.<kind>`.
     Security,
+    /// A decision a service made on its own; the action is `<service>.<decision>`.
+    Decision,
 }
 
 /// The content of one audit event, without its outcome (stored beside it in the
@@ -74,6 +76,7 @@ impl AuditRecord {
         let kind = match self.kind {
             EventKind::Call => proto::EventKind::Call,
             EventKind::Security => proto::EventKind::Security,
+            EventKind::Decision => proto::EventKind::Decision,
         };
         let actor_kind = match self.actor_kind {
             ActorKind::User => proto::ActorKind::User,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use canopy_kit::audit::{ActorKind, AuditRecord, EventKind};
 use canopy_kit::db::Scope;
 use canopy_kit::paging::PageCursor;
 use canopy_kit::request::{human_text, optional_human_text, optional_id, principal, required_id};
@@ -125,10 +126,17 @@ impl PlanCheckService for PlanCheckApi {
         let now = self.0.clock.now();
         let wait = chrono::Duration::milliseconds((self.0.config.override_wait_secs * 1000.0) as i64);
         let mut tx = self.0.database.begin(scope).await.map_err(db)?;
-        let check =
+        let (check, new) =
             store::insert_check(&mut tx, tenant, site, deployment, &decisions, &input, now, wait).await.map_err(db)?;
         if matches!(check.state.as_str(), "passed" | "advisory_failed") {
             applied(&mut tx, &check, &request.deployment_kind, now).await.map_err(db)?;
+        }
+        if new {
+            // A new decision (not a retried call reading the one made before): into
+            // the customer's audit chain, with what each policy said.
+            canopy_kit::audit::outbox::record_event(&mut tx, crate::MANIFEST.name, &decision_record(&check, now))
+                .await
+                .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(Response::new(proto::EvaluatePlanResponse { check: Some(check_to_proto(&check, None)) }))
@@ -147,6 +155,26 @@ impl PlanCheckService for PlanCheckApi {
         let check = check.ok_or(ApiError::NotFound { resource: "policy check" })?;
         let check = expire_if_due(&self.0, check).await?;
         Ok(Response::new(proto::GetPlanCheckStateResponse { check: Some(check_to_proto(&check, None)) }))
+    }
+}
+
+/// The audit record of a check's decision: `policy.check_<state>`, made by the policy
+/// service, naming the customer's site, deployment and check, with every decision.
+fn decision_record(check: &CheckRow, now: chrono::DateTime<chrono::Utc>) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::now_v7(),
+        tenant_id: Some(check.tenant_id),
+        kind: EventKind::Decision,
+        action: format!("policy.check_{}", check.state),
+        actor_kind: ActorKind::Workload,
+        actor_id: crate::MANIFEST.name.to_owned(),
+        actor_role: String::new(),
+        resource_ids: vec![check.site_id.to_string(), check.deployment_id.to_string(), check.id.to_string()],
+        origin_address: String::new(),
+        user_agent: String::new(),
+        trace_id: canopy_kit::telemetry::CallContext::current().map(|c| c.trace.trace_id).unwrap_or_default(),
+        occurred_at: now,
+        summary: serde_json::json!({ "state": check.state, "decisions": check.decisions }),
     }
 }
 

@@ -4,8 +4,8 @@ import { audit } from "@canopy/sdk";
 
 /**
  * `/canopy.sites.v1.SiteService/CreateSite` → `SiteService.CreateSite`: the
- * package says nothing a reader needs. Security events (`security.sign_in_failed`)
- * and anything else are shown as recorded.
+ * package says nothing a reader needs. Security events (`security.sign_in_failed`),
+ * decisions (`policy.check_refused`) and anything else are shown as recorded.
  */
 export function readableAction(action: string): string {
   const call = /^\/(?:[\w]+\.)*(\w+)\/(\w+)$/.exec(action);
