@@ -508,3 +508,49 @@ async fn bad_policies_are_refused_field_by_field_and_nothing_is_saved() {
         own_before
     );
 }
+
+#[tokio::test]
+async fn a_run_nobody_overrides_fails_when_the_wait_expires() {
+    let mut env = TestEnv::new().await;
+    env.config.set_section_value("provisioner", "sandbox_step_millis", serde_json::json!(5));
+    env.config.set_section_value("provisioner", "policy_poll_secs", serde_json::json!(0.1));
+    let clock = env.clock.clone();
+    let services = env.spawn(canopyd::registry::MANIFESTS).await;
+    let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
+    let password = canopy_identity::ensure_platform_admin(&database, "admin@expiry.test").await.unwrap().unwrap();
+    let admin = login(&services, "admin@expiry.test", &password).await;
+    let customer = tenant(&services, &admin, "patient").await;
+    // The owner's own soft-mandatory policy: the owner could override it, but nobody does.
+    policies(&services, &customer.token)
+        .await
+        .create_policy(policy::CreatePolicyRequest {
+            customer_id: String::new(),
+            policy: Some(rego_policy("wait-for-me", policy::EnforcementLevel::SoftMandatory, &deny_prefix("slow-"))),
+        })
+        .await
+        .unwrap();
+    let run = create_site(&services, &customer.token, "slow-shop").await;
+    wait_for_status(&services, &customer.token, &run, sites::DeploymentStatus::AwaitingOverride).await;
+    let waiting = check_of(&services, &customer.token, &run).await;
+    assert!(waiting.can_override, "an owner may override their own customer's policy: {waiting:?}");
+    assert!(waiting.expire_time.is_some(), "{waiting:?}");
+    // A day passes (services.policy.override_wait_secs' default) and a minute more.
+    clock.advance(chrono::Duration::seconds(86_400 + 60));
+    // Sessions expired meanwhile too: sign in again.
+    let owner = login(&services, "owner@patient.test", "isolation is proven not assumed 7").await;
+    wait_for_status(&services, &owner, &run, sites::DeploymentStatus::Failed).await;
+    let failed = deployment(&services, &owner, &run).await;
+    assert!(failed.error.contains("no override arrived before the wait expired"), "{failed:?}");
+    assert_eq!(check_of(&services, &owner, &run).await.state(), policy::PolicyCheckState::Expired);
+    // Too late now.
+    let late = compliance(&services, &owner)
+        .await
+        .override_policy_check(policy::OverridePolicyCheckRequest {
+            check_id: waiting.id,
+            reason: "sorry, I was away".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(late.code(), tonic::Code::FailedPrecondition, "{late:?}");
+}
