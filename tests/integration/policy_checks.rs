@@ -498,6 +498,44 @@ async fn bad_policies_are_refused_field_by_field_and_nothing_is_saved() {
     assert!(found.iter().any(|(f, _)| f == "policy.enforcement"), "{found:?}");
     assert!(found.iter().any(|(f, _)| f == "policy.name"), "{found:?}");
 
+    // Updates carry the revision they were made from; a stale one is refused, and a
+    // refused update leaves the policy as it was.
+    let created = owner_policies
+        .create_policy(create("", rego("package canopy.ok\nimport rego.v1\n\nwarn contains \"w\" if false\n")))
+        .await
+        .unwrap()
+        .into_inner()
+        .policy
+        .unwrap();
+    assert_eq!(created.revision, 1);
+    let mut changed = created.spec.clone().unwrap();
+    changed.description = "now with a description".into();
+    let update = |spec: policy::PolicySpec, revision: i64| policy::UpdatePolicyRequest {
+        customer_id: String::new(),
+        policy_id: created.id.clone(),
+        policy: Some(spec),
+        revision,
+    };
+    let updated = owner_policies.update_policy(update(changed.clone(), 1)).await.unwrap().into_inner().policy.unwrap();
+    assert_eq!((updated.revision, updated.spec.as_ref().unwrap().description.as_str()), (2, "now with a description"));
+    let stale = owner_policies.update_policy(update(changed.clone(), 1)).await.unwrap_err();
+    assert_eq!(stale.code(), tonic::Code::FailedPrecondition, "{stale:?}");
+    let mut broken = changed;
+    broken.definition = Some(policy::policy_spec::Definition::Rego("package canopy.ok\n\ndeny contains".into()));
+    refused(owner_policies.update_policy(update(broken, 2)).await.unwrap_err());
+    let kept = owner_policies
+        .get_policy(policy::GetPolicyRequest { policy_id: created.id.clone(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .policy
+        .unwrap();
+    assert_eq!((kept.revision, kept.rego.as_str()), (2, created.rego.as_str()));
+    owner_policies
+        .delete_policy(policy::DeletePolicyRequest { policy_id: created.id.clone(), ..Default::default() })
+        .await
+        .unwrap();
+
     // Nothing was saved.
     assert_eq!(
         count(admin_policies.list_policies(policy::ListPoliciesRequest::default()).await.unwrap().into_inner()),

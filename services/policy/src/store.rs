@@ -39,6 +39,32 @@ pub struct PolicyRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A statement over a whole policy row, bound in one order: `$1` id, `$2` tenant,
+/// `$3`…`$13` the draft's columns, `$14` the time.
+fn with_draft<'q>(
+    sql: &'q str,
+    id: Uuid,
+    tenant: Option<Uuid>,
+    draft: &'q Draft,
+    now: DateTime<Utc>,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, PolicyRow, sqlx::postgres::PgArguments> {
+    sqlx::query_as(sql)
+        .bind(id)
+        .bind(tenant)
+        .bind(&draft.name)
+        .bind(&draft.description)
+        .bind(draft.kind)
+        .bind(draft.enforcement)
+        .bind(draft.scope_customer_id)
+        .bind(draft.scope_site_id)
+        .bind(Json(&draft.scope_labels))
+        .bind(draft.enabled)
+        .bind(&draft.spec)
+        .bind(&draft.rego)
+        .bind(&draft.package)
+        .bind(now)
+}
+
 pub async fn insert_policy(
     tx: &mut PgConnection,
     id: Uuid,
@@ -46,28 +72,13 @@ pub async fn insert_policy(
     draft: &Draft,
     now: DateTime<Utc>,
 ) -> Result<PolicyRow, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let sql = format!(
         "insert into policy.policy (id, tenant_id, name, description, kind, enforcement, scope_customer_id, scope_site_id,
                              scope_labels, enabled, spec, rego, package, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
          returning {POLICY_COLUMNS}"
-    ))
-    .bind(id)
-    .bind(tenant)
-    .bind(&draft.name)
-    .bind(&draft.description)
-    .bind(draft.kind)
-    .bind(draft.enforcement)
-    .bind(draft.scope_customer_id)
-    .bind(draft.scope_site_id)
-    .bind(Json(&draft.scope_labels))
-    .bind(draft.enabled)
-    .bind(&draft.spec)
-    .bind(&draft.rego)
-    .bind(&draft.package)
-    .bind(now)
-    .fetch_one(tx)
-    .await
+    );
+    with_draft(&sql, id, tenant, draft, now).fetch_one(tx).await
 }
 
 /// What an update found.
@@ -92,28 +103,14 @@ pub async fn update_policy(
     if current.revision != revision {
         return Ok(Updated::Conflict(current.revision));
     }
-    let row = sqlx::query_as(&format!(
-        "update policy.policy set name = $2, description = $3, kind = $4, enforcement = $5, scope_customer_id = $6,
-                scope_site_id = $7, scope_labels = $8, enabled = $9, spec = $10, rego = $11, package = $12,
-                revision = revision + 1, updated_at = $13
-          where id = $1
+    let sql = format!(
+        "update policy.policy set name = $3, description = $4, kind = $5, enforcement = $6, scope_customer_id = $7,
+                scope_site_id = $8, scope_labels = $9, enabled = $10, spec = $11, rego = $12, package = $13,
+                revision = revision + 1, updated_at = $14
+          where id = $1 and tenant_id is not distinct from $2
          returning {POLICY_COLUMNS}"
-    ))
-    .bind(id)
-    .bind(&draft.name)
-    .bind(&draft.description)
-    .bind(draft.kind)
-    .bind(draft.enforcement)
-    .bind(draft.scope_customer_id)
-    .bind(draft.scope_site_id)
-    .bind(Json(&draft.scope_labels))
-    .bind(draft.enabled)
-    .bind(&draft.spec)
-    .bind(&draft.rego)
-    .bind(&draft.package)
-    .bind(now)
-    .fetch_one(tx)
-    .await?;
+    );
+    let row = with_draft(&sql, id, tenant, draft, now).fetch_one(tx).await?;
     Ok(Updated::Done(Box::new(row)))
 }
 
