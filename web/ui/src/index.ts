@@ -11,6 +11,7 @@ export { Progress, Spinner, type ProgressProps, type SpinnerProps } from "./comp
 export { StatusBadge, type StatusBadgeProps, type StatusTone } from "./components/status-badge";
 export { Table, type TableProps } from "./components/table";
 export { UrlText } from "./components/url-text";
+export { SectionLayout, SectionPage, type Section, type SectionLayoutProps, type SectionPageProps } from "./components/section-layout";
 export {
   PROVIDERS,
   SITE_STATUS_FILTERS,
