@@ -11,6 +11,8 @@ export { Progress, Spinner, type ProgressProps, type SpinnerProps } from "./comp
 export { StatusBadge, type StatusBadgeProps, type StatusTone } from "./components/status-badge";
 export { Table, type TableProps } from "./components/table";
 export { UrlText } from "./components/url-text";
+export { DeleteButton, ManagedList, type DeleteButtonProps, type DeleteConfirmation, type ManagedListProps } from "./lists/managed-list";
+export { useConfirmedDelete, type ConfirmedDelete, type ConfirmedDeleteOptions } from "./lists/use-confirmed-delete";
 export { SectionLayout, SectionPage, type Section, type SectionLayoutProps, type SectionPageProps } from "./components/section-layout";
 export {
   PROVIDERS,
