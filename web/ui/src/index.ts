@@ -148,3 +148,4 @@ export { PolicyForm, isRevisionConflict, type PolicyFormProps } from "./policy/p
 export { PolicyCheckActions, PolicyCheckPanel, type PolicyCheckActionsProps, type PolicyCheckPanelProps } from "./policy/policy-check-panel";
 export { PolicyTable, type PolicyTableProps } from "./policy/policy-table";
 export { PolicySummary } from "./policy/policy-summary";
+export { ManagedPolicyList, type ManagedPolicyListProps } from "./policy/managed-policy-list";
