@@ -149,3 +149,4 @@ export { PolicyCheckActions, PolicyCheckPanel, type PolicyCheckActionsProps, typ
 export { PolicyTable, type PolicyTableProps } from "./policy/policy-table";
 export { PolicySummary } from "./policy/policy-summary";
 export { ManagedPolicyList, type ManagedPolicyListProps } from "./policy/managed-policy-list";
+export { NewPolicy, PolicyEditor, type NewPolicyProps, type PolicyEditorProps } from "./policy/policy-editor";

@@ -3,9 +3,8 @@
 //! same pages (ListPolicies, GetPolicy, ListViolations and ListPolicyChecks admit
 //! them; the changes do not).
 import { Link, useLocation, useParams } from "react-router";
-import { type Section, SectionLayout, SectionPage, useCanopy } from "@canopy/ui";
+import { NewPolicy, PolicyEditor, type Section, SectionLayout, SectionPage, useCanopy } from "@canopy/ui";
 import { useIsPlatformAdmin } from "../../hooks/use-current-user";
-import { EditPolicy, NewPolicy } from "../../features/policies/components/policy-editor";
 import { PolicyChecks } from "../../features/policies/components/policy-checks";
 import { PolicyList } from "../../features/policies/components/policy-list";
 import { Violations } from "../../features/policies/components/violations";
@@ -49,7 +48,7 @@ export function PolicyRoute() {
   return (
     <SectionPage title="Policy">
       <Link to="/policies">← All policies</Link>
-      <EditPolicy client={client} policyId={policyId} canChange={isAdmin} notice={notice} />
+      <PolicyEditor client={client} policyId={policyId} canChange={isAdmin} notice={notice} />
     </SectionPage>
   );
 }

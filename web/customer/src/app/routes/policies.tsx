@@ -2,10 +2,9 @@
 //! compliance. Everyone reads them; owners create, edit and delete their own
 //! (PolicyService lets owners alone change them).
 import { Link, useLocation, useParams } from "react-router";
-import { ROLE, type Section, SectionLayout, SectionPage, useCanopy } from "@canopy/ui";
+import { NewPolicy, PolicyEditor, ROLE, type Section, SectionLayout, SectionPage, useCanopy } from "@canopy/ui";
 import { Compliance } from "../../features/policies/components/compliance";
 import { CustomerPolicies } from "../../features/policies/components/customer-policies";
-import { CustomerPolicy, NewCustomerPolicy } from "../../features/policies/components/customer-policy";
 import { useCurrentUser } from "../layout";
 
 const SECTIONS: Section[] = [
@@ -34,7 +33,7 @@ export function NewPolicyRoute() {
   return (
     <SectionPage title="New policy">
       <Link to="/policies">← All policies</Link>
-      {isOwner ? <NewCustomerPolicy client={client} /> : <p className="m-0">Only the account&apos;s owners create policies.</p>}
+      {isOwner ? <NewPolicy customer client={client} /> : <p className="m-0">Only the account&apos;s owners create policies.</p>}
     </SectionPage>
   );
 }
@@ -46,7 +45,7 @@ export function PolicyRoute() {
   return (
     <SectionPage title="Policy">
       <Link to="/policies">← All policies</Link>
-      <CustomerPolicy client={client} policyId={policyId} isOwner={useIsOwner()} notice={notice} />
+      <PolicyEditor customer client={client} policyId={policyId} canChange={useIsOwner()} notice={notice} />
     </SectionPage>
   );
 }
