@@ -11,6 +11,9 @@ export { Progress, Spinner, type ProgressProps, type SpinnerProps } from "./comp
 export { StatusBadge, type StatusBadgeProps, type StatusTone } from "./components/status-badge";
 export { Table, type TableProps } from "./components/table";
 export { UrlText } from "./components/url-text";
+export { DeleteButton, ManagedList, type DeleteButtonProps, type DeleteConfirmation, type ManagedListProps } from "./lists/managed-list";
+export { useConfirmedDelete, type ConfirmedDelete, type ConfirmedDeleteOptions } from "./lists/use-confirmed-delete";
+export { SectionLayout, SectionPage, type Section, type SectionLayoutProps, type SectionPageProps } from "./components/section-layout";
 export {
   PROVIDERS,
   SITE_STATUS_FILTERS,
@@ -145,3 +148,5 @@ export { PolicyForm, isRevisionConflict, type PolicyFormProps } from "./policy/p
 export { PolicyCheckActions, PolicyCheckPanel, type PolicyCheckActionsProps, type PolicyCheckPanelProps } from "./policy/policy-check-panel";
 export { PolicyTable, type PolicyTableProps } from "./policy/policy-table";
 export { PolicySummary } from "./policy/policy-summary";
+export { ManagedPolicyList, type ManagedPolicyListProps } from "./policy/managed-policy-list";
+export { NewPolicy, PolicyEditor, type NewPolicyProps, type PolicyEditorProps } from "./policy/policy-editor";

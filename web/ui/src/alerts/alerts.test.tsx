@@ -98,7 +98,7 @@ describe("ReceiverManager", () => {
       if (spec.kind.case === "slack") throw invalidArgument([{ field: "receiver.slack.webhook_url", description: "must be a https://hooks.slack.com/services/ URL" }]);
       return { receiver: create(alerts.ReceiverSchema, { name: "hook" }), signingSecret: "whsec_b25jZQ==" };
     });
-    render(wrap(<Receivers list={list([])} create={create_} remove={vi.fn()} removing={false} emptyDescription="Nothing yet." />));
+    render(wrap(<Receivers list={list([])} create={create_} remove={vi.fn()} emptyDescription="Nothing yet." />));
     await user.type(screen.getByLabelText("Receiver name"), "ops-slack");
     await user.type(screen.getByLabelText("Slack webhook URL"), "https://example.com/hook");
     await user.click(screen.getByRole("button", { name: "Add receiver" }));
@@ -121,7 +121,7 @@ describe("ReceiverManager", () => {
     const create_ = vi.fn(async () => {
       throw invalidArgument([{ field: "receiver.email.addresses[1]", description: "is not an email address" }]);
     });
-    render(wrap(<Receivers list={list([])} create={create_} remove={vi.fn()} removing={false} emptyDescription="Nothing yet." />));
+    render(wrap(<Receivers list={list([])} create={create_} remove={vi.fn()} emptyDescription="Nothing yet." />));
     await user.type(screen.getByLabelText("Receiver name"), "ops-mail");
     await user.selectOptions(screen.getByLabelText("Kind"), "Email");
     await user.type(screen.getByLabelText("Email addresses"), "ops@example.com, on-call@ nope");
@@ -137,7 +137,7 @@ describe("ReceiverManager", () => {
   it("asks before calling with an empty name, and offers escalation policies where given", async () => {
     const user = userEvent.setup();
     const create_ = vi.fn();
-    render(wrap(<Receivers list={list([])} create={create_} remove={vi.fn()} removing={false} emptyDescription="Nothing yet." escalationPolicies={[{ value: "p-1", label: "primary" }]} />));
+    render(wrap(<Receivers list={list([])} create={create_} remove={vi.fn()} emptyDescription="Nothing yet." escalationPolicies={[{ value: "p-1", label: "primary" }]} />));
     await user.click(screen.getByRole("button", { name: "Add receiver" }));
     expect(screen.getByLabelText("Receiver name")).toHaveAccessibleDescription("Enter a name: lowercase letters, digits and -.");
     expect(create_).not.toHaveBeenCalled();
@@ -153,7 +153,7 @@ describe("ReceiverManager", () => {
   it("deletes a receiver only after a confirmation, and hides actions from readers", async () => {
     const user = userEvent.setup();
     const remove = vi.fn(async () => undefined);
-    const { unmount } = render(wrap(<Receivers list={list([slack])} create={vi.fn()} remove={remove} removing={false} emptyDescription="" />));
+    const { unmount } = render(wrap(<Receivers list={list([slack])} create={vi.fn()} remove={remove} emptyDescription="" />));
     const row = within(screen.getByRole("table", { name: "Receivers" })).getAllByRole("row")[1]!;
     expect(row).toHaveTextContent("hooks.slack.com (incoming webhook)");
     expect(row).not.toHaveTextContent("/services/T/B/x");
@@ -166,7 +166,7 @@ describe("ReceiverManager", () => {
     expect(await screen.findByText(/ops-slack was deleted/)).toBeInTheDocument();
     unmount();
 
-    render(wrap(<Receivers list={list([slack])} create={vi.fn()} remove={remove} removing={false} emptyDescription="" canChange={false} />));
+    render(wrap(<Receivers list={list([slack])} create={vi.fn()} remove={remove} emptyDescription="" canChange={false} />));
     expect(screen.queryByRole("button", { name: "Delete ops-slack" })).not.toBeInTheDocument();
     expect(screen.queryByRole("form", { name: "Add receiver" })).not.toBeInTheDocument();
   });

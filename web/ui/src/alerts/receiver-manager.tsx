@@ -7,46 +7,30 @@ import { Alert } from "../components/alert";
 import { Button } from "../components/button";
 import { Card } from "../components/card";
 import { CopyButton } from "../components/copy-button";
-import { EmptyState } from "../components/empty-state";
-import { Spinner } from "../components/spinner";
 import { Table } from "../components/table";
 import { UrlText } from "../components/url-text";
-import { Pager } from "../paging/pager";
+import { DeleteButton, ManagedList } from "../lists/managed-list";
+import { useConfirmedDelete } from "../lists/use-confirmed-delete";
 import type { PageTokens } from "../paging/use-page-tokens";
-import { errorMessage } from "../session/error-message";
 import { formatDateTime } from "../sites/time-in-words";
 import { receiverKind, receiverTarget } from "./alert-words";
-import { ConfirmDialog } from "./confirm-dialog";
 import { ReceiverForm, type ReceiverFormProps } from "./receiver-form";
 
 export interface ReceiverManagerProps extends Pick<ReceiverFormProps, "create" | "escalationPolicies"> {
   /** The list query's state (ListReceivers or ListCustomerReceivers). */
   list: { isPending: boolean; isError: boolean; error: unknown; isPlaceholderData: boolean; data?: { receivers: alerts.Receiver[]; page?: common.PageResponse } };
   pages: PageTokens;
+  /** DeleteReceiver (or DeleteCustomerReceiver); busy and failure are shown in the confirmation. */
   remove: (receiver: alerts.Receiver) => Promise<unknown>;
-  removing: boolean;
   /** Whether actions are offered (the reader's role may change receivers). */
   canChange?: boolean;
   /** What a receiver gets, for the empty list. */
   emptyDescription: string;
 }
 
-export function ReceiverManager({ list, pages, create, remove, removing, escalationPolicies, canChange = true, emptyDescription }: ReceiverManagerProps) {
+export function ReceiverManager({ list, pages, create, remove, escalationPolicies, canChange = true, emptyDescription }: ReceiverManagerProps) {
   const [created, setCreated] = useState<{ name: string; secret: string }>();
-  const [confirming, setConfirming] = useState<alerts.Receiver>();
-  const [removeError, setRemoveError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
-
-  const confirmDelete = async (receiver: alerts.Receiver) => {
-    setRemoveError(undefined);
-    try {
-      await remove(receiver);
-      setConfirming(undefined);
-      setNotice(`${receiver.name} was deleted: it gets no more notifications.`);
-    } catch (e) {
-      setRemoveError(errorMessage(e));
-    }
-  };
+  const deletion = useConfirmedDelete<alerts.Receiver>({ remove, deleted: (receiver) => `${receiver.name} was deleted: it gets no more notifications.` });
 
   return (
     <div className="flex flex-col gap-4">
@@ -59,95 +43,72 @@ export function ReceiverManager({ list, pages, create, remove, removing, escalat
               create={create}
               escalationPolicies={escalationPolicies}
               onCreated={(res) => {
-                setNotice(res.signingSecret ? undefined : `${res.receiver?.name ?? "The receiver"} was added.`);
+                deletion.setNotice(res.signingSecret ? undefined : `${res.receiver?.name ?? "The receiver"} was added.`);
                 if (res.signingSecret) setCreated({ name: res.receiver?.name ?? "", secret: res.signingSecret });
               }}
             />
           )}
         </Card>
       )}
-      <Card title="Receivers">
-        <div className="flex flex-col gap-3">
-          {notice && <Alert tone="success">{notice}</Alert>}
-          {confirming && (
-            <ConfirmDialog
-              title={`Delete ${confirming.name}?`}
-              body="It gets no more notifications, and deliveries still waiting for a retry are dropped."
-              confirmLabel="Yes, delete the receiver"
-              cancelLabel="Keep it"
-              busy={removing}
-              error={removeError}
-              onConfirm={() => void confirmDelete(confirming)}
-              onCancel={() => {
-                setConfirming(undefined);
-                setRemoveError(undefined);
-              }}
-            />
-          )}
-          {list.isPending ? (
-            <Spinner label="Loading receivers" />
-          ) : list.isError ? (
-            <Alert tone="danger">{errorMessage(list.error)}</Alert>
-          ) : !list.data || list.data.receivers.length === 0 ? (
-            <EmptyState title="No receivers" description={emptyDescription} />
-          ) : (
-            <>
-              <Table aria-label="Receivers">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Kind</th>
-                    <th>Sends to</th>
-                    <th>Resolved</th>
-                    <th>Created</th>
-                    <th>Delivered</th>
-                    <th>Pending</th>
-                    <th>Last error</th>
-                    {canChange && (
-                      <th>
-                        <span className="sr-only">Actions</span>
-                      </th>
-                    )}
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.data.receivers.map((receiver) => (
-                    <tr key={receiver.id}>
-                      <td className="font-semibold">{receiver.name}</td>
-                      <td>{receiverKind(receiver)}</td>
-                      <td>
-                        <UrlText text={receiverTarget(receiver)} />
-                      </td>
-                      <td>{receiver.sendResolved ? "Told" : "Not told"}</td>
-                      <td>{formatDateTime(receiver.createTime)}</td>
-                      <td>{receiver.deliveredCount.toLocaleString()}</td>
-                      <td>{receiver.pendingCount.toLocaleString()}</td>
-                      <td className={receiver.lastError ? "text-danger" : "text-muted"}>{receiver.lastError || "None"}</td>
-                      {canChange && (
-                        <td>
-                          <Button
-                            variant="secondary"
-                            aria-label={`Delete ${receiver.name}`}
-                            disabled={confirming?.id === receiver.id}
-                            onClick={() => {
-                              setRemoveError(undefined);
-                              setNotice(undefined);
-                              setConfirming(receiver);
-                            }}
-                          >
-                            Delete
-                          </Button>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
-              <Pager pages={pages} page={list.data.page} noun={["receiver", "receivers"]} loading={list.isPlaceholderData} label="Receiver pages" />
-            </>
-          )}
-        </div>
-      </Card>
+      <ManagedList
+        title="Receivers"
+        list={list}
+        items={list.data?.receivers}
+        deletion={deletion}
+        pages={pages}
+        noun={["receiver", "receivers"]}
+        pagerLabel="Receiver pages"
+        confirmation={(receiver) => ({
+          title: `Delete ${receiver.name}?`,
+          body: "It gets no more notifications, and deliveries still waiting for a retry are dropped.",
+          confirmLabel: "Yes, delete the receiver",
+        })}
+        loadingLabel="Loading receivers"
+        empty={{ title: "No receivers", description: emptyDescription }}
+      >
+        {(receivers) => (
+          <Table aria-label="Receivers">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Kind</th>
+                <th>Sends to</th>
+                <th>Resolved</th>
+                <th>Created</th>
+                <th>Delivered</th>
+                <th>Pending</th>
+                <th>Last error</th>
+                {canChange && (
+                  <th>
+                    <span className="sr-only">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {receivers.map((receiver) => (
+                <tr key={receiver.id}>
+                  <td className="font-semibold">{receiver.name}</td>
+                  <td>{receiverKind(receiver)}</td>
+                  <td>
+                    <UrlText text={receiverTarget(receiver)} />
+                  </td>
+                  <td>{receiver.sendResolved ? "Told" : "Not told"}</td>
+                  <td>{formatDateTime(receiver.createTime)}</td>
+                  <td>{receiver.deliveredCount.toLocaleString()}</td>
+                  <td>{receiver.pendingCount.toLocaleString()}</td>
+                  <td className={receiver.lastError ? "text-danger" : "text-muted"}>{receiver.lastError || "None"}</td>
+                  {canChange && (
+                    <td>
+                      <DeleteButton deletion={deletion} item={receiver} name={receiver.name} />
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </ManagedList>
     </div>
   );
 }

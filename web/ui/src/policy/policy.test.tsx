@@ -2,6 +2,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { ReactNode } from "react";
+import { MemoryRouter } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import { type CanopyClient, Code, common, create, policy, sites } from "@canopy/sdk";
 import { canopyError, invalidArgument } from "../testing";
@@ -9,6 +10,7 @@ import { isCancellable } from "../sites/cancel-deployment";
 import { deploymentStatus } from "../sites/site-status";
 import { PolicyCheckPanel } from "./policy-check-panel";
 import { PolicyDecisions } from "./policy-decisions";
+import { PolicyEditor } from "./policy-editor";
 import { PolicyForm, type PolicyFormProps } from "./policy-form";
 import { fromMinorUnits, toMinorUnits } from "./policy-words";
 
@@ -253,5 +255,55 @@ describe("PolicyCheckPanel", () => {
     cleanup();
     renderPanel(canopyError(Code.NotFound, "no policy check for deployment d-7"));
     expect(await screen.findByText(/No policy check for this deployment yet/)).toBeInTheDocument();
+  });
+});
+
+describe("PolicyEditor", () => {
+  const stored = (tier: policy.PolicyTier, revision: bigint) =>
+    create(policy.PolicySchema, {
+      id: "p-1",
+      tier,
+      kind: policy.PolicyKind.RESOURCE_LIMITS,
+      revision,
+      spec: { name: "eu-only", enforcement: policy.EnforcementLevel.ADVISORY, enabled: true, definition: { case: "resourceLimits", value: { allowedRegions: ["eu-west-1"] } } },
+    });
+  const policiesClient = (tier: policy.PolicyTier) => {
+    const methods = {
+      getPolicy: vi.fn(async () => create(policy.GetPolicyResponseSchema, { policy: stored(tier, 4n) })),
+      updatePolicy: vi.fn(async () => create(policy.UpdatePolicyResponseSchema, { policy: stored(tier, 5n) })),
+      validatePolicy: vi.fn(async () => validated({})),
+    };
+    return { client: { policies: methods } as unknown as Pick<CanopyClient, "policies">, methods };
+  };
+  const routed = (children: ReactNode) => wrap(<MemoryRouter>{children}</MemoryRouter>);
+
+  it("shows the platform's editor the revision, and the new one once saved", async () => {
+    const user = userEvent.setup();
+    const { client, methods } = policiesClient(policy.PolicyTier.PLATFORM);
+    render(routed(<PolicyEditor client={client} policyId="p-1" canChange notice="eu-only was created." />));
+    expect(await screen.findByRole("heading", { level: 2, name: "eu-only" })).toBeInTheDocument();
+    expect(screen.getByText("Revision 4")).toBeInTheDocument();
+    expect(screen.getByText("eu-only was created.")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Save policy" }));
+    expect(await screen.findByText("Saved as revision 5.")).toBeInTheDocument();
+    expect(methods.updatePolicy).toHaveBeenCalledWith(expect.objectContaining({ policyId: "p-1", revision: 4n }));
+    cleanup();
+
+    render(routed(<PolicyEditor client={policiesClient(policy.PolicyTier.PLATFORM).client} policyId="p-1" canChange={false} />));
+    expect(await screen.findByText("Revision 4")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Save policy" })).not.toBeInTheDocument();
+  });
+
+  it("lets a customer's owner save their own, and reads the platform's to them", async () => {
+    const user = userEvent.setup();
+    render(routed(<PolicyEditor customer client={policiesClient(policy.PolicyTier.CUSTOMER).client} policyId="p-1" canChange />));
+    await user.click(await screen.findByRole("button", { name: "Save policy" }));
+    expect(await screen.findByText("Saved.")).toBeInTheDocument();
+    expect(screen.queryByText(/Revision/)).not.toBeInTheDocument();
+    cleanup();
+
+    render(routed(<PolicyEditor customer client={policiesClient(policy.PolicyTier.PLATFORM).client} policyId="p-1" canChange />));
+    expect(await screen.findByText("Set by the platform for your sites; it cannot be changed here.")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Save policy" })).not.toBeInTheDocument();
   });
 });

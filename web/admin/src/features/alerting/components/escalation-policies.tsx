@@ -3,7 +3,7 @@
 import { type FormEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { CanopyClient, alerts } from "@canopy/sdk";
-import { Alert, Button, Card, ConfirmDialog, EmptyState, Pager, Spinner, Table, TextAreaField, TextField, errorMessage, useFormAction, usePageTokens } from "@canopy/ui";
+import { Alert, Button, Card, DeleteButton, ManagedList, Table, TextAreaField, TextField, useConfirmedDelete, useFormAction, usePageTokens } from "@canopy/ui";
 import { escalationQueries, useCreateEscalationPolicy, useDeleteEscalationPolicy } from "../api/escalation";
 
 type Client = Pick<CanopyClient, "escalationPolicies">;
@@ -42,95 +42,63 @@ export function EscalationPolicies({ client }: { client: Client }) {
   const pages = usePageTokens("");
   const list = useQuery(escalationQueries.list(client, pages.pageToken));
   const remove = useDeleteEscalationPolicy(client);
-  const [confirming, setConfirming] = useState<alerts.EscalationPolicy>();
-  const [notice, setNotice] = useState<string>();
+  const deletion = useConfirmedDelete<alerts.EscalationPolicy>({ remove: (p) => remove.mutateAsync(p.id), deleted: (p) => `${p.name} was deleted.` });
 
   return (
     <div className="flex flex-col gap-4">
       <Card title="New escalation policy">
-        <EscalationPolicyForm client={client} onCreated={(name) => setNotice(`${name} was created.`)} />
+        <EscalationPolicyForm client={client} onCreated={(name) => deletion.setNotice(`${name} was created.`)} />
       </Card>
-      <Card title="Escalation policies">
-        <div className="flex flex-col gap-3">
-          {notice && <Alert tone="success">{notice}</Alert>}
-          {confirming && (
-            <ConfirmDialog
-              title={`Delete ${confirming.name}?`}
-              body="Receivers can no longer name it (the server refuses while one does); incidents under way keep their copy."
-              confirmLabel="Yes, delete the policy"
-              cancelLabel="Keep it"
-              busy={remove.isPending}
-              error={remove.error ? errorMessage(remove.error) : undefined}
-              onConfirm={() =>
-                void remove
-                  .mutateAsync(confirming.id)
-                  .then(() => {
-                    setNotice(`${confirming.name} was deleted.`);
-                    setConfirming(undefined);
-                  })
-                  .catch(() => undefined)
-              }
-              onCancel={() => {
-                setConfirming(undefined);
-                remove.reset();
-              }}
-            />
-          )}
-          {list.isPending ? (
-            <Spinner label="Loading escalation policies" />
-          ) : list.isError ? (
-            <Alert tone="danger">{errorMessage(list.error)}</Alert>
-          ) : list.data.escalationPolicies.length === 0 ? (
-            <EmptyState title="No escalation policies" description="A policy pages its steps' targets in turn until someone acknowledges; a receiver of the Escalation kind opens an incident under it." />
-          ) : (
-            <>
-              <Table aria-label="Escalation policies">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Steps</th>
-                    <th>Repeats</th>
-                    <th>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.data.escalationPolicies.map((policy) => (
-                    <tr key={policy.id}>
-                      <td className="font-semibold">{policy.name}</td>
-                      <td>
-                        <ol className="m-0 pl-5">
-                          {policy.steps.map((step, i) => (
-                            <li key={i}>
-                              Pages {step.targets.map(targetText).join(", ") || "nobody"}; waits {minutes(step.wait)} min
-                            </li>
-                          ))}
-                        </ol>
-                      </td>
-                      <td>{policy.repeat === 0 ? "Once" : `${policy.repeat} more time${policy.repeat === 1 ? "" : "s"}`}</td>
-                      <td>
-                        <Button
-                          variant="secondary"
-                          aria-label={`Delete ${policy.name}`}
-                          onClick={() => {
-                            remove.reset();
-                            setNotice(undefined);
-                            setConfirming(policy);
-                          }}
-                        >
-                          Delete
-                        </Button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
-              <Pager pages={pages} page={list.data.page} noun={["policy", "policies"]} loading={list.isPlaceholderData} />
-            </>
-          )}
-        </div>
-      </Card>
+      <ManagedList
+        title="Escalation policies"
+        list={list}
+        items={list.data?.escalationPolicies}
+        deletion={deletion}
+        pages={pages}
+        noun={["policy", "policies"]}
+        confirmation={(p) => ({
+          title: `Delete ${p.name}?`,
+          body: "Receivers can no longer name it (the server refuses while one does); incidents under way keep their copy.",
+          confirmLabel: "Yes, delete the policy",
+        })}
+        loadingLabel="Loading escalation policies"
+        empty={{ title: "No escalation policies", description: "A policy pages its steps' targets in turn until someone acknowledges; a receiver of the Escalation kind opens an incident under it." }}
+      >
+        {(policies) => (
+          <Table aria-label="Escalation policies">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Steps</th>
+                <th>Repeats</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {policies.map((policy) => (
+                <tr key={policy.id}>
+                  <td className="font-semibold">{policy.name}</td>
+                  <td>
+                    <ol className="m-0 pl-5">
+                      {policy.steps.map((step, i) => (
+                        <li key={i}>
+                          Pages {step.targets.map(targetText).join(", ") || "nobody"}; waits {minutes(step.wait)} min
+                        </li>
+                      ))}
+                    </ol>
+                  </td>
+                  <td>{policy.repeat === 0 ? "Once" : `${policy.repeat} more time${policy.repeat === 1 ? "" : "s"}`}</td>
+                  <td>
+                    <DeleteButton deletion={deletion} item={policy} name={policy.name} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </ManagedList>
     </div>
   );
 }

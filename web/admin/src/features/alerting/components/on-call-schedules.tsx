@@ -4,7 +4,7 @@
 import { type FormEvent, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { type CanopyClient, alerts } from "@canopy/sdk";
-import { Alert, Button, Card, ConfirmDialog, EmptyState, Pager, SelectField, Spinner, Table, TextField, errorMessage, formatDateTime, useFormAction, usePageTokens } from "@canopy/ui";
+import { Alert, Button, Card, DeleteButton, ManagedList, SelectField, Spinner, Table, TextField, errorMessage, formatDateTime, useConfirmedDelete, useFormAction, usePageTokens } from "@canopy/ui";
 import { scheduleQueries, useCreateSchedule, useDeleteSchedule } from "../api/on-call";
 
 type Client = Pick<CanopyClient, "onCall">;
@@ -43,112 +43,80 @@ export function OnCallSchedules({ client }: { client: Client }) {
   const pages = usePageTokens("");
   const list = useQuery(scheduleQueries.list(client, pages.pageToken));
   const remove = useDeleteSchedule(client);
-  const [confirming, setConfirming] = useState<alerts.Schedule>();
-  const [notice, setNotice] = useState<string>();
+  const deletion = useConfirmedDelete<alerts.Schedule>({ remove: (schedule) => remove.mutateAsync(schedule.id), deleted: (schedule) => `${schedule.name} was deleted.` });
 
   return (
     <div className="flex flex-col gap-4">
       <Card title="New schedule">
-        <ScheduleForm client={client} onCreated={(name) => setNotice(`${name} was created.`)} />
+        <ScheduleForm client={client} onCreated={(name) => deletion.setNotice(`${name} was created.`)} />
       </Card>
-      <Card title="Schedules">
-        <div className="flex flex-col gap-3">
-          {notice && <Alert tone="success">{notice}</Alert>}
-          {confirming && (
-            <ConfirmDialog
-              title={`Delete ${confirming.name}?`}
-              body="Escalation steps can no longer page whoever is on call on it (the server refuses while a policy names it)."
-              confirmLabel="Yes, delete the schedule"
-              cancelLabel="Keep it"
-              busy={remove.isPending}
-              error={remove.error ? errorMessage(remove.error) : undefined}
-              onConfirm={() =>
-                void remove
-                  .mutateAsync(confirming.id)
-                  .then(() => {
-                    setNotice(`${confirming.name} was deleted.`);
-                    setConfirming(undefined);
-                  })
-                  .catch(() => undefined)
-              }
-              onCancel={() => {
-                setConfirming(undefined);
-                remove.reset();
-              }}
-            />
-          )}
-          {list.isPending ? (
-            <Spinner label="Loading schedules" />
-          ) : list.isError ? (
-            <Alert tone="danger">{errorMessage(list.error)}</Alert>
-          ) : list.data.schedules.length === 0 ? (
-            <EmptyState title="No schedules" description="A schedule says who is on call when; an escalation step can page whoever is on call on it." />
-          ) : (
-            <>
-              <Table aria-label="Schedules">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>On call now</th>
-                    <th>Layers</th>
-                    <th>Overrides</th>
-                    <th>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.data.schedules.map((schedule) => (
-                    <tr key={schedule.id}>
-                      <td className="font-semibold">{schedule.name}</td>
-                      <td>
-                        <OnCallNow client={client} scheduleId={schedule.id} />
-                      </td>
-                      <td>
-                        <ul className="m-0 pl-5">
-                          {schedule.layers.map((layer, i) => (
-                            <li key={i}>
-                              {layer.name || `Layer ${i + 1}`}: {layer.userIds.join(", ")} — {rotationText(layer)}, hand-off from {formatDateTime(layer.rotationStartTime)} ({layer.timeZone})
-                              {layer.priority > 0 && `, priority ${layer.priority}`}
-                            </li>
-                          ))}
-                        </ul>
-                      </td>
-                      <td>
-                        {schedule.overrides.length === 0 ? (
-                          "None"
-                        ) : (
-                          <ul className="m-0 pl-5">
-                            {schedule.overrides.map((o, i) => (
-                              <li key={i}>
-                                {o.userId}: {formatDateTime(o.startTime)} – {formatDateTime(o.endTime)}
-                              </li>
-                            ))}
-                          </ul>
-                        )}
-                      </td>
-                      <td>
-                        <Button
-                          variant="secondary"
-                          aria-label={`Delete ${schedule.name}`}
-                          onClick={() => {
-                            remove.reset();
-                            setNotice(undefined);
-                            setConfirming(schedule);
-                          }}
-                        >
-                          Delete
-                        </Button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
-              <Pager pages={pages} page={list.data.page} noun={["schedule", "schedules"]} loading={list.isPlaceholderData} />
-            </>
-          )}
-        </div>
-      </Card>
+      <ManagedList
+        title="Schedules"
+        list={list}
+        items={list.data?.schedules}
+        deletion={deletion}
+        pages={pages}
+        noun={["schedule", "schedules"]}
+        confirmation={(schedule) => ({
+          title: `Delete ${schedule.name}?`,
+          body: "Escalation steps can no longer page whoever is on call on it (the server refuses while a policy names it).",
+          confirmLabel: "Yes, delete the schedule",
+        })}
+        loadingLabel="Loading schedules"
+        empty={{ title: "No schedules", description: "A schedule says who is on call when; an escalation step can page whoever is on call on it." }}
+      >
+        {(schedules) => (
+          <Table aria-label="Schedules">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>On call now</th>
+                <th>Layers</th>
+                <th>Overrides</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {schedules.map((schedule) => (
+                <tr key={schedule.id}>
+                  <td className="font-semibold">{schedule.name}</td>
+                  <td>
+                    <OnCallNow client={client} scheduleId={schedule.id} />
+                  </td>
+                  <td>
+                    <ul className="m-0 pl-5">
+                      {schedule.layers.map((layer, i) => (
+                        <li key={i}>
+                          {layer.name || `Layer ${i + 1}`}: {layer.userIds.join(", ")} — {rotationText(layer)}, hand-off from {formatDateTime(layer.rotationStartTime)} ({layer.timeZone})
+                          {layer.priority > 0 && `, priority ${layer.priority}`}
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
+                  <td>
+                    {schedule.overrides.length === 0 ? (
+                      "None"
+                    ) : (
+                      <ul className="m-0 pl-5">
+                        {schedule.overrides.map((o, i) => (
+                          <li key={i}>
+                            {o.userId}: {formatDateTime(o.startTime)} – {formatDateTime(o.endTime)}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td>
+                    <DeleteButton deletion={deletion} item={schedule} name={schedule.name} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </ManagedList>
     </div>
   );
 }

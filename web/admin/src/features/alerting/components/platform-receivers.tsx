@@ -22,7 +22,6 @@ export function PlatformReceivers({ client }: PlatformReceiversProps) {
       pages={pages}
       create={(spec) => create.mutateAsync(spec)}
       remove={(receiver) => remove.mutateAsync(receiver.id)}
-      removing={remove.isPending}
       escalationPolicies={(policies.data?.escalationPolicies ?? []).map((p) => ({ value: p.id, label: p.name }))}
       emptyDescription="The routing tree sends alerts to receivers by name: Slack, signed webhooks, or an escalation policy that pages until someone acknowledges."
     />

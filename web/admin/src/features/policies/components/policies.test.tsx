@@ -5,8 +5,8 @@ import type { ReactNode } from "react";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import { type CanopyClient, Code, create, policy, tenancy } from "@canopy/sdk";
+import { NewPolicy, PolicyEditor } from "@canopy/ui";
 import { canopyError, invalidArgument } from "@canopy/ui/testing";
-import { EditPolicy, NewPolicy } from "./policy-editor";
 import { PolicyChecks } from "./policy-checks";
 import { PolicyList } from "./policy-list";
 import { Violations } from "./violations";
@@ -151,7 +151,7 @@ describe("the platform's policies", () => {
     const user = userEvent.setup();
     const { client, methods } = fakeClient();
     methods.policies.updatePolicy.mockRejectedValueOnce(canopyError(Code.Aborted, "revision conflict"));
-    render(wrap(<EditPolicy client={client} policyId="p-1" canChange />));
+    render(wrap(<PolicyEditor client={client} policyId="p-1" canChange />));
     expect(await screen.findByText("Revision 4")).toBeInTheDocument();
     expect(methods.policies.getPolicy).toHaveBeenCalledWith({ customerId: "", policyId: "p-1" });
     expect(screen.getByLabelText("Allowed regions")).toHaveValue("eu-west-1");
@@ -174,7 +174,7 @@ describe("the platform's policies", () => {
 
   it("shows an operator the policy read only", async () => {
     const { client } = fakeClient();
-    render(wrap(<EditPolicy client={client} policyId="p-1" canChange={false} />));
+    render(wrap(<PolicyEditor client={client} policyId="p-1" canChange={false} />));
     expect(await screen.findByText("Revision 4")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Save policy" })).not.toBeInTheDocument();
     expect(screen.getByText("Hard-mandatory")).toBeInTheDocument();

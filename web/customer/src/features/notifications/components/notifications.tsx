@@ -22,7 +22,6 @@ export function Notifications({ client }: NotificationsProps) {
         pages={pages}
         create={(spec) => create.mutateAsync(spec)}
         remove={(receiver) => remove.mutateAsync(receiver.id)}
-        removing={remove.isPending}
         emptyDescription="Add a Slack channel or a webhook to hear when a deployment or a site fails."
       />
       <Card title="Recent alerts">

@@ -5,10 +5,10 @@ import type { ReactNode } from "react";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import { type CanopyClient, create, policy } from "@canopy/sdk";
+import { NewPolicy, PolicyEditor } from "@canopy/ui";
 import { invalidArgument } from "@canopy/ui/testing";
 import { Compliance } from "./compliance";
 import { CustomerPolicies } from "./customer-policies";
-import { CustomerPolicy, NewCustomerPolicy } from "./customer-policy";
 
 function wrap(children: ReactNode, url = "/") {
   return (
@@ -101,7 +101,7 @@ describe("the customer's policies", () => {
 
   it("shows a platform policy read only, without its rules, even to an owner", async () => {
     const { client } = fakeClient();
-    render(wrap(<CustomerPolicy client={client} policyId="p-plat" isOwner />));
+    render(wrap(<PolicyEditor customer client={client} policyId="p-plat" canChange />));
     expect(await screen.findByText("Set by the platform for your sites; it cannot be changed here.")).toBeInTheDocument();
     expect(screen.getByText("Databases stay private.")).toBeInTheDocument();
     expect(screen.getByText("Its rules are not shown: it is set by the platform.")).toBeInTheDocument();
@@ -112,7 +112,7 @@ describe("the customer's policies", () => {
   it("lets an owner edit their own from its revision, with no hard-mandatory level", async () => {
     const user = userEvent.setup();
     const { client, methods } = fakeClient();
-    render(wrap(<CustomerPolicy client={client} policyId="p-own" isOwner />));
+    render(wrap(<PolicyEditor customer client={client} policyId="p-own" canChange />));
     const form = await screen.findByRole("form", { name: "Edit tags" });
     expect(within(form).getByLabelText("Required tags")).toHaveValue("owner");
     expect(within(within(form).getByLabelText("Enforcement")).getAllByRole("option").map((o) => o.textContent)).toEqual(["Advisory", "Soft-mandatory"]);
@@ -135,7 +135,7 @@ describe("the customer's policies", () => {
 
   it("shows a member their own policy read only", async () => {
     const { client } = fakeClient();
-    render(wrap(<CustomerPolicy client={client} policyId="p-own" isOwner={false} />));
+    render(wrap(<PolicyEditor customer client={client} policyId="p-own" canChange={false} />));
     expect(await screen.findByText("The Rego evaluated")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Save policy" })).not.toBeInTheDocument();
   });
@@ -147,7 +147,7 @@ describe("the customer's policies", () => {
     render(
       wrap(
         <Routes>
-          <Route path="/policies/new" element={<NewCustomerPolicy client={client} />} />
+          <Route path="/policies/new" element={<NewPolicy customer client={client} />} />
           <Route path="/policies/:policyId" element={<p>policy page</p>} />
         </Routes>,
         "/policies/new",
