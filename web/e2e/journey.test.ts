@@ -154,10 +154,13 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
     // tenancy verifies custom domains against the test's DNS server.
     canopyd = start("canopyd", binary, ["dev", "--dir", dir], {
       CANOPY_SERVICES__TENANCY__DNS_SERVER: dns.address,
-      // The journey's admin does in a minute what a person does in ten (the alerts step
-      // alone reads its list again every 10 s until the alert arrives): the standard
-      // tier's 100 calls a minute per principal would throttle it. Rate limits are the
-      // gateway suite's to test. (The tier is given whole: a map entry replaces the default's.)
+      // The journey does in a minute what people do in ten, all from one address: the
+      // standard tier's 100 calls a minute per principal and the 20 sign-ins a minute
+      // per address would throttle it (the alerts step alone reads its list again every
+      // 10 s until the alert arrives). Rate limits are the gateway suite's to test.
+      // (Each limit is given whole: a map entry or a limit replaces the default's.)
+      CANOPY_SERVICES__GATEWAY__RATE_LIMITS__SIGN_IN__CALLS: "100",
+      CANOPY_SERVICES__GATEWAY__RATE_LIMITS__SIGN_IN__WINDOW_SECS: "60",
       CANOPY_SERVICES__GATEWAY__RATE_LIMITS__TIERS__STANDARD__STANDARD__CALLS: "400",
       CANOPY_SERVICES__GATEWAY__RATE_LIMITS__TIERS__STANDARD__STANDARD__WINDOW_SECS: "60",
       CANOPY_SERVICES__GATEWAY__RATE_LIMITS__TIERS__STANDARD__DEPLOYMENT__CALLS: "10",
