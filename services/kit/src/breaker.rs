@@ -35,7 +35,11 @@ impl std::fmt::Debug for Breaker {
 struct BreakerState {
     consecutive_failures: u32,
     open_until: Option<Instant>,
-    probing: bool,
+    /// When the probe in flight was let through. A probe whose use was dropped before
+    /// it reported (a cancelled request, a timeout around it) never reports: after one
+    /// more period it is presumed lost and another probe may go, so a cancelled probe
+    /// cannot hold the breaker open for good.
+    probe_since: Option<Instant>,
 }
 
 /// Whether an admitted use is the breaker's probe.
@@ -54,11 +58,13 @@ impl Breaker {
         let Some(open_until) = state.open_until else {
             return Ok(Probe(false));
         };
-        if Instant::now() < open_until || state.probing {
+        let now = Instant::now();
+        let probe_in_flight = state.probe_since.is_some_and(|since| now < since + self.open_for);
+        if now < open_until || probe_in_flight {
             metrics::counter!("canopy_circuit_rejected_total", "dependency" => self.dependency).increment(1);
             return Err(CircuitOpen);
         }
-        state.probing = true;
+        state.probe_since = Some(now);
         Ok(Probe(true))
     }
 
@@ -86,7 +92,7 @@ impl Breaker {
                 metrics::counter!("canopy_circuit_opened_total", "dependency" => self.dependency).increment(1);
             }
             state.open_until = Some(Instant::now() + self.open_for);
-            state.probing = false;
+            state.probe_since = None;
         }
     }
 }
@@ -112,6 +118,23 @@ mod tests {
         breaker.state.lock().unwrap().open_until = Some(Instant::now() - Duration::from_millis(1));
         let probe = breaker.admit().expect("next probe");
         breaker.record(true, probe);
+        assert!(!breaker.admit().expect("closed again").0);
+    }
+
+    #[test]
+    fn a_probe_that_never_reports_does_not_hold_the_breaker_open() {
+        let breaker = Breaker::new("test", 1, Duration::from_millis(20));
+        let first = breaker.admit().expect("closed");
+        breaker.record(false, first);
+        std::thread::sleep(Duration::from_millis(25));
+        // The probe's use is dropped (cancelled) before it reports.
+        let lost = breaker.admit().expect("a probe after the open period");
+        assert!(lost.0);
+        assert!(matches!(breaker.admit(), Err(CircuitOpen)), "one probe at a time while it may still report");
+        std::thread::sleep(Duration::from_millis(25));
+        let next = breaker.admit().expect("the lost probe no longer blocks");
+        assert!(next.0);
+        breaker.record(true, next);
         assert!(!breaker.admit().expect("closed again").0);
     }
 
