@@ -27,6 +27,7 @@ import {
   SilenceService,
 } from "./gen/canopy/alerts/v1/alerts_pb.js";
 import { AuditService, SiemService } from "./gen/canopy/audit/v1/audit_pb.js";
+import { BudgetService, CostAccountService, CostService } from "./gen/canopy/cost/v1/cost_pb.js";
 import { ApiKeyService, AuthService, CredentialService, UserService } from "./gen/canopy/identity/v1/identity_pb.js";
 import { ComplianceService, PolicyService } from "./gen/canopy/policy/v1/policy_pb.js";
 import { SiteService } from "./gen/canopy/sites/v1/sites_pb.js";
@@ -102,6 +103,12 @@ export interface CanopyClient {
   readonly policies: Client<typeof PolicyService>;
   /** policy: compliance, violations, deployments' policy checks, overriding or discarding a waiting run. */
   readonly compliance: Client<typeof ComplianceService>;
+  /** cost: estimates, cost reports, forecasts, site cost pages, CSV export. */
+  readonly costs: Client<typeof CostService>;
+  /** cost: monthly budgets per customer and per site. */
+  readonly budgets: Client<typeof BudgetService>;
+  /** cost: the provider accounts costs are collected from, and collection runs (platform). */
+  readonly costAccounts: Client<typeof CostAccountService>;
 }
 
 export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
@@ -139,6 +146,9 @@ export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
     eventRules: createClient(serviceClients.eventRules, transport),
     policies: createClient(serviceClients.policies, transport),
     compliance: createClient(serviceClients.compliance, transport),
+    costs: createClient(serviceClients.costs, transport),
+    budgets: createClient(serviceClients.budgets, transport),
+    costAccounts: createClient(serviceClients.costAccounts, transport),
   };
 }
 
@@ -158,6 +168,9 @@ export const serviceClients = {
   eventRules: EventRuleService,
   policies: PolicyService,
   compliance: ComplianceService,
+  costs: CostService,
+  budgets: BudgetService,
+  costAccounts: CostAccountService,
   audit: AuditService,
   siem: SiemService,
   auth: AuthService,
