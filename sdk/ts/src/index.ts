@@ -29,3 +29,4 @@ export * as sites from "./gen/canopy/sites/v1/sites_pb.js";
 export * as audit from "./gen/canopy/audit/v1/audit_pb.js";
 export * as alerts from "./gen/canopy/alerts/v1/alerts_pb.js";
 export * as policy from "./gen/canopy/policy/v1/policy_pb.js";
+export * as cost from "./gen/canopy/cost/v1/cost_pb.js";
