@@ -150,3 +150,61 @@ export { PolicyTable, type PolicyTableProps } from "./policy/policy-table";
 export { PolicySummary } from "./policy/policy-summary";
 export { ManagedPolicyList, type ManagedPolicyListProps } from "./policy/managed-policy-list";
 export { NewPolicy, PolicyEditor, type NewPolicyProps, type PolicyEditorProps } from "./policy/policy-editor";
+export {
+  BASIS_CHOICES,
+  DEFAULT_THRESHOLDS,
+  accountStatus,
+  addDays,
+  basisLabel,
+  changeInWords,
+  dayLabel,
+  daysBetween,
+  errorInWords,
+  forecastMethodLabel,
+  formatMicros,
+  formatPercent,
+  isoDay,
+  layerLabel,
+  layerMeaning,
+  microsToUnits,
+  monthLabel,
+  noForecastReason,
+  runState,
+  thresholdText,
+  type MoneyFormat,
+} from "./cost/cost-words";
+export {
+  BUDGET_PAGE_SIZE,
+  budgetKeys,
+  budgetQueries,
+  costKeys,
+  costQueries,
+  useCreateBudget,
+  useDeleteBudget,
+  useUpdateBudget,
+  type BudgetListRequest,
+  type BudgetSpecInit,
+  type CostFilterInit,
+  type CostReportRequest,
+  type EstimateSiteRequest,
+  type SiteCostsRequest,
+} from "./cost/cost-queries";
+export {
+  ChartFigure,
+  DailyCostChart,
+  ForecastChart,
+  RankedCostChart,
+  SERIES_COLOURS,
+  StackedCostChart,
+  seriesColour,
+  type ChartFigureProps,
+  type DailyCostChartProps,
+  type ForecastChartProps,
+  type RankedCostChartProps,
+  type RankedItem,
+  type StackedCostChartProps,
+} from "./cost/cost-charts";
+export { EstimateSummary, SnapshotNote, type EstimateSummaryProps } from "./cost/estimate-summary";
+export { MonthCost, type MonthCostProps } from "./cost/month-cost";
+export { CostExport, costExportFileName, exportCosts, type CostExportProps } from "./cost/cost-export";
+export { BudgetTable, BudgetUse, FiredThresholds, type BudgetTableProps } from "./cost/budget-table";
