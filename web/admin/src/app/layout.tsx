@@ -31,6 +31,7 @@ function SignedInFrame() {
           <NavLink to="/users">Users</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
           <NavLink to="/policies">Policies</NavLink>
+          <NavLink to="/costs">Costs</NavLink>
           {user.data?.role === ROLE.platformAdmin && <NavLink to="/api-keys">API keys</NavLink>}
           {user.data?.role === ROLE.platformAdmin && <NavLink to="/audit">Audit log</NavLink>}
           <NavSpacer />

@@ -4,6 +4,7 @@ import { AlertsLayout, AlertsRoute, EscalationRoute, IncidentsRoute, OnCallRoute
 import { ApiKeysRoute } from "./routes/api-keys";
 import { AuditRoute } from "./routes/audit";
 import { CustomerDetailRoute } from "./routes/customer-detail";
+import { CostAccountsRoute, CostsLayout, CostsRoute } from "./routes/costs";
 import { CustomersRoute } from "./routes/customers";
 import { DashboardRoute } from "./routes/dashboard";
 import { NewCustomerRoute } from "./routes/new-customer";
@@ -45,6 +46,14 @@ export function createPortalRouter() {
             { path: "receivers", element: <ReceiversRoute /> },
             { path: "escalation", element: <EscalationRoute /> },
             { path: "on-call", element: <OnCallRoute /> },
+          ],
+        },
+        {
+          path: "costs",
+          element: <CostsLayout />,
+          children: [
+            { index: true, element: <CostsRoute /> },
+            { path: "accounts", element: <CostAccountsRoute /> },
           ],
         },
         {

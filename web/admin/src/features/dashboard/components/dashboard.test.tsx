@@ -2,7 +2,8 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it, vi } from "vitest";
-import { type CanopyClient, Code, create, sites, tenancy } from "@canopy/sdk";
+import { type CanopyClient, Code, cost, create, sites, tenancy } from "@canopy/sdk";
+import { formatMicros } from "@canopy/ui";
 import { canopyError } from "@canopy/ui/testing";
 import { isSettling, localMidnight } from "../hooks/use-fleet-summary";
 import { Dashboard } from "./dashboard";
@@ -52,8 +53,26 @@ function customersClient(statuses: tenancy.CustomerStatus[]) {
   };
 }
 
-function renderDashboard(getFleetSummary: ReturnType<typeof vi.fn>, customers = customersClient([C.ACTIVE, C.ACTIVE, C.SUSPENDED, C.DEACTIVATED])) {
-  const client = { sites: { getFleetSummary } as unknown as CanopyClient["sites"], customers: customers as unknown as CanopyClient["customers"] };
+/** Two days of costs: too little for a forecast, as the cost service says. */
+const tooLittleData = create(cost.GetCostForecastResponseSchema, {
+  currencyCode: "USD",
+  method: cost.ForecastMethod.UNSPECIFIED,
+  reason: "not enough data: 2 days of costs, a forecast needs 3",
+  daysOfData: 2,
+  monthToDateMicros: 41_250_000n,
+  lastDataDate: "2026-12-02",
+});
+
+function renderDashboard(
+  getFleetSummary: ReturnType<typeof vi.fn>,
+  customers = customersClient([C.ACTIVE, C.ACTIVE, C.SUSPENDED, C.DEACTIVATED]),
+  getCostForecast = vi.fn(async () => tooLittleData),
+) {
+  const client = {
+    sites: { getFleetSummary } as unknown as CanopyClient["sites"],
+    customers: customers as unknown as CanopyClient["customers"],
+    costs: { getCostForecast } as unknown as CanopyClient["costs"],
+  };
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
     <QueryClientProvider client={queryClient}>
@@ -145,6 +164,32 @@ describe("Dashboard", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("the dashboard's cost figures", () => {
+  it("shows this month's spend so far, and the reason in words when there is no forecast", async () => {
+    const getCostForecast = vi.fn(async () => tooLittleData);
+    renderDashboard(vi.fn(async () => summary), undefined, getCostForecast);
+    const figures = await screen.findByLabelText("This month's cost");
+    expect(figures).toHaveTextContent(`This month so far${formatMicros(41_250_000n, "USD")}`);
+    expect(figures).toHaveTextContent("Forecast for the monthNot enough data: 2 days of costs, a forecast needs 3");
+    expect(getCostForecast).toHaveBeenCalledWith({ filter: { customerId: "" } });
+  });
+
+  it("shows the forecast for the month with its interval", async () => {
+    const forecast = create(cost.GetCostForecastResponseSchema, {
+      currencyCode: "USD",
+      monthToDateMicros: 41_250_000n,
+      method: cost.ForecastMethod.RUN_RATE,
+      reason: "",
+      daysOfData: 9,
+      endOfMonth: { period: "2026-12", expectedMicros: 600_000_000n, lowMicros: 540_000_000n, highMicros: 660_000_000n },
+    });
+    renderDashboard(vi.fn(async () => summary), undefined, vi.fn(async () => forecast));
+    const figures = await screen.findByLabelText("This month's cost");
+    expect(figures).toHaveTextContent(formatMicros(600_000_000n, "USD"));
+    expect(figures).toHaveTextContent(`Likely between ${formatMicros(540_000_000n, "USD")} and ${formatMicros(660_000_000n, "USD")}`);
   });
 });
 

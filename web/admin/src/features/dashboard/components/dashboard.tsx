@@ -1,11 +1,12 @@
 //! The admin dashboard: customers by status, sites by status, today's
-//! deployments and the latest failures, each card loading, empty or failing on its
-//! own; refreshed every few seconds while something is settling.
+//! deployments and the latest failures, this month's cost so far and its forecast,
+//! each card loading, empty or failing on its own; refreshed every few seconds
+//! while something is settling.
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import type { UseQueryResult } from "@tanstack/react-query";
 import { type CanopyClient, sites } from "@canopy/sdk";
-import { Alert, Button, Card, EmptyState, SITE_STATUS_FILTERS, Spinner, deploymentKind, deploymentStatus, errorMessage, formatDateTime, siteStatus, timeInWords, toDate } from "@canopy/ui";
+import { Alert, Button, Card, EmptyState, MonthCost, SITE_STATUS_FILTERS, Spinner, deploymentKind, deploymentStatus, errorMessage, formatDateTime, siteStatus, timeInWords, toDate } from "@canopy/ui";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { customerStatus, STATUS_FILTERS } from "../../../lib/customer-status";
 import { type CustomerCounts, useCustomerCounts } from "../hooks/use-customer-counts";
@@ -13,7 +14,7 @@ import { isSettling, useFleetSummary } from "../hooks/use-fleet-summary";
 import { StatusCounts } from "./count-list";
 
 export interface DashboardProps {
-  client: Pick<CanopyClient, "sites" | "customers">;
+  client: Pick<CanopyClient, "sites" | "customers" | "costs">;
 }
 
 /** A card's body for one query: a spinner, the error in words, or `children`. */
@@ -123,6 +124,9 @@ export function Dashboard({ client }: DashboardProps) {
           </Loaded>
         </Card>
       </div>
+      <Card title="Costs this month" actions={<Link to="/costs">Cost dashboard</Link>}>
+        <MonthCost client={client} />
+      </Card>
       <Card title="Recent failures">
         <Loaded query={summary} label="Loading failures">
           {(data) => <RecentFailures client={client} summary={data} />}
