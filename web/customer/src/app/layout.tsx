@@ -44,6 +44,7 @@ function SignedInFrame() {
           <NavLink to="/" end>
             Sites
           </NavLink>
+          <NavLink to="/budgets">Budgets</NavLink>
           <NavLink to="/policies">Policies</NavLink>
           {user.data?.role === ROLE.owner && <NavLink to="/activity">Activity</NavLink>}
           {user.data?.role === ROLE.owner && <NavLink to="/notifications">Notifications</NavLink>}

@@ -2,6 +2,7 @@ import { createBrowserRouter } from "react-router";
 import { SignedInLayout } from "./layout";
 import { AccountRoute } from "./routes/account";
 import { ActivityRoute } from "./routes/activity";
+import { BudgetsRoute, SiteCostsRoute } from "./routes/costs";
 import { DashboardRoute } from "./routes/dashboard";
 import { InvitationRoute } from "./routes/invitation";
 import { NewSiteRoute } from "./routes/new-site";
@@ -20,6 +21,8 @@ export function createPortalRouter() {
         { index: true, element: <DashboardRoute /> },
         { path: "sites/new", element: <NewSiteRoute /> },
         { path: "sites/:siteId", element: <SiteDetailRoute /> },
+        { path: "sites/:siteId/costs", element: <SiteCostsRoute /> },
+        { path: "budgets", element: <BudgetsRoute /> },
         { path: "account", element: <AccountRoute /> },
         { path: "activity", element: <ActivityRoute /> },
         { path: "notifications", element: <NotificationsRoute /> },

@@ -1,5 +1,5 @@
-import { useNavigate } from "react-router";
-import { Button, Card, useCanopy } from "@canopy/ui";
+import { Link, useNavigate } from "react-router";
+import { Button, Card, MonthCost, useCanopy } from "@canopy/ui";
 import { FleetSummary } from "../../features/sites/components/fleet-summary";
 import { SiteList } from "../../features/sites/components/site-list";
 
@@ -14,6 +14,9 @@ export function DashboardRoute() {
         {newSite}
       </div>
       <FleetSummary client={client} />
+      <Card title="Costs this month" actions={<Link to="/budgets">Budgets</Link>}>
+        <MonthCost client={client} />
+      </Card>
       <Card>
         <SiteList client={client} newSite={newSite} />
       </Card>

@@ -66,6 +66,14 @@ export function SiteDetailRoute() {
     <div className="flex flex-col gap-4">
       <Link to="/">← All sites</Link>
       <SiteTitle site={s} />
+      <nav aria-label="Site pages" className="flex flex-wrap gap-x-4 border-b border-line pb-2">
+        <Link to={`/sites/${siteId}`} aria-current="page" className="font-semibold underline underline-offset-4">
+          Overview
+        </Link>
+        <Link to={`/sites/${siteId}/costs`} className="font-semibold">
+          Costs
+        </Link>
+      </nav>
       {actionError && <Alert tone="danger">{actionError}</Alert>}
       <Card
         title="Deployment"

@@ -2,7 +2,8 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { Code, ConnectError, common, create, sites } from "@canopy/sdk";
+import { Code, ConnectError, common, cost, create, sites } from "@canopy/sdk";
+import { formatMicros } from "@canopy/ui";
 import { CanopyError } from "@canopy/sdk";
 import { CreateSiteForm, type CreateSiteFormProps } from "./create-site-form";
 
@@ -38,11 +39,33 @@ function fakeSites(overrides: Partial<CreateSiteFormProps["client"]["sites"]> = 
   } as unknown as CreateSiteFormProps["client"]["sites"];
 }
 
-function renderForm(client: CreateSiteFormProps["client"], onCreated = vi.fn()) {
+/** EstimateSite pricing each size differently: small $20 a month, medium $40, large $80 (730 hours). */
+const SIZE_MONTHLY: Record<string, bigint> = { small: 20_000_000n, medium: 40_000_000n, large: 80_000_000n };
+function fakeCosts() {
+  return {
+    estimateSite: vi.fn(async ({ size }: { size: string }) =>
+      create(cost.EstimateSiteResponseSchema, {
+        estimate: {
+          currencyCode: "USD",
+          monthlyMicros: SIZE_MONTHLY[size]! + 4_500_000n,
+          hourlyMicros: SIZE_MONTHLY[size]! / 730n,
+          priceSnapshotDate: "2026-11-01",
+          priceSnapshotStale: size === "large",
+          lines: [
+            { address: "digitalocean_app.this", resourceType: "digitalocean_app", description: `1 × App Platform (${size})`, monthlyMicros: SIZE_MONTHLY[size]!, hourlyMicros: SIZE_MONTHLY[size]! / 730n },
+            { address: "egress", resourceType: "egress", description: "Outbound traffic", monthlyMicros: 4_500_000n, usageAssumption: true, assumption: "100 GB egress a month" },
+          ],
+        },
+      }),
+    ),
+  } as unknown as CreateSiteFormProps["client"]["costs"];
+}
+
+function renderForm(client: Partial<CreateSiteFormProps["client"]> & Pick<CreateSiteFormProps["client"], "sites">, onCreated = vi.fn()) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
     <QueryClientProvider client={queryClient}>
-      <CreateSiteForm client={client} customerId="c-1" onCreated={onCreated} />
+      <CreateSiteForm client={{ costs: fakeCosts(), ...client }} customerId="c-1" onCreated={onCreated} />
     </QueryClientProvider>,
   );
   return onCreated;
@@ -142,5 +165,37 @@ describe("CreateSiteForm", () => {
     const alert = await screen.findByRole("alert");
     expect(within(alert).getByText(/cannot be reached/)).toBeInTheDocument();
   });
-});
 
+  it("shows the estimate before the site is created, and prices it again when the size changes", async () => {
+    const user = userEvent.setup();
+    const costs = fakeCosts();
+    renderForm({ sites: fakeSites(), costs });
+    const estimate = screen.getByRole("region", { name: "Estimated cost" });
+    expect(estimate).toHaveTextContent("Choose a provider and a region to see what the site will cost.");
+    await fillIn(user);
+    await waitFor(() => expect(estimate).toHaveTextContent(`${formatMicros(24_500_000n, "USD")} a month`));
+    expect(costs.estimateSite).toHaveBeenLastCalledWith({ customerId: "c-1", provider: common.CloudProvider.DIGITALOCEAN, region: "ams3", size: "small", databaseEnabled: false, storageEnabled: false });
+    expect(estimate).toHaveTextContent(`${formatMicros(20_000_000n / 730n, "USD", { precise: true })} an hour`);
+    const lines = within(estimate).getByRole("table", { name: "What the estimate counts" });
+    expect(lines).toHaveTextContent("1 × App Platform (small)");
+    expect(lines).toHaveTextContent("Usage assumptionAssumes 100 GB egress a month");
+    expect(estimate).not.toHaveTextContent("Prices may be out of date");
+
+    await user.selectOptions(screen.getByLabelText("Size"), "Large");
+    await user.click(screen.getByLabelText("Managed PostgreSQL database"));
+    await waitFor(() => expect(estimate).toHaveTextContent(`${formatMicros(84_500_000n, "USD")} a month`));
+    expect(costs.estimateSite).toHaveBeenLastCalledWith(expect.objectContaining({ size: "large", databaseEnabled: true }));
+    expect(estimate).toHaveTextContent("Prices may be out of date");
+    expect(estimate).toHaveTextContent(/List prices of .*2026/);
+  });
+
+  it("sends the database and storage choices with the site", async () => {
+    const user = userEvent.setup();
+    const createSite = vi.fn(async () => create(sites.CreateSiteResponseSchema, { site: { id: "s-1" } }));
+    renderForm({ sites: fakeSites({ createSite } as never) });
+    await fillIn(user);
+    await user.click(screen.getByLabelText("Object storage bucket"));
+    await user.click(screen.getByRole("button", { name: "Create site" }));
+    await waitFor(() => expect(createSite).toHaveBeenCalledWith(expect.objectContaining({ databaseEnabled: false, storageEnabled: true })));
+  });
+});
