@@ -377,6 +377,23 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
       const region = page.getByLabel("Region");
       await region.locator("option[value='ams3']").waitFor({ state: "attached" });
       await region.selectOption("ams3");
+      // What the site will cost shows before it is created (EstimateSite), and is
+      // priced again when the size changes.
+      const estimate = page.getByRole("region", { name: "Estimated cost" });
+      await estimate.getByText("a month", { exact: true }).waitFor({ timeout: 30_000 });
+      await estimate.getByText(/^List prices of /).waitFor();
+      const monthly = () => estimate.locator("strong").first().innerText();
+      const small = await monthly();
+      assert.match(small, /\d/, `the estimate shows a monthly amount (${small})`);
+      await page.getByLabel("Size").selectOption({ label: "Large" });
+      await page.waitForFunction(
+        ([element, before]) => (element as HTMLElement).querySelector("strong")?.textContent !== before,
+        [await estimate.elementHandle(), small] as const,
+        { timeout: 30_000 },
+      );
+      assert.notEqual(await monthly(), small, "a larger size is priced again");
+      await page.getByLabel("Size").selectOption({ label: "Small" });
+      await shot(page, "customer-new-site-estimate");
       await page.getByRole("button", { name: "Create site" }).click();
       const nameField = page.getByLabel("Site name");
       await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
@@ -420,6 +437,27 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
       await page.getByRole("table", { name: "Deployment history" }).getByText("Succeeded").first().waitFor();
       await shot(page, "customer-site-active");
       const siteUrl = page.url();
+
+      // The site's Costs page: its sandbox costs, marked simulated, drawn as a chart
+      // (an SVG) with the same figures as a table, and the three layers.
+      await page.getByRole("navigation", { name: "Site pages" }).getByRole("link", { name: "Costs", exact: true }).click();
+      await page.waitForURL(/\/sites\/[0-9a-f-]+\/costs$/);
+      const trend = page.getByRole("figure", { name: /^Daily cost/ });
+      await trend.locator("svg").first().waitFor({ timeout: 60_000 });
+      assert.equal(await trend.getByRole("table").count(), 1, "the chart's figures as a table");
+      await page.getByText("Simulated costs", { exact: true }).waitFor();
+      const layers = page.getByRole("list", { name: "Cost layers this month" });
+      for (const layer of ["Estimated", "Accrued", "Invoiced"]) await layers.getByRole("listitem", { name: layer }).waitFor();
+      await shot(page, "customer-site-costs");
+      await page.setViewportSize(PHONE);
+      await trend.locator("svg").first().waitFor();
+      // (Once the chart has measured its new width.)
+      await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, { timeout: 10_000 }).catch(async () => {
+        throw new Error(`at phone width the cost page scrolls sideways (${await page.evaluate(() => document.documentElement.scrollWidth)} px wide)`);
+      });
+      await page.setViewportSize(DESKTOP);
+      await page.goto(siteUrl);
+      await page.getByLabel("Site outputs").waitFor();
 
       // Redeploy, then cancel it while it runs.
       await page.getByRole("button", { name: "Redeploy" }).click();
@@ -508,7 +546,8 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
       assert.ok(await hasFocus(region), "Tab: the region, once the provider's regions are there");
       await page.keyboard.type("Amsterdam");
       assert.equal(await region.inputValue(), "ams3");
-      await tabTo(page, page.getByLabel("Port"), "the port", 3);
+      // Size, database, storage, image, port.
+      await tabTo(page, page.getByLabel("Port"), "the port", 5);
       await page.keyboard.press("Enter");
       await page.waitForFunction(() => document.querySelector("input[aria-invalid='true']") !== null);
       assert.equal(await name.getAttribute("aria-invalid"), "true", "the name is refused");
@@ -618,7 +657,35 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
       const deployments = page.getByRole("list", { name: "Deployments today by status" });
       await deployments.getByText("Cancelled").waitFor();
       await deployments.getByText("Succeeded").waitFor();
+      await page.getByRole("heading", { name: "Costs this month" }).waitFor();
       await shot(page, "admin-dashboard");
+
+      // Costs: the accounts (a collection queued now), then the dashboard's charts.
+      await page.getByRole("link", { name: "Costs", exact: true }).click();
+      await page.getByRole("heading", { name: "Costs", exact: true }).waitFor();
+      await page.getByRole("navigation", { name: "Costs" }).getByRole("link", { name: "Accounts" }).click();
+      await page.getByRole("heading", { name: "Cost accounts", exact: true }).waitFor();
+      const accountsTable = page.getByRole("table", { name: "Cost accounts" });
+      await accountsTable.or(page.getByText("No cost accounts")).first().waitFor({ timeout: 30_000 });
+      if (await accountsTable.isVisible()) {
+        await page.getByRole("button", { name: "Collect now" }).click();
+        await page.getByText(/^Queued: /).waitFor({ timeout: 30_000 });
+        await page.getByRole("table", { name: "Collection runs" }).waitFor({ timeout: 30_000 });
+      }
+      await shot(page, "admin-cost-accounts");
+      await page.getByRole("navigation", { name: "Costs" }).getByRole("link", { name: "Cost dashboard" }).click();
+      await page.waitForURL(`${adminUrl}/costs`);
+      const spend = page.getByRole("figure", { name: /^Spend over time by provider/ });
+      await spend.locator("svg").first().waitFor({ timeout: 60_000 });
+      assert.equal(await spend.getByRole("table").count(), 1, "the spend chart's figures as a table");
+      // The forecast: a chart, or why there is none yet.
+      await page.getByRole("figure", { name: "This month and the next three" }).or(page.getByText("No forecast yet")).first().waitFor({ timeout: 30_000 });
+      await page.getByRole("heading", { name: "Budgets" }).waitFor();
+      await page.getByRole("button", { name: "Export CSV" }).waitFor();
+      await page.getByLabel("Period").selectOption({ label: "Last 90 days" });
+      await page.waitForURL(/\/costs\?period=90d$/);
+      await spend.locator("svg").first().waitFor({ timeout: 30_000 });
+      await shot(page, "admin-costs");
 
       await page.getByRole("link", { name: "Customers", exact: true }).click();
       await page.getByRole("table", { name: "Customers" }).getByRole("link", { name: "Journey Shop" }).click();

@@ -189,21 +189,6 @@ export {
   type EstimateSiteRequest,
   type SiteCostsRequest,
 } from "./cost/cost-queries";
-export {
-  ChartFigure,
-  DailyCostChart,
-  ForecastChart,
-  RankedCostChart,
-  SERIES_COLOURS,
-  StackedCostChart,
-  seriesColour,
-  type ChartFigureProps,
-  type DailyCostChartProps,
-  type ForecastChartProps,
-  type RankedCostChartProps,
-  type RankedItem,
-  type StackedCostChartProps,
-} from "./cost/cost-charts";
 export { EstimateSummary, SnapshotNote, type EstimateSummaryProps } from "./cost/estimate-summary";
 export { MonthCost, type MonthCostProps } from "./cost/month-cost";
 export { CostExport, costExportFileName, exportCosts, type CostExportProps } from "./cost/cost-export";

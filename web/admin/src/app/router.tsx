@@ -4,7 +4,6 @@ import { AlertsLayout, AlertsRoute, EscalationRoute, IncidentsRoute, OnCallRoute
 import { ApiKeysRoute } from "./routes/api-keys";
 import { AuditRoute } from "./routes/audit";
 import { CustomerDetailRoute } from "./routes/customer-detail";
-import { CostAccountsRoute, CostsLayout, CostsRoute } from "./routes/costs";
 import { CustomersRoute } from "./routes/customers";
 import { DashboardRoute } from "./routes/dashboard";
 import { NewCustomerRoute } from "./routes/new-customer";
@@ -49,11 +48,12 @@ export function createPortalRouter() {
           ],
         },
         {
+          // The cost pages carry the charting library: loaded when first opened.
           path: "costs",
-          element: <CostsLayout />,
+          lazy: async () => ({ Component: (await import("./routes/costs")).CostsLayout }),
           children: [
-            { index: true, element: <CostsRoute /> },
-            { path: "accounts", element: <CostAccountsRoute /> },
+            { index: true, lazy: async () => ({ Component: (await import("./routes/costs")).CostsRoute }) },
+            { path: "accounts", lazy: async () => ({ Component: (await import("./routes/costs")).CostAccountsRoute }) },
           ],
         },
         {

@@ -2,7 +2,7 @@ import { createBrowserRouter } from "react-router";
 import { SignedInLayout } from "./layout";
 import { AccountRoute } from "./routes/account";
 import { ActivityRoute } from "./routes/activity";
-import { BudgetsRoute, SiteCostsRoute } from "./routes/costs";
+import { BudgetsRoute } from "./routes/budgets";
 import { DashboardRoute } from "./routes/dashboard";
 import { InvitationRoute } from "./routes/invitation";
 import { NewSiteRoute } from "./routes/new-site";
@@ -21,7 +21,8 @@ export function createPortalRouter() {
         { index: true, element: <DashboardRoute /> },
         { path: "sites/new", element: <NewSiteRoute /> },
         { path: "sites/:siteId", element: <SiteDetailRoute /> },
-        { path: "sites/:siteId/costs", element: <SiteCostsRoute /> },
+        // The site's cost page carries the charting library: loaded when first opened.
+        { path: "sites/:siteId/costs", lazy: async () => ({ Component: (await import("./routes/site-costs")).SiteCostsRoute }) },
         { path: "budgets", element: <BudgetsRoute /> },
         { path: "account", element: <AccountRoute /> },
         { path: "activity", element: <ActivityRoute /> },

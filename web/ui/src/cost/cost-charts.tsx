@@ -1,7 +1,8 @@
-//! The cost charts (recharts, SVG): spend over time stacked by group, groups
-//! ranked by cost, a forecast with its 80 % interval, a site's daily cost against
-//! the estimate's daily share. Colours are the branding's CSS variables, so a
-//! customer's theme recolours them; each chart sits in a `ChartFigure` with a
+//! `@canopy/ui/charts`, an entry of its own so that the charting library loads
+//! only with the pages that draw: the cost charts (recharts, SVG) — spend over
+//! time stacked by group, groups ranked by cost, a forecast with its 80 %
+//! interval, a site's daily cost against the estimate's daily share. Colours are
+//! the branding's CSS variables, so a customer's theme recolours them; each chart sits in a `ChartFigure` with a
 //! caption and a visually hidden table of the same figures (its text
 //! alternative), and fills the width it is given down to a phone's.
 import { type ReactElement, type ReactNode, useId } from "react";
@@ -52,33 +53,36 @@ export function ChartFigure({ title, summary, table, height = 260, children }: C
           {children}
         </ResponsiveContainer>
       </div>
-      <table className="sr-only">
-        <caption>{title}</caption>
-        <thead>
-          <tr>
-            {table.columns.map((c) => (
-              <th key={c} scope="col">
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {table.rows.map((row, i) => (
-            <tr key={i}>
-              {row.map((cell, j) =>
-                j === 0 ? (
-                  <th key={j} scope="row">
-                    {cell}
-                  </th>
-                ) : (
-                  <td key={j}>{cell}</td>
-                ),
-              )}
+      {/* A visually hidden box around the table: a table grows to its content whatever its width, and would widen the page. */}
+      <div className="sr-only">
+        <table>
+          <caption>{title}</caption>
+          <thead>
+            <tr>
+              {table.columns.map((c) => (
+                <th key={c} scope="col">
+                  {c}
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {table.rows.map((row, i) => (
+              <tr key={i}>
+                {row.map((cell, j) =>
+                  j === 0 ? (
+                    <th key={j} scope="row">
+                      {cell}
+                    </th>
+                  ) : (
+                    <td key={j}>{cell}</td>
+                  ),
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -7,7 +7,7 @@ import { CostAccounts } from "../../features/costs/components/cost-accounts";
 import { CostDashboard } from "../../features/costs/components/cost-dashboard";
 
 const SECTIONS: Section[] = [
-  { to: "/costs", label: "Dashboard", end: true },
+  { to: "/costs", label: "Cost dashboard", end: true },
   { to: "/costs/accounts", label: "Accounts" },
 ];
 

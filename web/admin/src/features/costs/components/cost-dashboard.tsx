@@ -14,13 +14,10 @@ import {
   Card,
   CostExport,
   EmptyState,
-  ForecastChart,
   PROVIDERS,
   Pager,
-  RankedCostChart,
   SelectField,
   Spinner,
-  StackedCostChart,
   TextField,
   budgetQueries,
   changeInWords,
@@ -31,6 +28,7 @@ import {
   formatMicros,
   noForecastReason,
 } from "@canopy/ui";
+import { ForecastChart, RankedCostChart, StackedCostChart } from "@canopy/ui/charts";
 import { CustomerSelect } from "../../../components/customer-select";
 import { useCustomerNames } from "../../../hooks/use-customer-names";
 import { usePagedList } from "../../../hooks/use-paged-list";
@@ -96,12 +94,16 @@ export function CostDashboard({ client, today }: CostDashboardProps) {
       <Card>
         <Loaded query={byProvider} label="Loading spend over time">
           {(report) =>
-            report.totalMicros === 0n && report.series.length === 0 ? (
+            report.periods.length === 0 ? (
               <EmptyState title="No costs in this period" description="Costs appear a day or so after the clouds report them; sandbox sites' costs are simulated daily." />
             ) : (
               <StackedCostChart
                 title={`Spend over time by provider, ${monthly ? "month by month" : "day by day"}`}
-                summary={`${formatMicros(report.totalMicros, report.currencyCode)} from ${rangeText}.`}
+                summary={
+                  report.totalMicros === 0n && report.series.length === 0
+                    ? `No costs from ${rangeText} yet: they appear a day or so after the clouds report them.`
+                    : `${formatMicros(report.totalMicros, report.currencyCode)} from ${rangeText}.`
+                }
                 currency={report.currencyCode}
                 periods={report.periods}
                 series={report.series}

@@ -8,10 +8,8 @@ import { type CanopyClient, cost } from "@canopy/sdk";
 import {
   Alert,
   Card,
-  DailyCostChart,
   EmptyState,
   EstimateSummary,
-  RankedCostChart,
   SelectField,
   Spinner,
   StatusBadge,
@@ -27,6 +25,7 @@ import {
   layerMeaning,
   useSearchFilters,
 } from "@canopy/ui";
+import { DailyCostChart, RankedCostChart } from "@canopy/ui/charts";
 
 export interface SiteCostsProps {
   client: Pick<CanopyClient, "costs">;

@@ -1,11 +1,8 @@
-//! `/sites/:siteId/costs` (a site's costs: layers, daily trend, resource types,
-//! the estimate and its accuracy) and `/budgets` (everyone reads them; owners
-//! create, edit and delete, as BudgetService lets owners alone change them).
+//! `/sites/:siteId/costs`: a site's costs — layers, daily trend, resource types,
+//! the estimate and its accuracy —, under the site's title and its pages' nav.
 import { Link, useParams } from "react-router";
-import { Alert, ROLE, SectionPage, SiteTitle, Spinner, errorMessage, useCanopy, useSite } from "@canopy/ui";
-import { Budgets } from "../../features/budgets/components/budgets";
+import { Alert, SiteTitle, Spinner, errorMessage, useCanopy, useSite } from "@canopy/ui";
 import { SiteCosts } from "../../features/costs/components/site-costs";
-import { useCurrentUser } from "../layout";
 
 export function SiteCostsRoute() {
   const { siteId = "" } = useParams();
@@ -26,15 +23,5 @@ export function SiteCostsRoute() {
       <h2 className="m-0 text-xl">Costs</h2>
       <SiteCosts client={client} siteId={siteId} />
     </div>
-  );
-}
-
-export function BudgetsRoute() {
-  const { client } = useCanopy();
-  const isOwner = useCurrentUser().data?.role === ROLE.owner;
-  return (
-    <SectionPage title="Budgets" intro="Monthly budgets for all your sites or one of them: each threshold alerts once a month, on the cost so far or on the forecast.">
-      <Budgets client={client} isOwner={isOwner} />
-    </SectionPage>
   );
 }
