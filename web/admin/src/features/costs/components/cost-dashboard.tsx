@@ -62,7 +62,7 @@ export function CostDashboard({ client, today }: CostDashboardProps) {
     <div className="flex flex-col gap-4">
       <form role="search" aria-label="Cost filters" className="flex flex-wrap items-end gap-3 max-sm:flex-col max-sm:items-stretch" onSubmit={(e) => e.preventDefault()}>
         <div className="min-w-44">
-          <SelectField label="Period" value={values.period} options={PERIODS} onChange={(e) => setValues({ period: e.target.value, ...(e.target.value === "custom" ? range2(range) : { from: "", to: "" }) })} />
+          <SelectField label="Period" value={values.period} options={PERIODS} onChange={(e) => setValues({ period: e.target.value, ...(e.target.value === "custom" ? customRangeFrom(range) : { from: "", to: "" }) })} />
         </div>
         {values.period === "custom" && (
           <>
@@ -139,7 +139,7 @@ export function CostDashboard({ client, today }: CostDashboardProps) {
 }
 
 /** The custom range starts from the preset's days, so choosing "Custom dates" changes nothing until a date does. */
-const range2 = (range: { startDate: string; endDate: string }) => ({ from: range.startDate, to: range.endDate });
+const customRangeFrom = (range: { startDate: string; endDate: string }) => ({ from: range.startDate, to: range.endDate });
 
 function Total({ report, rangeText }: { report: cost.GetCostReportResponse; rangeText: string }) {
   const change = changeInWords(report.changePercent);
