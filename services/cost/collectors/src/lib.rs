@@ -31,6 +31,8 @@ pub mod sandbox;
 mod secret;
 pub mod sigv4;
 mod site;
+#[cfg(feature = "stand-in")]
+pub mod stand_in;
 
 use futures_util::future::BoxFuture;
 
