@@ -101,7 +101,7 @@ pub struct Alerts {
     pub config: AlertsConfig,
     pub clock: SharedClock,
     pub link_key: link::LinkKey,
-    pub http: canopy_kit::webhook::HttpClient,
+    pub http: canopy_kit::http::HttpClient,
     /// Tenancy (mail) and identity (people's addresses).
     pub peers: canopy_kit::peers::Peers,
 }
@@ -125,7 +125,7 @@ fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
         let link_key = link::LinkKey::load_or_create(&key_file)
             .with_context(|| format!("services.alerts.link_signing_key_file: {}", key_file.display()))?;
         let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("alerts needs its database"))?;
-        let http = canopy_kit::webhook::HttpClient::new(Duration::from_secs_f64(config.delivery_timeout_secs));
+        let http = canopy_kit::http::HttpClient::new(Duration::from_secs_f64(config.delivery_timeout_secs));
         let alerts = Arc::new(Alerts {
             database,
             config,

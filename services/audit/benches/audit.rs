@@ -231,7 +231,7 @@ async fn main() -> anyhow::Result<()> {
         config: AuditConfig::default(),
         clock: std::sync::Arc::new(SystemClock),
         signing_key: key,
-        http: canopy_kit::webhook::HttpClient::new(Duration::from_secs(1)),
+        http: canopy_kit::http::HttpClient::new(Duration::from_secs(1)),
     };
     let started = Instant::now();
     let mut tx = database.begin_read_only(Scope::Platform).await?;

@@ -92,7 +92,7 @@ pub struct Audit {
     pub config: AuditConfig,
     pub clock: SharedClock,
     pub signing_key: SigningKey,
-    pub http: canopy_kit::webhook::HttpClient,
+    pub http: canopy_kit::http::HttpClient,
 }
 
 fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
@@ -113,7 +113,7 @@ fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
         let signing_key = load_or_create_key(&key_file)
             .with_context(|| format!("services.audit.signing_key_file: {}", key_file.display()))?;
         let database = context.database.clone().ok_or_else(|| anyhow::anyhow!("audit needs its database"))?;
-        let http = canopy_kit::webhook::HttpClient::new(Duration::from_secs_f64(config.delivery_timeout_secs));
+        let http = canopy_kit::http::HttpClient::new(Duration::from_secs_f64(config.delivery_timeout_secs));
         let audit = Arc::new(Audit { database, config, clock: context.clock.clone(), signing_key, http });
 
         let checkpoints = Job::new("checkpoints", {

@@ -18,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod http;
 pub mod local;
 pub mod manifest;
 pub mod mesh;
