@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use canopy_kit::access::MethodPolicies;
 use canopy_kit::testing::{TestEnv, TestServices};
+use canopy_sdk::proto::canopy::cost::v1 as cost;
+use canopy_sdk::proto::canopy::cost::v1::budget_service_client::BudgetServiceClient;
 use canopy_sdk::proto::canopy::identity::v1 as identity;
 use canopy_sdk::proto::canopy::identity::v1::api_key_service_client::ApiKeyServiceClient;
 use canopy_sdk::proto::canopy::identity::v1::auth_service_client::AuthServiceClient;
@@ -31,6 +33,9 @@ use crate::raw_codec::RawCodec;
 /// they need no isolation case. Empty today; adding to it needs a reason a reviewer
 /// accepts.
 const EXEMPT: &[(&str, &str)] = &[];
+
+/// The password of every owner [`tenant`] creates (`owner@<name>.test`).
+pub(crate) const OWNER_PASSWORD: &str = "isolation is proven not assumed 7";
 
 /// One customer's objects.
 pub(crate) struct Tenant {
@@ -74,7 +79,7 @@ pub(crate) async fn tenant(services: &TestServices, admin: &str, name: &str) -> 
         .await
         .unwrap()
         .into_inner();
-    let password = "isolation is proven not assumed 7";
+    let password = OWNER_PASSWORD;
     AuthServiceClient::new(services.client("identity", "gateway").await.channel())
         .set_password_with_token(identity::SetPasswordWithTokenRequest {
             token: reset.reset_token,
@@ -142,9 +147,28 @@ pub(crate) async fn tenant(services: &TestServices, admin: &str, name: &str) -> 
         .into_inner()
         .policy
         .unwrap();
+    let own_budgets = services.client("cost", "gateway").await.with_token(&token);
+    let budget = BudgetServiceClient::with_interceptor(own_budgets.channel(), own_budgets.interceptor())
+        .create_budget(cost::CreateBudgetRequest {
+            customer_id: String::new(),
+            spec: Some(cost::BudgetSpec {
+                name: format!("{name}-monthly"),
+                amount: Some(canopy_sdk::proto::canopy::common::v1::Money {
+                    currency_code: "USD".into(),
+                    minor_units: 10_000,
+                }),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .budget
+        .unwrap();
     let ids = BTreeMap::from([
         ("customer_id", customer.id.clone()),
         ("policy_id", policy.id),
+        ("budget_id", budget.id),
         ("tenant_id", customer.id.clone()),
         ("user_id", member.id),
         ("api_key_id", key.id),
@@ -178,6 +202,7 @@ pub(crate) fn request(method: &MethodDescriptor, id_for: &dyn Fn(&str) -> Option
                     "email" => format!("probe-{}@probe.test", &uuid::Uuid::new_v4().simple().to_string()[..8]),
                     "name" | "display_name" | "reason" | "product_name" => "probe".into(),
                     "region" => "europe-west1".into(),
+                    "start_month" | "end_month" => "2026-01".into(),
                     _ => continue,
                 };
                 message.set_field(&field, Value::String(value));
@@ -200,6 +225,28 @@ pub(crate) fn request(method: &MethodDescriptor, id_for: &dyn Fn(&str) -> Option
                     "rego",
                     Value::String("package canopy.probe\nimport rego.v1\n\nwarn contains \"probe\" if false\n".into()),
                 );
+                message.set_field(&field, Value::Message(value));
+            }
+            // A cost filter names its customer and site inside: probe those.
+            Kind::Message(filter) if filter.full_name() == "canopy.cost.v1.CostFilter" => {
+                let mut value = DynamicMessage::new(filter.clone());
+                for name in ["customer_id", "site_id"] {
+                    if let Some(id) = id_for(name) {
+                        value.set_field_by_name(name, Value::String(id));
+                        ids += 1;
+                    }
+                }
+                message.set_field(&field, Value::Message(value));
+            }
+            Kind::Message(spec) if spec.full_name() == "canopy.cost.v1.BudgetSpec" => {
+                let mut value = DynamicMessage::new(spec.clone());
+                value.set_field_by_name("name", Value::String("probe".into()));
+                let mut amount = DynamicMessage::new(
+                    spec.get_field_by_name("amount").and_then(|f| f.kind().as_message().cloned()).expect("a Money"),
+                );
+                amount.set_field_by_name("currency_code", Value::String("USD".into()));
+                amount.set_field_by_name("minor_units", Value::I64(100));
+                value.set_field_by_name("amount", Value::Message(amount));
                 message.set_field(&field, Value::Message(value));
             }
             Kind::Message(runtime) if runtime.full_name() == "canopy.sites.v1.Runtime" => {

@@ -6,6 +6,7 @@
 
 mod alert_events;
 mod audit_trail;
+mod costs;
 mod every_service;
 mod hostile_input;
 mod isolation;

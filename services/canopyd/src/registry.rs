@@ -14,6 +14,7 @@ pub const MANIFESTS: &[&ServiceManifest] = &[
     &canopy_audit::MANIFEST,
     &canopy_alerts::MANIFEST,
     &canopy_policy::MANIFEST,
+    &canopy_cost::MANIFEST,
 ];
 
 /// Workloads that are not services but may reach the operational surfaces in the

@@ -23,6 +23,7 @@ pub mod local;
 pub mod manifest;
 pub mod mesh;
 pub mod middleware;
+pub mod money;
 mod outbox;
 pub mod paging;
 pub mod peers;

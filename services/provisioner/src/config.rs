@@ -186,14 +186,10 @@ impl ProvisionerConfig {
 
     /// The `terraform/` directory, absolute.
     pub fn terraform_root(&self) -> PathBuf {
-        let root = if self.terraform_root.is_empty() {
-            // The checkout this binary was built from (dev and tests), else `./terraform`
-            // (a container image ships the templates next to the binary's working dir).
-            let built_from = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../terraform"));
-            if built_from.is_dir() { built_from } else { PathBuf::from("terraform") }
-        } else {
-            PathBuf::from(&self.terraform_root)
-        };
+        if self.terraform_root.is_empty() {
+            return canopy_terraform::default_root();
+        }
+        let root = PathBuf::from(&self.terraform_root);
         std::path::absolute(&root).unwrap_or(root)
     }
 

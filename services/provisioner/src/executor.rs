@@ -38,6 +38,8 @@ pub struct Job {
     pub labels: Value,
     /// Who started the deployment (`{"kind", "id", "role"}`, `{}` when unknown).
     pub started_by: Value,
+    /// It runs in the sandbox (no cloud).
+    pub sandbox: bool,
 }
 
 /// Non-sensitive outputs by name.

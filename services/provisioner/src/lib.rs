@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod cost_estimate;
 pub mod executor;
 pub mod policy_check;
 pub mod runs;
@@ -36,7 +37,7 @@ pub use config::ProvisionerConfig;
 pub const MANIFEST: ServiceManifest = ServiceManifest {
     name: "provisioner",
     schema: Some(Schema { name: "provisioner", migrator: canopy_deployments::migrator() }),
-    calls: &["canopy.policy.v1.PlanCheckService"],
+    calls: &["canopy.policy.v1.PlanCheckService", "canopy.cost.v1.PlanEstimateService"],
     after: &[],
     jobs: &["workers"],
     build,

@@ -1,4 +1,5 @@
-//! The pre-apply checkpoint of a provisioner in Canopy: every plan goes to the policy
+//! The pre-apply checkpoint of a provisioner in Canopy: every plan is priced by the
+//! cost service (`crate::cost_estimate`) and goes, with its estimate, to the policy
 //! service (`canopy.policy.v1.PlanCheckService.EvaluatePlan`) before it is applied.
 //!
 //! What the run does with the answer:
@@ -45,7 +46,9 @@ impl PolicyCheckpoint {
     }
 
     async fn run_check(&self, job: &Job, plan: &PlanSummary, run: &RunContext) -> Result<Checkpoint, ExecError> {
-        let request = evaluate_request(job, plan);
+        let estimate = crate::cost_estimate::estimate(&self.peers, job, plan, run).await?;
+        let mut request = evaluate_request(job, plan);
+        request.estimate = estimate.as_ref().map(crate::cost_estimate::for_policy);
         let mut client = self.client().await?;
         let check = client
             .evaluate_plan(request)
@@ -198,6 +201,7 @@ fn evaluate_request(job: &Job, plan: &PlanSummary) -> policy::EvaluatePlanReques
         variables_json: job.variables.to_string(),
         labels,
         plan_json: plan.plan_json.to_string(),
+        estimate: None,
     }
 }
 

@@ -243,11 +243,9 @@ async fn run_claimed(shared: &Shared, claimed: ClaimedRun) {
         })
     };
 
-    let executor = if claimed.sandbox {
-        shared.executors.sandbox.clone()
-    } else {
-        shared.executors.real.clone().unwrap_or_else(|| shared.executors.sandbox.clone())
-    };
+    let sandbox = claimed.sandbox || shared.executors.real.is_none();
+    let executor =
+        if sandbox { shared.executors.sandbox.clone() } else { shared.executors.real.clone().expect("checked") };
     let job = Job {
         tenant_id: lease.tenant_id,
         deployment_id,
@@ -260,6 +258,7 @@ async fn run_claimed(shared: &Shared, claimed: ClaimedRun) {
         lapsed_attempt_start: claimed.lapsed_attempt_start,
         labels: claimed.labels,
         started_by: claimed.started_by,
+        sandbox,
     };
     let context = RunContext::new(
         LogWriter::Database(Box::new((shared.database.clone(), lease.clone()))),

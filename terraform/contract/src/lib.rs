@@ -47,3 +47,12 @@ pub use module::{
 pub use plan::{PlannedResource, plan_module, plan_site};
 pub use plan_json::{PLAN_FORMAT_VERSION, PlanAction, TERRAFORM_VERSION, plan_json, plan_json_in_module};
 pub use tagging::{Tagging, known_resource_types, tagging};
+
+/// The `terraform/` directory when none is configured: the checkout this binary was
+/// built from (dev and tests), else `./terraform` (a container image ships the
+/// templates next to the binary's working directory). Absolute.
+pub fn default_root() -> std::path::PathBuf {
+    let built_from = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let root = if built_from.join("sites").is_dir() { built_from } else { std::path::PathBuf::from("terraform") };
+    std::path::absolute(&root).unwrap_or(root)
+}

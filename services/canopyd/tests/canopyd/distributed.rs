@@ -33,7 +33,8 @@ const ADMIN_EMAIL: &str = "admin@distributed.test";
 /// (`TenantAccessGuard`'s period): a change is in force everywhere after it.
 const TENANT_ACCESS_PERIOD: Duration = Duration::from_millis(2_500);
 
-const SERVICES: [&str; 8] = ["identity", "tenancy", "provisioner", "sites", "audit", "alerts", "policy", "gateway"];
+const SERVICES: [&str; 9] =
+    ["identity", "tenancy", "provisioner", "sites", "audit", "alerts", "policy", "cost", "gateway"];
 
 /// One OS process per service.
 struct Cluster {
@@ -434,7 +435,8 @@ async fn sigterm_stops_calls_then_jobs_within_the_grace_period_and_nothing_is_wr
             .env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9")
             .env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9")
             .env("CANOPY_MESH__PEERS__POLICY", "https://127.0.0.1:9")
-            // Alone, without the policy service: plans are applied unchecked here.
+            .env("CANOPY_MESH__PEERS__COST", "https://127.0.0.1:9")
+            // Alone, without the policy and cost services: plans are applied unchecked here.
             .env("CANOPY_SERVICES__PROVISIONER__POLICY_CHECKS", "false")
             .env("CANOPY_TELEMETRY__OPS_LISTEN", "")
             .env("CANOPY_SHUTDOWN_DRAIN_SECS", "0.5")

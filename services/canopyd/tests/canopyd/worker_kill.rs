@@ -43,7 +43,8 @@ async fn a_worker_process_killed_mid_deployment_is_replaced_and_the_run_finishes
         .env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9")
         .env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9")
         .env("CANOPY_MESH__PEERS__POLICY", "https://127.0.0.1:9")
-        // Alone, without the policy service: plans are applied unchecked here.
+        .env("CANOPY_MESH__PEERS__COST", "https://127.0.0.1:9")
+        // Alone, without the policy and cost services: plans are applied unchecked here.
         .env("CANOPY_SERVICES__PROVISIONER__POLICY_CHECKS", "false")
         .env("CANOPY_TELEMETRY__OPS_LISTEN", "")
         .env("CANOPY_SERVICES__PROVISIONER__SANDBOX_STEP_MILLIS", "400")

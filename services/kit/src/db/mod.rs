@@ -82,8 +82,11 @@ impl Database {
         let roles = RoleNames::new(&config.owner_role, &config.app_role, &config.platform_role)?;
         let owner_options = parse_url("database.url", &config.url)?;
         let acquire = Duration::from_secs_f64(config.acquire_timeout_secs.max(0.1));
+        // The owner pool serves migrations at start-up (and tools); its connections
+        // close once idle, so a process hosting many services does not sit on them.
         let owner = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(2)
+            .idle_timeout(Duration::from_secs(5))
             .acquire_timeout(acquire)
             .connect_with(owner_options.clone())
             .await

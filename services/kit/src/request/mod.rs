@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::db::TenantId;
+use crate::db::{Scope, TenantId};
 use crate::{ApiError, FieldViolation};
 
 pub use boundary::{DecodedRequest, RequestBoundary};
@@ -64,6 +64,17 @@ pub fn optional_id_field(field: &str, value: &str, violations: &mut Vec<FieldVio
 /// An optional tenant (customer) id field: `None` when empty.
 pub fn optional_tenant(field: &str, value: &str) -> Result<Option<TenantId>, ApiError> {
     optional_id(field, value).map(|id| id.map(TenantId))
+}
+
+/// The scope a request naming `customer_id` runs in, and the customer it is about:
+/// `None` for a platform principal naming no customer (every customer's rows).
+pub fn customer_scope(principal: &Principal, customer_id: &str) -> Result<(Scope, Option<Uuid>), ApiError> {
+    let scope = principal.scope_for(optional_tenant("customer_id", customer_id)?)?;
+    let tenant = match scope {
+        Scope::Tenant(tenant) => Some(tenant.0),
+        _ => None,
+    };
+    Ok((scope, tenant))
 }
 
 /// A time as protobuf.

@@ -25,7 +25,7 @@ use super::{
 };
 use crate::Policies;
 use crate::domain::{self, enforcement_name};
-use crate::engine::input::{Actor, CustomerFacts, DeploymentFacts, PolicyInput, SiteFacts};
+use crate::engine::input::{Actor, CustomerFacts, DeploymentFacts, Estimate, PolicyInput, SiteFacts};
 use crate::store::{self, CheckRow};
 
 pub struct PlanCheckApi(pub Arc<Policies>);
@@ -116,7 +116,15 @@ impl PlanCheckService for PlanCheckApi {
                 kind: request.deployment_kind.clone(),
                 started_by: Actor { kind: started_by.kind, id: started_by.id, role: started_by.role },
             },
-            estimate: None,
+            estimate: request.estimate.and_then(|estimate| {
+                let site = estimate.site_monthly?;
+                let customer = estimate.customer_monthly?;
+                Some(Estimate {
+                    currency_code: site.currency_code,
+                    site_monthly_minor_units: site.minor_units,
+                    customer_monthly_minor_units: customer.minor_units,
+                })
+            }),
             billing: None,
         };
         let input = input.to_json();

@@ -9,13 +9,11 @@ pub use checks::{ComplianceApi, PlanCheckApi};
 pub use policies::PolicyApi;
 
 use canopy_kit::auth::Principal;
-use canopy_kit::db::Scope;
 use canopy_kit::paging::{finish_offset_page, offset_page};
-use canopy_kit::request::{optional_tenant, timestamp};
+use canopy_kit::request::{customer_scope, timestamp};
 use canopy_kit::{ApiError, FieldViolation};
 use canopy_sdk::proto::canopy::policy::v1 as proto;
 use prost::Message as _;
-use uuid::Uuid;
 
 use crate::domain::{Decision, enforcement_level, policy_kind};
 use crate::store::{CheckRow, PolicyRow};
@@ -30,18 +28,6 @@ fn internal(error: anyhow::Error) -> ApiError {
 
 fn refuse_if_any(violations: Vec<FieldViolation>) -> Result<(), ApiError> {
     if violations.is_empty() { Ok(()) } else { Err(ApiError::InvalidArgument(violations)) }
-}
-
-/// The scope and the customer a request is about: `None` for a platform principal
-/// naming no customer.
-fn customer_scope(principal: &Principal, customer_id: &str) -> Result<(Scope, Option<Uuid>), ApiError> {
-    let requested = optional_tenant("customer_id", customer_id)?;
-    let scope = principal.scope_for(requested)?;
-    let tenant = match scope {
-        Scope::Tenant(tenant) => Some(tenant.0),
-        _ => None,
-    };
-    Ok((scope, tenant))
 }
 
 /// A stored policy as `reader` may see it: a customer reading the platform's policy

@@ -17,8 +17,8 @@
 //!   resource types of `terraform/modules/<provider>` and `terraform/sites/<provider>`.
 //!   Resources leaving the plan (`after` is null) are ignored. An attribute absent from
 //!   `after` (unknown until apply, or not set) never counts as a violation.
-//! * `input.estimate`: the cost policy; `null` until estimates exist, and then the policy
-//!   produces nothing.
+//! * `input.estimate`: the cost policy; `null` when the plan could not be priced, and then
+//!   the policy produces nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -894,7 +894,7 @@ pub struct Money {
 
 /// What sites may cost per month, compared with `input.estimate`.
 ///
-/// `input.estimate` is `null` until cost estimation exists; the policy then produces
+/// `input.estimate` is `null` when the plan could not be priced; the policy then produces
 /// nothing. An estimate in another currency than a limit is not converted: the policy
 /// warns that it could not compare.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -931,7 +931,9 @@ impl Cost {
     /// The Rego module.
     pub fn to_rego(&self) -> String {
         let mut rego = header("cost", "canopy.builtin.cost");
-        rego.push_str("# input.estimate is null until cost estimates exist; every rule below then stays silent.\n");
+        rego.push_str(
+            "# input.estimate is null when the plan could not be priced; every rule below then stays silent.\n",
+        );
         for (name, what, estimate_field, money) in [
             ("max_site_monthly", "this site", "site_monthly_minor_units", &self.max_site_monthly),
             (

@@ -6,12 +6,13 @@
 //!             "database_enabled", "storage_enabled" },
 //!   "customer": { "id", "plan_tier", "status" },
 //!   "deployment": { "id", "kind", "started_by": { "kind", "id", "role" } },
-//!   "estimate": null,                                  // cost estimate, when there is one
+//!   "estimate": {…},                                   // the cost service's estimate, or null
 //!   "billing": null }                                  // billing facts, when there are some
 //! ```
 //!
-//! `estimate` and `billing` are `null` until the issues that compute them land; policies
-//! must treat `null` as "not known" (the builtin cost policy then produces nothing).
+//! `estimate` is `null` when the plan could not be priced, and `billing` until the
+//! billing issue fills it; policies must treat `null` as "not known" (the builtin cost
+//! policy then produces nothing).
 
 use std::collections::BTreeMap;
 
@@ -28,7 +29,7 @@ pub struct PolicyInput {
     pub customer: CustomerFacts,
     /// The deployment asking to apply the plan.
     pub deployment: DeploymentFacts,
-    /// The plan's estimated cost; `null` until cost estimation exists.
+    /// The plan's estimated cost from the cost service; `null` when it could not be priced.
     pub estimate: Option<Estimate>,
     /// The customer's billing facts; `null` until billing supplies them.
     pub billing: Option<BillingFacts>,

@@ -124,7 +124,7 @@ export function StackedCostChart({ title, summary, currency, periods, series, mo
     return [monthly ? monthLabel(period) : dayLabel(period), ...values.map((v) => formatMicros(v, currency)), formatMicros(total, currency)];
   });
   return (
-    <ChartFigure title={title} summary={summary} table={{ columns: [monthly ? "Month" : "Day", ...series.map((s) => s.label || s.key), "Total"], rows }}>
+    <ChartFigure title={title} summary={summary} table={{ columns: [monthly ? "Month" : "Day", ...series.map((s) => s.label || s.group), "Total"], rows }}>
       <BarChart data={data} accessibilityLayer margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         <CartesianGrid stroke={GRID} vertical={false} />
         <XAxis dataKey="period" tick={AXIS} interval="preserveStartEnd" minTickGap={12} />
@@ -132,7 +132,7 @@ export function StackedCostChart({ title, summary, currency, periods, series, mo
         <Tooltip formatter={f.tooltip} />
         <Legend wrapperStyle={{ fontSize: 13 }} />
         {series.map((s, i) => (
-          <Bar key={s.key} dataKey={`s${i}`} name={s.label || s.key} stackId="cost" fill={seriesColour(i)} isAnimationActive={false} />
+          <Bar key={s.group} dataKey={`s${i}`} name={s.label || s.group} stackId="cost" fill={seriesColour(i)} isAnimationActive={false} />
         ))}
       </BarChart>
     </ChartFigure>

@@ -41,8 +41,8 @@ describe("formatMicros", () => {
 describe("the cost charts", () => {
   it("draws an SVG chart with its figures as a table for screen readers", () => {
     const series = [
-      create(cost.CostSeriesSchema, { key: "aws", label: "AWS", totalMicros: 3_000_000n, points: [{ periodStart: "2026-12-01", micros: 1_000_000n }, { periodStart: "2026-12-02", micros: 2_000_000n }] }),
-      create(cost.CostSeriesSchema, { key: "gcp", label: "Google Cloud", totalMicros: 500_000n, points: [{ periodStart: "2026-12-02", micros: 500_000n }] }),
+      create(cost.CostSeriesSchema, { group: "aws", label: "AWS", totalMicros: 3_000_000n, points: [{ periodStart: "2026-12-01", micros: 1_000_000n }, { periodStart: "2026-12-02", micros: 2_000_000n }] }),
+      create(cost.CostSeriesSchema, { group: "gcp", label: "Google Cloud", totalMicros: 500_000n, points: [{ periodStart: "2026-12-02", micros: 500_000n }] }),
     ];
     render(<StackedCostChart title="Spend over time" currency="USD" periods={["2026-12-01", "2026-12-02"]} series={series} />);
     const figure = screen.getByRole("figure", { name: "Spend over time" });

@@ -173,10 +173,10 @@ function Ranked({ report, title, itemName }: { report: cost.GetCostReportRespons
   return (
     <RankedCostChart
       title={title}
-      summary={`The ${Math.min(report.series.length, TOP)} largest of ${formatMicros(report.totalMicros, report.currencyCode)}${report.series.some((s) => s.key === "other") ? "; the rest as “other”" : ""}.`}
+      summary={`The ${Math.min(report.series.length, TOP)} largest of ${formatMicros(report.totalMicros, report.currencyCode)}${report.series.some((s) => s.group === "other") ? "; the rest as “other”" : ""}.`}
       currency={report.currencyCode}
       itemName={itemName}
-      items={report.series.map((s) => ({ key: s.key, label: s.label || s.key, micros: s.totalMicros }))}
+      items={report.series.map((s) => ({ key: s.group, label: s.label || s.group, micros: s.totalMicros }))}
     />
   );
 }

@@ -40,12 +40,12 @@ const report = (groupBy: cost.Dimension) =>
     series:
       groupBy === cost.Dimension.PROVIDER
         ? [
-            { key: "aws", label: "AWS", totalMicros: 200_000_000n, points: [{ periodStart: "2026-12-01", micros: 100_000_000n }, { periodStart: "2026-12-02", micros: 100_000_000n }] },
-            { key: "sandbox", label: "Sandbox", totalMicros: 100_000_000n, points: [{ periodStart: "2026-12-02", micros: 100_000_000n }] },
+            { group: "aws", label: "AWS", totalMicros: 200_000_000n, points: [{ periodStart: "2026-12-01", micros: 100_000_000n }, { periodStart: "2026-12-02", micros: 100_000_000n }] },
+            { group: "sandbox", label: "Sandbox", totalMicros: 100_000_000n, points: [{ periodStart: "2026-12-02", micros: 100_000_000n }] },
           ]
         : groupBy === cost.Dimension.CUSTOMER
-          ? [{ key: "c-1", label: "Acme", totalMicros: 300_000_000n, points: [] }]
-          : [{ key: "s-1", label: "shop", totalMicros: 300_000_000n, points: [] }],
+          ? [{ group: "c-1", label: "Acme", totalMicros: 300_000_000n, points: [] }]
+          : [{ group: "s-1", label: "shop", totalMicros: 300_000_000n, points: [] }],
   });
 
 const noForecast = create(cost.GetCostForecastResponseSchema, { currencyCode: "USD", method: cost.ForecastMethod.UNSPECIFIED, reason: "not enough data yet: 2 days of costs", daysOfData: 2, monthToDateMicros: 12_000_000n });
