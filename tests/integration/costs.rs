@@ -206,6 +206,29 @@ async fn every_plan_is_priced_before_apply_and_cost_policies_read_the_estimate()
     assert!(first_site > 0);
     assert_eq!(estimate.customer_monthly_micros, usd(78) + first_site);
 
+    // The site runs in the sandbox: its actual costs are simulated from the estimate,
+    // with history, and marked as such.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let page = loop {
+        let page = costs(&services, &owner)
+            .await
+            .get_site_costs(cost::GetSiteCostsRequest { site_id: site.clone(), ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
+        if page.daily.iter().any(|day| day.accrued_micros > 0) {
+            break page;
+        }
+        assert!(Instant::now() < deadline, "no simulated costs for the sandbox site: {page:?}");
+        // The sandbox account is collected every 10 s of the services' clock.
+        env.clock.advance(chrono::Duration::seconds(11));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert!(page.sandbox);
+    assert_eq!(page.daily.len(), 30);
+    let accuracy = page.accuracy.unwrap();
+    assert!(accuracy.error_percent.unwrap().abs() < 20.0, "simulated within ±15 %: {accuracy:?}");
+
     // The operator caps a site at $50 a month: the next site of the same shape is refused
     // on its estimate, before anything is applied.
     let canopy = services.client("policy", "gateway").await.with_token(&admin);

@@ -445,7 +445,15 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
       const trend = page.getByRole("figure", { name: /^Daily cost/ });
       await trend.locator("svg").first().waitFor({ timeout: 60_000 });
       assert.equal(await trend.getByRole("table").count(), 1, "the chart's figures as a table");
-      await page.getByText("Simulated costs", { exact: true }).waitFor();
+      // The sandbox collector runs every 10 s and backfills a new site's history; the
+      // page shows what was collected when it loaded, so look again until it is there.
+      const simulated = page.getByText("Simulated costs", { exact: true });
+      for (let tries = 0; !(await simulated.isVisible()); tries++) {
+        assert.ok(tries < 12, "the sandbox site's simulated costs appear within a minute");
+        await page.waitForTimeout(5_000);
+        await page.reload();
+        await trend.locator("svg").first().waitFor({ timeout: 30_000 });
+      }
       const layers = page.getByRole("list", { name: "Cost layers this month" });
       for (const layer of ["Estimated", "Accrued", "Invoiced"]) await layers.getByRole("listitem", { name: layer }).waitFor();
       await shot(page, "customer-site-costs");
@@ -682,7 +690,7 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
       await page.getByRole("figure", { name: "This month and the next three" }).or(page.getByText("No forecast yet")).first().waitFor({ timeout: 30_000 });
       await page.getByRole("heading", { name: "Budgets" }).waitFor();
       await page.getByRole("button", { name: "Export CSV" }).waitFor();
-      await page.getByLabel("Period").selectOption({ label: "Last 90 days" });
+      await page.getByLabel("Period", { exact: true }).selectOption({ label: "Last 90 days" });
       await page.waitForURL(/\/costs\?period=90d$/);
       await spend.locator("svg").first().waitFor({ timeout: 30_000 });
       await shot(page, "admin-costs");

@@ -160,7 +160,19 @@ pub async fn run_next(costs: &Costs) -> anyhow::Result<bool> {
     let sandbox_sites = store::sandbox_sites(&mut tx).await?;
     tx.commit().await?;
     let outcome = collect_run(costs, &run, &sites, &sandbox_sites).await;
-    finish(costs, &run, &sites, outcome).await?;
+    if let Err(error) = finish(costs, &run, &sites, outcome).await {
+        // Storing failed (the database, or records it refused): the run is retried
+        // with backoff rather than left running until its lease lapses.
+        let message = format!("storing the records failed: {error:#}");
+        let now = costs.clock.now();
+        let mut tx = costs.database.begin(Scope::Platform).await?;
+        let state = if run.attempts >= costs.config.max_attempts { "failed" } else { "queued" };
+        store::finish_run(&mut tx, run.id, state, 0, &message, now, Some(now + backoff(&costs.config, run.attempts)))
+            .await?;
+        store::set_account_status(&mut tx, &run.account, "failing", &message, now).await?;
+        tx.commit().await?;
+        tracing::warn!(account = run.account, error = message, "a cost collection run failed to record");
+    }
     Ok(true)
 }
 
@@ -185,16 +197,19 @@ async fn collect_run(
             let history = u64::from(costs.config.sandbox_history_days);
             let simulated = sandbox_sites
                 .iter()
-                .map(|site| SandboxSite {
-                    site_id: site.site_id,
-                    created_on: site.first_seen - Days::new(history),
-                    region: site.region.clone(),
-                    lines: site
-                        .lines
-                        .0
-                        .iter()
-                        .map(|line| (category(&line.resource_type), line.monthly_micros))
-                        .collect(),
+                .map(|site| {
+                    // One simulated resource per category: the estimate's lines summed.
+                    let mut lines: BTreeMap<&'static str, (ResourceType, i64)> = BTreeMap::new();
+                    for line in &site.lines.0 {
+                        let kind = category(&line.resource_type);
+                        lines.entry(kind.as_str()).or_insert((kind, 0)).1 += line.monthly_micros;
+                    }
+                    SandboxSite {
+                        site_id: site.site_id,
+                        created_on: site.first_seen - Days::new(history),
+                        region: site.region.clone(),
+                        lines: lines.into_values().collect(),
+                    }
                 })
                 .collect();
             SandboxCollector::new(simulated).with_currency(&costs.config.currency).collect(days).await
@@ -277,9 +292,18 @@ fn backoff(config: &CostConfig, attempt: i32) -> chrono::Duration {
 /// data names one (a cost tag, or a resource name carrying the site id's tail).
 pub fn attribute(account: &str, provider: Option<&str>, sites: &[SiteRow], records: &[CostRecord]) -> Vec<NewRecord> {
     let by_id: HashMap<Uuid, &SiteRow> = sites.iter().map(|site| (site.site_id, site)).collect();
+    // A record per (resource, day, source): the store's key. Collectors promise it; lines
+    // that still share a key are summed, so one run never writes a key twice.
+    let mut merged: BTreeMap<(String, chrono::NaiveDate, &'static str), CostRecord> = BTreeMap::new();
+    for record in records {
+        merged
+            .entry((record.resource_id.clone(), record.day, record.source.as_str()))
+            .and_modify(|kept| kept.amount_micros += record.amount_micros)
+            .or_insert_with(|| record.clone());
+    }
     let ids: Vec<Uuid> = sites.iter().map(|site| site.site_id).collect();
-    records
-        .iter()
+    merged
+        .values()
         .map(|record| {
             let site = match &record.site {
                 SiteRef::Id(id) => by_id.get(id).copied(),

@@ -198,3 +198,65 @@ async fn each_cloud_s_costs_are_stored_once_and_restated_days_replace_them() {
     assert_eq!(accrued, 28_600_000 + 9_250_000 + 1_350_000);
     assert_eq!(invoiced, 18_000_000 + 36_000_000);
 }
+
+#[tokio::test]
+async fn a_sandbox_site_gets_simulated_history_from_its_estimate_and_real_sites_never_do() {
+    let env = TestEnv::new().await;
+    let database = Database::connect(&env.config.database).await.unwrap();
+    migrate_schema(&database.owner, &database.roles, "cost", &canopy_cost::MIGRATIONS).await.unwrap();
+    let clock = ManualClock::new();
+    let today = clock.now().date_naive();
+    let customer = Uuid::new_v4();
+    let (sandboxed, real) = (Uuid::new_v4(), Uuid::new_v4());
+    let estimate = canopy_cost::estimate::Estimate {
+        currency: "USD".into(),
+        monthly_micros: 30_400_000,
+        hourly_micros: 41_644,
+        lines: vec![canopy_cost::estimate::Line {
+            address: "digitalocean_droplet.this[0]".into(),
+            resource_type: "digitalocean_droplet".into(),
+            description: "Droplet".into(),
+            monthly_micros: 30_400_000,
+            hourly_micros: 41_644,
+            assumption: None,
+        }],
+        snapshot_date: today,
+        free_resources: 0,
+        unpriced_resource_types: vec![],
+    };
+    let mut tx = database.begin(Scope::Tenant(TenantId(customer))).await.unwrap();
+    for (site, sandbox) in [(sandboxed, true), (real, false)] {
+        store::upsert_site(&mut tx, customer, site, "shop", "digitalocean", "fra1", today, false).await.unwrap();
+        store::save_estimate(&mut tx, customer, Uuid::new_v4(), site, &estimate, false, 0, sandbox, clock.now())
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let config = CostConfig { sandbox_history_days: 20, ..CostConfig::default() };
+    let costs = Costs::new(database.clone(), config, Arc::new(clock.clone())).unwrap();
+    collect::schedule(&costs).await.unwrap();
+    while collect::run_next(&costs).await.unwrap() {}
+
+    let mut tx = database.begin(Scope::Tenant(TenantId(customer))).await.unwrap();
+    let filter = |site| store::Filter {
+        tenant: Some(customer),
+        site: Some(site),
+        provider: None,
+        region: None,
+        resource_type: None,
+        start: today - Days::new(60),
+        end: today,
+        exclude_sandbox: false,
+        source: "accrued",
+    };
+    let simulated = store::daily(&mut tx, &filter(sandboxed)).await.unwrap();
+    let none = store::daily(&mut tx, &filter(real)).await.unwrap();
+    assert!(store::any_sandbox(&mut tx, &filter(sandboxed)).await.unwrap());
+    tx.commit().await.unwrap();
+    // Twenty days of history up to yesterday, each within ±15 % of $1 a day (10 % less on
+    // weekends).
+    assert_eq!(simulated.len(), 20, "{simulated:?}");
+    assert_eq!(simulated.first().unwrap().0, today - Days::new(20));
+    assert!(simulated.iter().all(|(_, micros)| (750_000..=1_150_000).contains(micros)), "{simulated:?}");
+    assert!(none.is_empty(), "a site deployed to a cloud is never simulated");
+}
