@@ -117,7 +117,7 @@ export function CostDashboard({ client, today }: CostDashboardProps) {
       <div className="grid grid-cols-[repeat(auto-fit,minmax(280px,1fr))] gap-4">
         <Card>
           <Loaded query={byCustomer} label="Loading the top customers">
-            {(report) => <Ranked report={report} title="Top customers" itemName="Customer" />}
+            {(report) => <TopCustomers client={client} report={report} />}
           </Loaded>
         </Card>
         <Card>
@@ -162,7 +162,24 @@ function Total({ report, rangeText }: { report: cost.GetCostReportResponse; rang
   );
 }
 
-function Ranked({ report, title, itemName }: { report: cost.GetCostReportResponse; title: string; itemName: string }) {
+/** The top customers, named: the cost service knows customers by id only. */
+function TopCustomers({ client, report }: { client: Pick<CanopyClient, "customers">; report: cost.GetCostReportResponse }) {
+  // "other" and "unattributed" are groups, not customers.
+  const names = useCustomerNames(client, report.series.map((s) => s.group).filter((group) => /^[0-9a-f-]{36}$/.test(group)));
+  return <Ranked report={report} title="Top customers" itemName="Customer" label={(s) => names.get(s.group)} />;
+}
+
+function Ranked({
+  report,
+  title,
+  itemName,
+  label,
+}: {
+  report: cost.GetCostReportResponse;
+  title: string;
+  itemName: string;
+  label?: (series: cost.CostSeries) => string | undefined;
+}) {
   if (report.series.length === 0)
     return (
       <>
@@ -176,7 +193,7 @@ function Ranked({ report, title, itemName }: { report: cost.GetCostReportRespons
       summary={`The ${Math.min(report.series.length, TOP)} largest of ${formatMicros(report.totalMicros, report.currencyCode)}${report.series.some((s) => s.group === "other") ? "; the rest as “other”" : ""}.`}
       currency={report.currencyCode}
       itemName={itemName}
-      items={report.series.map((s) => ({ key: s.group, label: s.label || s.group, micros: s.totalMicros }))}
+      items={report.series.map((s) => ({ key: s.group, label: label?.(s) ?? (s.label || s.group), micros: s.totalMicros }))}
     />
   );
 }
