@@ -308,7 +308,9 @@ async fn every_plan_is_priced_before_apply_and_cost_policies_read_the_estimate()
 
 #[tokio::test]
 async fn reports_trends_forecasts_and_exports_answer_from_a_seeded_history() {
-    let env = TestEnv::new().await;
+    let mut env = TestEnv::new().await;
+    // No collection: the seeded records are all the costs there are.
+    env.config.set_section_value("cost", "accounts", serde_json::json!({}));
     let services = env.spawn(canopyd::registry::MANIFESTS).await;
     let database = Database::connect(&env.config.database).await.unwrap();
     let password = canopy_identity::ensure_platform_admin(&database, "admin@reports.test").await.unwrap().unwrap();
@@ -596,6 +598,9 @@ fn fired(budget: &cost::Budget) -> Vec<(i32, cost::ThresholdBasis)> {
 async fn budget_thresholds_fire_once_forecast_first_and_a_new_month_starts_clean() {
     let mut env = TestEnv::new().await;
     env.config.set_section_value("cost", "budget_interval_ms", serde_json::json!(100));
+    // No collection: the seeded records are all the costs there are (the customer's
+    // first site runs in the sandbox, whose simulated costs would add to them).
+    env.config.set_section_value("cost", "accounts", serde_json::json!({}));
     for (setting, value) in [
         ("dispatch_interval_ms", serde_json::json!(50)),
         ("delivery_interval_ms", serde_json::json!(50)),
