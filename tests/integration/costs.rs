@@ -165,6 +165,9 @@ async fn every_plan_is_priced_before_apply_and_cost_policies_read_the_estimate()
     let customer = tenant(&services, &admin, "priced").await;
     let owner = customer.token.clone();
 
+    // The customer's first site (GCP, small) is priced first, so the totals below are known.
+    wait_for_deployment(&services, &owner, &customer.ids["deployment_id"], sites::DeploymentStatus::Succeeded).await;
+
     // DigitalOcean, medium, with a database: 2 × s-2vcpu-2gb Droplets ($18 each), a
     // load balancer node ($12), one db-s-1vcpu-2gb node ($30): $78 a month.
     let (site, deployment) = create_site(&services, &owner, "estimated").await;
