@@ -16,8 +16,8 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::{
-    MAX_RANGE_DAYS, customer_scope, date_text, db, estimate_to_proto, month_field, one_customer, provider_name,
-    refuse_if_any, report_filter,
+    MAX_RANGE_DAYS, customer_scope, date_text, db, estimate_to_proto, month_field, one_customer, refuse_if_any,
+    report_filter,
 };
 use crate::Costs;
 use crate::estimate::{self, MICROS};
@@ -46,7 +46,7 @@ impl CostService for CostApi {
         let (_, tenant) = one_customer(&principal, &request.customer_id)?;
         let contract = &self.0.contract;
         let mut violations = Vec::new();
-        let provider = provider_name(request.provider).and_then(|name| name.parse::<CloudProvider>().ok());
+        let provider = CloudProvider::from_proto_number(request.provider);
         let offered = provider.and_then(|provider| contract.providers.get(&provider));
         match offered {
             None => {

@@ -16,8 +16,8 @@ use canopy_kit::auth::Principal;
 use canopy_kit::db::Scope;
 use canopy_kit::request::{customer_scope, optional_id_field, timestamp};
 use canopy_kit::{ApiError, FieldViolation};
-use canopy_sdk::proto::canopy::common::v1::CloudProvider as ProtoProvider;
 use canopy_sdk::proto::canopy::cost::v1 as proto;
+use canopy_terraform::CloudProvider;
 use chrono::{Days, NaiveDate};
 use uuid::Uuid;
 
@@ -90,28 +90,6 @@ fn date_range(
     (start, end)
 }
 
-pub fn provider_name(provider: i32) -> Option<&'static str> {
-    match ProtoProvider::try_from(provider).unwrap_or_default() {
-        ProtoProvider::Aws => Some("aws"),
-        ProtoProvider::Azure => Some("azure"),
-        ProtoProvider::Gcp => Some("gcp"),
-        ProtoProvider::Digitalocean => Some("digitalocean"),
-        ProtoProvider::Akamai => Some("akamai"),
-        ProtoProvider::Unspecified => None,
-    }
-}
-
-pub fn provider_proto(name: &str) -> ProtoProvider {
-    match name {
-        "aws" => ProtoProvider::Aws,
-        "azure" => ProtoProvider::Azure,
-        "gcp" => ProtoProvider::Gcp,
-        "digitalocean" => ProtoProvider::Digitalocean,
-        "akamai" => ProtoProvider::Akamai,
-        _ => ProtoProvider::Unspecified,
-    }
-}
-
 /// A report filter from the request, scoped to what the principal may read.
 fn report_filter(
     principal: &Principal,
@@ -147,7 +125,7 @@ fn report_filter(
         Filter {
             tenant,
             site,
-            provider: provider_name(filter.provider).map(str::to_owned),
+            provider: CloudProvider::from_proto_number(filter.provider).map(|provider| provider.as_str().to_owned()),
             region: (!filter.region.is_empty()).then(|| filter.region.clone()),
             resource_type,
             start,
