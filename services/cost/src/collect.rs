@@ -30,6 +30,9 @@ use uuid::Uuid;
 use crate::store::{self, NewRecord, RunRow, SiteRow};
 use crate::{CostConfig, Costs};
 
+/// Days finished runs are kept for `ListCollectionRuns`.
+const RUN_RETENTION_DAYS: i64 = 7;
+
 /// How long a claimed run may take before another worker takes it over.
 const LEASE: Duration = Duration::from_secs(600);
 
@@ -144,6 +147,7 @@ pub async fn schedule(costs: &Costs) -> anyhow::Result<()> {
         };
         store::queue_run(&mut tx, &account.name, start, end, now).await?;
     }
+    store::purge_runs(&mut tx, now - chrono::Duration::days(RUN_RETENTION_DAYS)).await?;
     tx.commit().await?;
     Ok(())
 }

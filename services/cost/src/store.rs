@@ -650,6 +650,17 @@ pub async fn queue_run(
     }
 }
 
+/// Forgets finished runs that ended before `before` (the sandbox alone queues one every
+/// few seconds).
+pub async fn purge_runs(tx: &mut PgConnection, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let purged =
+        sqlx::query("delete from cost.collection_run where state in ('succeeded', 'failed') and finished_at < $1")
+            .bind(before)
+            .execute(tx)
+            .await?;
+    Ok(purged.rows_affected())
+}
+
 /// When the account's latest run was queued.
 pub async fn last_queued(tx: &mut PgConnection, account: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar("select max(created_at) from cost.collection_run where account = $1")
