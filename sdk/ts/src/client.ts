@@ -27,6 +27,7 @@ import {
   SilenceService,
 } from "./gen/canopy/alerts/v1/alerts_pb.js";
 import { AuditService, SiemService } from "./gen/canopy/audit/v1/audit_pb.js";
+import { IntegrationService, KeyRotationService, PlatformService } from "./gen/canopy/commerce/v1/commerce_pb.js";
 import { BudgetService, CostAccountService, CostService } from "./gen/canopy/cost/v1/cost_pb.js";
 import { ApiKeyService, AuthService, CredentialService, UserService } from "./gen/canopy/identity/v1/identity_pb.js";
 import { ComplianceService, PolicyService } from "./gen/canopy/policy/v1/policy_pb.js";
@@ -109,6 +110,12 @@ export interface CanopyClient {
   readonly budgets: Client<typeof BudgetService>;
   /** cost: the provider accounts costs are collected from, and collection runs (platform). */
   readonly costAccounts: Client<typeof CostAccountService>;
+  /** commerce: the e-commerce platforms and the fields each needs. */
+  readonly commercePlatforms: Client<typeof PlatformService>;
+  /** commerce: sites' store connections (Shopify, WooCommerce, BigCommerce) and their health. */
+  readonly integrations: Client<typeof IntegrationService>;
+  /** commerce: envelope-encryption key rotation status of every service (platform). */
+  readonly keyRotation: Client<typeof KeyRotationService>;
 }
 
 export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
@@ -149,6 +156,9 @@ export function createCanopyClient(options: CanopyClientOptions): CanopyClient {
     costs: createClient(serviceClients.costs, transport),
     budgets: createClient(serviceClients.budgets, transport),
     costAccounts: createClient(serviceClients.costAccounts, transport),
+    commercePlatforms: createClient(serviceClients.commercePlatforms, transport),
+    integrations: createClient(serviceClients.integrations, transport),
+    keyRotation: createClient(serviceClients.keyRotation, transport),
   };
 }
 
@@ -171,6 +181,9 @@ export const serviceClients = {
   costs: CostService,
   budgets: BudgetService,
   costAccounts: CostAccountService,
+  commercePlatforms: PlatformService,
+  integrations: IntegrationService,
+  keyRotation: KeyRotationService,
   audit: AuditService,
   siem: SiemService,
   auth: AuthService,

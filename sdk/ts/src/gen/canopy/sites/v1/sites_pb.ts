@@ -15,7 +15,70 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file canopy/sites/v1/sites.proto.
  */
 export const file_canopy_sites_v1_sites: GenFile = /*@__PURE__*/
-  fileDesc("ChtjYW5vcHkvc2l0ZXMvdjEvc2l0ZXMucHJvdG8SD2Nhbm9weS5zaXRlcy52MSKIAQoHUnVudGltZRINCgVpbWFnZRgBIAEoCRIMCgRwb3J0GAIgASgFEjQKA2VudhgDIAMoCzIhLmNhbm9weS5zaXRlcy52MS5SdW50aW1lLkVudkVudHJ5QgSQtRgBGioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZwoLU2l0ZU91dHB1dHMSCwoDdXJsGAEgASgJEhgKEHB1YmxpY19hZGRyZXNzZXMYAiADKAkSGQoRZGF0YWJhc2VfZW5kcG9pbnQYAyABKAkSFgoOc3RvcmFnZV9idWNrZXQYBCABKAki/wQKBFNpdGUSCgoCaWQYASABKAkSEwoLY3VzdG9tZXJfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIxCghwcm92aWRlchgEIAEoDjIfLmNhbm9weS5jb21tb24udjEuQ2xvdWRQcm92aWRlchIOCgZyZWdpb24YBSABKAkSJwoEc2l6ZRgGIAEoDjIZLmNhbm9weS5zaXRlcy52MS5TaXRlU2l6ZRIYChBkYXRhYmFzZV9lbmFibGVkGAcgASgIEhcKD3N0b3JhZ2VfZW5hYmxlZBgIIAEoCBIpCgdydW50aW1lGAkgASgLMhguY2Fub3B5LnNpdGVzLnYxLlJ1bnRpbWUSMQoGbGFiZWxzGAogAygLMiEuY2Fub3B5LnNpdGVzLnYxLlNpdGUuTGFiZWxzRW50cnkSKwoGc3RhdHVzGAsgASgOMhsuY2Fub3B5LnNpdGVzLnYxLlNpdGVTdGF0dXMSDwoHc2FuZGJveBgMIAEoCBItCgdvdXRwdXRzGA0gASgLMhwuY2Fub3B5LnNpdGVzLnYxLlNpdGVPdXRwdXRzEhwKFGFjdGl2ZV9kZXBsb3ltZW50X2lkGA4gASgJEi8KC2NyZWF0ZV90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi/QIKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSDwoHc2l0ZV9pZBgCIAEoCRITCgtjdXN0b21lcl9pZBgDIAEoCRItCgRraW5kGAQgASgOMh8uY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnRLaW5kEjEKBnN0YXR1cxgFIAEoDjIhLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50U3RhdHVzEg8KB3NhbmRib3gYBiABKAgSDwoHYXR0ZW1wdBgHIAEoBRINCgVlcnJvchgIIAEoCRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGNhbmNlbF9yZXF1ZXN0ZWQYDCABKAgi2wEKD0RlcGxveW1lbnRFdmVudBILCgNzZXEYASABKAMSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoEa2luZBgDIAEoDjIkLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50RXZlbnRLaW5kEg0KBWxldmVsGAQgASgJEg8KB21lc3NhZ2UYBSABKAkSMQoGc3RhdHVzGAYgASgOMiEuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnRTdGF0dXMSCgoCaWQYByABKAkiXwoGUmVnaW9uEjEKCHByb3ZpZGVyGAEgASgOMh8uY2Fub3B5LmNvbW1vbi52MS5DbG91ZFByb3ZpZGVyEgwKBGNvZGUYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJIogDChFDcmVhdGVTaXRlUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSEwoLY3VzdG9tZXJfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIxCghwcm92aWRlchgEIAEoDjIfLmNhbm9weS5jb21tb24udjEuQ2xvdWRQcm92aWRlchIOCgZyZWdpb24YBSABKAkSJwoEc2l6ZRgGIAEoDjIZLmNhbm9weS5zaXRlcy52MS5TaXRlU2l6ZRIYChBkYXRhYmFzZV9lbmFibGVkGAcgASgIEhcKD3N0b3JhZ2VfZW5hYmxlZBgIIAEoCBIpCgdydW50aW1lGAkgASgLMhguY2Fub3B5LnNpdGVzLnYxLlJ1bnRpbWUSPgoGbGFiZWxzGAogAygLMi4uY2Fub3B5LnNpdGVzLnYxLkNyZWF0ZVNpdGVSZXF1ZXN0LkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiagoSQ3JlYXRlU2l0ZVJlc3BvbnNlEiMKBHNpdGUYASABKAsyFS5jYW5vcHkuc2l0ZXMudjEuU2l0ZRIvCgpkZXBsb3ltZW50GAIgASgLMhsuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnQiIQoOR2V0U2l0ZVJlcXVlc3QSDwoHc2l0ZV9pZBgBIAEoCSI2Cg9HZXRTaXRlUmVzcG9uc2USIwoEc2l0ZRgBIAEoCzIVLmNhbm9weS5zaXRlcy52MS5TaXRlIssCChBMaXN0U2l0ZXNSZXF1ZXN0EisKBHBhZ2UYASABKAsyHS5jYW5vcHkuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0EhMKC2N1c3RvbWVyX2lkGAIgASgJEjEKCHByb3ZpZGVyGAMgASgOMh8uY2Fub3B5LmNvbW1vbi52MS5DbG91ZFByb3ZpZGVyEisKBnN0YXR1cxgEIAEoDjIbLmNhbm9weS5zaXRlcy52MS5TaXRlU3RhdHVzEg4KBnNlYXJjaBgFIAEoCRI9CgZsYWJlbHMYBiADKAsyLS5jYW5vcHkuc2l0ZXMudjEuTGlzdFNpdGVzUmVxdWVzdC5MYWJlbHNFbnRyeRIXCg9pbmNsdWRlX2RlbGV0ZWQYByABKAgaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnChFMaXN0U2l0ZXNSZXNwb25zZRIkCgVzaXRlcxgBIAMoCzIVLmNhbm9weS5zaXRlcy52MS5TaXRlEiwKBHBhZ2UYAiABKAsyHi5jYW5vcHkuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSKzAgoRVXBkYXRlU2l0ZVJlcXVlc3QSDwoHc2l0ZV9pZBgBIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYAiABKAkSJwoEc2l6ZRgDIAEoDjIZLmNhbm9weS5zaXRlcy52MS5TaXRlU2l6ZRIYChBkYXRhYmFzZV9lbmFibGVkGAQgASgIEhcKD3N0b3JhZ2VfZW5hYmxlZBgFIAEoCBIpCgdydW50aW1lGAYgASgLMhguY2Fub3B5LnNpdGVzLnYxLlJ1bnRpbWUSPgoGbGFiZWxzGAcgAygLMi4uY2Fub3B5LnNpdGVzLnYxLlVwZGF0ZVNpdGVSZXF1ZXN0LkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiagoSVXBkYXRlU2l0ZVJlc3BvbnNlEiMKBHNpdGUYASABKAsyFS5jYW5vcHkuc2l0ZXMudjEuU2l0ZRIvCgpkZXBsb3ltZW50GAIgASgLMhsuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnQiPQoRRGVsZXRlU2l0ZVJlcXVlc3QSDwoHc2l0ZV9pZBgBIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYAiABKAkiagoSRGVsZXRlU2l0ZVJlc3BvbnNlEiMKBHNpdGUYASABKAsyFS5jYW5vcHkuc2l0ZXMudjEuU2l0ZRIvCgpkZXBsb3ltZW50GAIgASgLMhsuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnQiPwoTUmVkZXBsb3lTaXRlUmVxdWVzdBIPCgdzaXRlX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSJsChRSZWRlcGxveVNpdGVSZXNwb25zZRIjCgRzaXRlGAEgASgLMhUuY2Fub3B5LnNpdGVzLnYxLlNpdGUSLwoKZGVwbG95bWVudBgCIAEoCzIbLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50IlYKFkxpc3REZXBsb3ltZW50c1JlcXVlc3QSDwoHc2l0ZV9pZBgBIAEoCRIrCgRwYWdlGAIgASgLMh0uY2Fub3B5LmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ5ChdMaXN0RGVwbG95bWVudHNSZXNwb25zZRIwCgtkZXBsb3ltZW50cxgBIAMoCzIbLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50EiwKBHBhZ2UYAiABKAsyHi5jYW5vcHkuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSItChRHZXREZXBsb3ltZW50UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJIkgKFUdldERlcGxveW1lbnRSZXNwb25zZRIvCgpkZXBsb3ltZW50GAEgASgLMhsuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnQiVAoWV2F0Y2hEZXBsb3ltZW50UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhEKCWFmdGVyX3NlcRgCIAEoAxIQCghhZnRlcl9pZBgDIAEoCSJZChdXYXRjaERlcGxveW1lbnRSZXNwb25zZRIvCgVldmVudBgBIAEoCzIgLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50RXZlbnQSDQoFcmVzZXQYAiABKAgiMAoXQ2FuY2VsRGVwbG95bWVudFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCSJLChhDYW5jZWxEZXBsb3ltZW50UmVzcG9uc2USLwoKZGVwbG95bWVudBgBIAEoCzIbLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50IkcKEkxpc3RSZWdpb25zUmVxdWVzdBIxCghwcm92aWRlchgBIAEoDjIfLmNhbm9weS5jb21tb24udjEuQ2xvdWRQcm92aWRlciI/ChNMaXN0UmVnaW9uc1Jlc3BvbnNlEigKB3JlZ2lvbnMYASADKAsyFy5jYW5vcHkuc2l0ZXMudjEuUmVnaW9uIncKFkdldEZsZWV0U3VtbWFyeVJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYASABKAkSKQoFc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh0KFXJlY2VudF9mYWlsdXJlc19saW1pdBgDIAEoBSJNCg9TaXRlU3RhdHVzQ291bnQSKwoGc3RhdHVzGAEgASgOMhsuY2Fub3B5LnNpdGVzLnYxLlNpdGVTdGF0dXMSDQoFY291bnQYAiABKAMiWQoVRGVwbG95bWVudFN0YXR1c0NvdW50EjEKBnN0YXR1cxgBIAEoDjIhLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50U3RhdHVzEg0KBWNvdW50GAIgASgDIlYKEEZhaWxlZERlcGxveW1lbnQSLwoKZGVwbG95bWVudBgBIAEoCzIbLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50EhEKCXNpdGVfbmFtZRgCIAEoCSKPAgoXR2V0RmxlZXRTdW1tYXJ5UmVzcG9uc2USNQoLc2l0ZV9jb3VudHMYASADKAsyIC5jYW5vcHkuc2l0ZXMudjEuU2l0ZVN0YXR1c0NvdW50EhMKC3RvdGFsX3NpdGVzGAIgASgDEikKBXNpbmNlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJBChFkZXBsb3ltZW50X2NvdW50cxgEIAMoCzImLmNhbm9weS5zaXRlcy52MS5EZXBsb3ltZW50U3RhdHVzQ291bnQSOgoPcmVjZW50X2ZhaWx1cmVzGAUgAygLMiEuY2Fub3B5LnNpdGVzLnYxLkZhaWxlZERlcGxveW1lbnQq3QEKClNpdGVTdGF0dXMSGwoXU0lURV9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNTSVRFX1NUQVRVU19QRU5ESU5HEAESHAoYU0lURV9TVEFUVVNfUFJPVklTSU9OSU5HEAISFgoSU0lURV9TVEFUVVNfQUNUSVZFEAMSGAoUU0lURV9TVEFUVVNfVVBEQVRJTkcQBBIWChJTSVRFX1NUQVRVU19GQUlMRUQQBRIYChRTSVRFX1NUQVRVU19ERUxFVElORxAGEhcKE1NJVEVfU1RBVFVTX0RFTEVURUQQByplCghTaXRlU2l6ZRIZChVTSVRFX1NJWkVfVU5TUEVDSUZJRUQQABITCg9TSVRFX1NJWkVfU01BTEwQARIUChBTSVRFX1NJWkVfTUVESVVNEAISEwoPU0lURV9TSVpFX0xBUkdFEAMqowEKDkRlcGxveW1lbnRLaW5kEh8KG0RFUExPWU1FTlRfS0lORF9VTlNQRUNJRklFRBAAEhoKFkRFUExPWU1FTlRfS0lORF9DUkVBVEUQARIaChZERVBMT1lNRU5UX0tJTkRfVVBEQVRFEAISHAoYREVQTE9ZTUVOVF9LSU5EX1JFREVQTE9ZEAMSGgoWREVQTE9ZTUVOVF9LSU5EX0RFTEVURRAEKvsBChBEZXBsb3ltZW50U3RhdHVzEiEKHURFUExPWU1FTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHAoYREVQTE9ZTUVOVF9TVEFUVVNfUVVFVUVEEAESHQoZREVQTE9ZTUVOVF9TVEFUVVNfUlVOTklORxACEh8KG0RFUExPWU1FTlRfU1RBVFVTX1NVQ0NFRURFRBADEhwKGERFUExPWU1FTlRfU1RBVFVTX0ZBSUxFRBAEEh8KG0RFUExPWU1FTlRfU1RBVFVTX0NBTkNFTExFRBAFEicKI0RFUExPWU1FTlRfU1RBVFVTX0FXQUlUSU5HX09WRVJSSURFEAYqfQoTRGVwbG95bWVudEV2ZW50S2luZBIlCiFERVBMT1lNRU5UX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIgChxERVBMT1lNRU5UX0VWRU5UX0tJTkRfU1RBVFVTEAESHQoZREVQTE9ZTUVOVF9FVkVOVF9LSU5EX0xPRxACMtAKCgtTaXRlU2VydmljZRJmCgpDcmVhdGVTaXRlEiIuY2Fub3B5LnNpdGVzLnYxLkNyZWF0ZVNpdGVSZXF1ZXN0GiMuY2Fub3B5LnNpdGVzLnYxLkNyZWF0ZVNpdGVSZXNwb25zZSIPirUYCwgDEgMBAwQYAyACEmIKB0dldFNpdGUSHy5jYW5vcHkuc2l0ZXMudjEuR2V0U2l0ZVJlcXVlc3QaIC5jYW5vcHkuc2l0ZXMudjEuR2V0U2l0ZVJlc3BvbnNlIhSQAgGKtRgNCAMSBQECAwQFGAIgAhJoCglMaXN0U2l0ZXMSIS5jYW5vcHkuc2l0ZXMudjEuTGlzdFNpdGVzUmVxdWVzdBoiLmNhbm9weS5zaXRlcy52MS5MaXN0U2l0ZXNSZXNwb25zZSIUkAIBirUYDQgDEgUBAgMEBRgCIAISZgoKVXBkYXRlU2l0ZRIiLmNhbm9weS5zaXRlcy52MS5VcGRhdGVTaXRlUmVxdWVzdBojLmNhbm9weS5zaXRlcy52MS5VcGRhdGVTaXRlUmVzcG9uc2UiD4q1GAsIAxIDAQMEGAMgAhJmCgpEZWxldGVTaXRlEiIuY2Fub3B5LnNpdGVzLnYxLkRlbGV0ZVNpdGVSZXF1ZXN0GiMuY2Fub3B5LnNpdGVzLnYxLkRlbGV0ZVNpdGVSZXNwb25zZSIPirUYCwgDEgMBAwQYAyACEmwKDFJlZGVwbG95U2l0ZRIkLmNhbm9weS5zaXRlcy52MS5SZWRlcGxveVNpdGVSZXF1ZXN0GiUuY2Fub3B5LnNpdGVzLnYxLlJlZGVwbG95U2l0ZVJlc3BvbnNlIg+KtRgLCAMSAwEDBBgDIAISegoPTGlzdERlcGxveW1lbnRzEicuY2Fub3B5LnNpdGVzLnYxLkxpc3REZXBsb3ltZW50c1JlcXVlc3QaKC5jYW5vcHkuc2l0ZXMudjEuTGlzdERlcGxveW1lbnRzUmVzcG9uc2UiFJACAYq1GA0IAxIFAQIDBAUYAiACEnQKDUdldERlcGxveW1lbnQSJS5jYW5vcHkuc2l0ZXMudjEuR2V0RGVwbG95bWVudFJlcXVlc3QaJi5jYW5vcHkuc2l0ZXMudjEuR2V0RGVwbG95bWVudFJlc3BvbnNlIhSQAgGKtRgNCAMSBQECAwQFGAIgAhJ8Cg9XYXRjaERlcGxveW1lbnQSJy5jYW5vcHkuc2l0ZXMudjEuV2F0Y2hEZXBsb3ltZW50UmVxdWVzdBooLmNhbm9weS5zaXRlcy52MS5XYXRjaERlcGxveW1lbnRSZXNwb25zZSIUkAIBirUYDQgDEgUBAgMEBRgCIAIwARJ4ChBDYW5jZWxEZXBsb3ltZW50EiguY2Fub3B5LnNpdGVzLnYxLkNhbmNlbERlcGxveW1lbnRSZXF1ZXN0GikuY2Fub3B5LnNpdGVzLnYxLkNhbmNlbERlcGxveW1lbnRSZXNwb25zZSIPirUYCwgDEgMBAwQYAiACEnoKD0dldEZsZWV0U3VtbWFyeRInLmNhbm9weS5zaXRlcy52MS5HZXRGbGVldFN1bW1hcnlSZXF1ZXN0GiguY2Fub3B5LnNpdGVzLnYxLkdldEZsZWV0U3VtbWFyeVJlc3BvbnNlIhSQAgGKtRgNCAMSBQECAwQFGAIgAhJnCgtMaXN0UmVnaW9ucxIjLmNhbm9weS5zaXRlcy52MS5MaXN0UmVnaW9uc1JlcXVlc3QaJC5jYW5vcHkuc2l0ZXMudjEuTGlzdFJlZ2lvbnNSZXNwb25zZSINkAIBirUYBggCGAIgAWIGcHJvdG8z", [file_canopy_common_v1_common, file_canopy_options_v1_options, file_google_protobuf_timestamp]);
+  fileDesc("ChtjYW5vcHkvc2l0ZXMvdjEvc2l0ZXMucHJvdG8SD2Nhbm9weS5zaXRlcy52MSI5ChFMb29rdXBTaXRlUmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCRIPCgdzaXRlX2lkGAIgASgJIl4KEkxvb2t1cFNpdGVSZXNwb25zZRINCgVmb3VuZBgBIAEoCBIMCgRuYW1lGAIgASgJEisKBnN0YXR1cxgDIAEoDjIbLmNhbm9weS5zaXRlcy52MS5TaXRlU3RhdHVzIogBCgdSdW50aW1lEg0KBWltYWdlGAEgASgJEgwKBHBvcnQYAiABKAUSNAoDZW52GAMgAygLMiEuY2Fub3B5LnNpdGVzLnYxLlJ1bnRpbWUuRW52RW50cnlCBJC1GAEaKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnCgtTaXRlT3V0cHV0cxILCgN1cmwYASABKAkSGAoQcHVibGljX2FkZHJlc3NlcxgCIAMoCRIZChFkYXRhYmFzZV9lbmRwb2ludBgDIAEoCRIWCg5zdG9yYWdlX2J1Y2tldBgEIAEoCSL/BAoEU2l0ZRIKCgJpZBgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEjEKCHByb3ZpZGVyGAQgASgOMh8uY2Fub3B5LmNvbW1vbi52MS5DbG91ZFByb3ZpZGVyEg4KBnJlZ2lvbhgFIAEoCRInCgRzaXplGAYgASgOMhkuY2Fub3B5LnNpdGVzLnYxLlNpdGVTaXplEhgKEGRhdGFiYXNlX2VuYWJsZWQYByABKAgSFwoPc3RvcmFnZV9lbmFibGVkGAggASgIEikKB3J1bnRpbWUYCSABKAsyGC5jYW5vcHkuc2l0ZXMudjEuUnVudGltZRIxCgZsYWJlbHMYCiADKAsyIS5jYW5vcHkuc2l0ZXMudjEuU2l0ZS5MYWJlbHNFbnRyeRIrCgZzdGF0dXMYCyABKA4yGy5jYW5vcHkuc2l0ZXMudjEuU2l0ZVN0YXR1cxIPCgdzYW5kYm94GAwgASgIEi0KB291dHB1dHMYDSABKAsyHC5jYW5vcHkuc2l0ZXMudjEuU2l0ZU91dHB1dHMSHAoUYWN0aXZlX2RlcGxveW1lbnRfaWQYDiABKAkSLwoLY3JlYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtkZWxldGVfdGltZRgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL9AgoKRGVwbG95bWVudBIKCgJpZBgBIAEoCRIPCgdzaXRlX2lkGAIgASgJEhMKC2N1c3RvbWVyX2lkGAMgASgJEi0KBGtpbmQYBCABKA4yHy5jYW5vcHkuc2l0ZXMudjEuRGVwbG95bWVudEtpbmQSMQoGc3RhdHVzGAUgASgOMiEuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnRTdGF0dXMSDwoHc2FuZGJveBgGIAEoCBIPCgdhdHRlbXB0GAcgASgFEg0KBWVycm9yGAggASgJEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY2FuY2VsX3JlcXVlc3RlZBgMIAEoCCLbAQoPRGVwbG95bWVudEV2ZW50EgsKA3NlcRgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCgRraW5kGAMgASgOMiQuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnRFdmVudEtpbmQSDQoFbGV2ZWwYBCABKAkSDwoHbWVzc2FnZRgFIAEoCRIxCgZzdGF0dXMYBiABKA4yIS5jYW5vcHkuc2l0ZXMudjEuRGVwbG95bWVudFN0YXR1cxIKCgJpZBgHIAEoCSJfCgZSZWdpb24SMQoIcHJvdmlkZXIYASABKA4yHy5jYW5vcHkuY29tbW9uLnYxLkNsb3VkUHJvdmlkZXISDAoEY29kZRgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkiiAMKEUNyZWF0ZVNpdGVSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRITCgtjdXN0b21lcl9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEjEKCHByb3ZpZGVyGAQgASgOMh8uY2Fub3B5LmNvbW1vbi52MS5DbG91ZFByb3ZpZGVyEg4KBnJlZ2lvbhgFIAEoCRInCgRzaXplGAYgASgOMhkuY2Fub3B5LnNpdGVzLnYxLlNpdGVTaXplEhgKEGRhdGFiYXNlX2VuYWJsZWQYByABKAgSFwoPc3RvcmFnZV9lbmFibGVkGAggASgIEikKB3J1bnRpbWUYCSABKAsyGC5jYW5vcHkuc2l0ZXMudjEuUnVudGltZRI+CgZsYWJlbHMYCiADKAsyLi5jYW5vcHkuc2l0ZXMudjEuQ3JlYXRlU2l0ZVJlcXVlc3QuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJqChJDcmVhdGVTaXRlUmVzcG9uc2USIwoEc2l0ZRgBIAEoCzIVLmNhbm9weS5zaXRlcy52MS5TaXRlEi8KCmRlcGxveW1lbnQYAiABKAsyGy5jYW5vcHkuc2l0ZXMudjEuRGVwbG95bWVudCIhCg5HZXRTaXRlUmVxdWVzdBIPCgdzaXRlX2lkGAEgASgJIjYKD0dldFNpdGVSZXNwb25zZRIjCgRzaXRlGAEgASgLMhUuY2Fub3B5LnNpdGVzLnYxLlNpdGUiywIKEExpc3RTaXRlc1JlcXVlc3QSKwoEcGFnZRgBIAEoCzIdLmNhbm9weS5jb21tb24udjEuUGFnZVJlcXVlc3QSEwoLY3VzdG9tZXJfaWQYAiABKAkSMQoIcHJvdmlkZXIYAyABKA4yHy5jYW5vcHkuY29tbW9uLnYxLkNsb3VkUHJvdmlkZXISKwoGc3RhdHVzGAQgASgOMhsuY2Fub3B5LnNpdGVzLnYxLlNpdGVTdGF0dXMSDgoGc2VhcmNoGAUgASgJEj0KBmxhYmVscxgGIAMoCzItLmNhbm9weS5zaXRlcy52MS5MaXN0U2l0ZXNSZXF1ZXN0LkxhYmVsc0VudHJ5EhcKD2luY2x1ZGVfZGVsZXRlZBgHIAEoCBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImcKEUxpc3RTaXRlc1Jlc3BvbnNlEiQKBXNpdGVzGAEgAygLMhUuY2Fub3B5LnNpdGVzLnYxLlNpdGUSLAoEcGFnZRgCIAEoCzIeLmNhbm9weS5jb21tb24udjEuUGFnZVJlc3BvbnNlIrMCChFVcGRhdGVTaXRlUmVxdWVzdBIPCgdzaXRlX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRInCgRzaXplGAMgASgOMhkuY2Fub3B5LnNpdGVzLnYxLlNpdGVTaXplEhgKEGRhdGFiYXNlX2VuYWJsZWQYBCABKAgSFwoPc3RvcmFnZV9lbmFibGVkGAUgASgIEikKB3J1bnRpbWUYBiABKAsyGC5jYW5vcHkuc2l0ZXMudjEuUnVudGltZRI+CgZsYWJlbHMYByADKAsyLi5jYW5vcHkuc2l0ZXMudjEuVXBkYXRlU2l0ZVJlcXVlc3QuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJqChJVcGRhdGVTaXRlUmVzcG9uc2USIwoEc2l0ZRgBIAEoCzIVLmNhbm9weS5zaXRlcy52MS5TaXRlEi8KCmRlcGxveW1lbnQYAiABKAsyGy5jYW5vcHkuc2l0ZXMudjEuRGVwbG95bWVudCI9ChFEZWxldGVTaXRlUmVxdWVzdBIPCgdzaXRlX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSJqChJEZWxldGVTaXRlUmVzcG9uc2USIwoEc2l0ZRgBIAEoCzIVLmNhbm9weS5zaXRlcy52MS5TaXRlEi8KCmRlcGxveW1lbnQYAiABKAsyGy5jYW5vcHkuc2l0ZXMudjEuRGVwbG95bWVudCI/ChNSZWRlcGxveVNpdGVSZXF1ZXN0Eg8KB3NpdGVfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJImwKFFJlZGVwbG95U2l0ZVJlc3BvbnNlEiMKBHNpdGUYASABKAsyFS5jYW5vcHkuc2l0ZXMudjEuU2l0ZRIvCgpkZXBsb3ltZW50GAIgASgLMhsuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnQiVgoWTGlzdERlcGxveW1lbnRzUmVxdWVzdBIPCgdzaXRlX2lkGAEgASgJEisKBHBhZ2UYAiABKAsyHS5jYW5vcHkuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0InkKF0xpc3REZXBsb3ltZW50c1Jlc3BvbnNlEjAKC2RlcGxveW1lbnRzGAEgAygLMhsuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnQSLAoEcGFnZRgCIAEoCzIeLmNhbm9weS5jb21tb24udjEuUGFnZVJlc3BvbnNlIi0KFEdldERlcGxveW1lbnRSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkiSAoVR2V0RGVwbG95bWVudFJlc3BvbnNlEi8KCmRlcGxveW1lbnQYASABKAsyGy5jYW5vcHkuc2l0ZXMudjEuRGVwbG95bWVudCJUChZXYXRjaERlcGxveW1lbnRSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSEQoJYWZ0ZXJfc2VxGAIgASgDEhAKCGFmdGVyX2lkGAMgASgJIlkKF1dhdGNoRGVwbG95bWVudFJlc3BvbnNlEi8KBWV2ZW50GAEgASgLMiAuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnRFdmVudBINCgVyZXNldBgCIAEoCCIwChdDYW5jZWxEZXBsb3ltZW50UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJIksKGENhbmNlbERlcGxveW1lbnRSZXNwb25zZRIvCgpkZXBsb3ltZW50GAEgASgLMhsuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnQiRwoSTGlzdFJlZ2lvbnNSZXF1ZXN0EjEKCHByb3ZpZGVyGAEgASgOMh8uY2Fub3B5LmNvbW1vbi52MS5DbG91ZFByb3ZpZGVyIj8KE0xpc3RSZWdpb25zUmVzcG9uc2USKAoHcmVnaW9ucxgBIAMoCzIXLmNhbm9weS5zaXRlcy52MS5SZWdpb24idwoWR2V0RmxlZXRTdW1tYXJ5UmVxdWVzdBITCgtjdXN0b21lcl9pZBgBIAEoCRIpCgVzaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVcmVjZW50X2ZhaWx1cmVzX2xpbWl0GAMgASgFIk0KD1NpdGVTdGF0dXNDb3VudBIrCgZzdGF0dXMYASABKA4yGy5jYW5vcHkuc2l0ZXMudjEuU2l0ZVN0YXR1cxINCgVjb3VudBgCIAEoAyJZChVEZXBsb3ltZW50U3RhdHVzQ291bnQSMQoGc3RhdHVzGAEgASgOMiEuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnRTdGF0dXMSDQoFY291bnQYAiABKAMiVgoQRmFpbGVkRGVwbG95bWVudBIvCgpkZXBsb3ltZW50GAEgASgLMhsuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnQSEQoJc2l0ZV9uYW1lGAIgASgJIo8CChdHZXRGbGVldFN1bW1hcnlSZXNwb25zZRI1CgtzaXRlX2NvdW50cxgBIAMoCzIgLmNhbm9weS5zaXRlcy52MS5TaXRlU3RhdHVzQ291bnQSEwoLdG90YWxfc2l0ZXMYAiABKAMSKQoFc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkEKEWRlcGxveW1lbnRfY291bnRzGAQgAygLMiYuY2Fub3B5LnNpdGVzLnYxLkRlcGxveW1lbnRTdGF0dXNDb3VudBI6Cg9yZWNlbnRfZmFpbHVyZXMYBSADKAsyIS5jYW5vcHkuc2l0ZXMudjEuRmFpbGVkRGVwbG95bWVudCrdAQoKU2l0ZVN0YXR1cxIbChdTSVRFX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE1NJVEVfU1RBVFVTX1BFTkRJTkcQARIcChhTSVRFX1NUQVRVU19QUk9WSVNJT05JTkcQAhIWChJTSVRFX1NUQVRVU19BQ1RJVkUQAxIYChRTSVRFX1NUQVRVU19VUERBVElORxAEEhYKElNJVEVfU1RBVFVTX0ZBSUxFRBAFEhgKFFNJVEVfU1RBVFVTX0RFTEVUSU5HEAYSFwoTU0lURV9TVEFUVVNfREVMRVRFRBAHKmUKCFNpdGVTaXplEhkKFVNJVEVfU0laRV9VTlNQRUNJRklFRBAAEhMKD1NJVEVfU0laRV9TTUFMTBABEhQKEFNJVEVfU0laRV9NRURJVU0QAhITCg9TSVRFX1NJWkVfTEFSR0UQAyqjAQoORGVwbG95bWVudEtpbmQSHwobREVQTE9ZTUVOVF9LSU5EX1VOU1BFQ0lGSUVEEAASGgoWREVQTE9ZTUVOVF9LSU5EX0NSRUFURRABEhoKFkRFUExPWU1FTlRfS0lORF9VUERBVEUQAhIcChhERVBMT1lNRU5UX0tJTkRfUkVERVBMT1kQAxIaChZERVBMT1lNRU5UX0tJTkRfREVMRVRFEAQq+wEKEERlcGxveW1lbnRTdGF0dXMSIQodREVQTE9ZTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIcChhERVBMT1lNRU5UX1NUQVRVU19RVUVVRUQQARIdChlERVBMT1lNRU5UX1NUQVRVU19SVU5OSU5HEAISHwobREVQTE9ZTUVOVF9TVEFUVVNfU1VDQ0VFREVEEAMSHAoYREVQTE9ZTUVOVF9TVEFUVVNfRkFJTEVEEAQSHwobREVQTE9ZTUVOVF9TVEFUVVNfQ0FOQ0VMTEVEEAUSJwojREVQTE9ZTUVOVF9TVEFUVVNfQVdBSVRJTkdfT1ZFUlJJREUQBip9ChNEZXBsb3ltZW50RXZlbnRLaW5kEiUKIURFUExPWU1FTlRfRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEiAKHERFUExPWU1FTlRfRVZFTlRfS0lORF9TVEFUVVMQARIdChlERVBMT1lNRU5UX0VWRU5UX0tJTkRfTE9HEAIy0AoKC1NpdGVTZXJ2aWNlEmYKCkNyZWF0ZVNpdGUSIi5jYW5vcHkuc2l0ZXMudjEuQ3JlYXRlU2l0ZVJlcXVlc3QaIy5jYW5vcHkuc2l0ZXMudjEuQ3JlYXRlU2l0ZVJlc3BvbnNlIg+KtRgLCAMSAwEDBBgDIAISYgoHR2V0U2l0ZRIfLmNhbm9weS5zaXRlcy52MS5HZXRTaXRlUmVxdWVzdBogLmNhbm9weS5zaXRlcy52MS5HZXRTaXRlUmVzcG9uc2UiFJACAYq1GA0IAxIFAQIDBAUYAiACEmgKCUxpc3RTaXRlcxIhLmNhbm9weS5zaXRlcy52MS5MaXN0U2l0ZXNSZXF1ZXN0GiIuY2Fub3B5LnNpdGVzLnYxLkxpc3RTaXRlc1Jlc3BvbnNlIhSQAgGKtRgNCAMSBQECAwQFGAIgAhJmCgpVcGRhdGVTaXRlEiIuY2Fub3B5LnNpdGVzLnYxLlVwZGF0ZVNpdGVSZXF1ZXN0GiMuY2Fub3B5LnNpdGVzLnYxLlVwZGF0ZVNpdGVSZXNwb25zZSIPirUYCwgDEgMBAwQYAyACEmYKCkRlbGV0ZVNpdGUSIi5jYW5vcHkuc2l0ZXMudjEuRGVsZXRlU2l0ZVJlcXVlc3QaIy5jYW5vcHkuc2l0ZXMudjEuRGVsZXRlU2l0ZVJlc3BvbnNlIg+KtRgLCAMSAwEDBBgDIAISbAoMUmVkZXBsb3lTaXRlEiQuY2Fub3B5LnNpdGVzLnYxLlJlZGVwbG95U2l0ZVJlcXVlc3QaJS5jYW5vcHkuc2l0ZXMudjEuUmVkZXBsb3lTaXRlUmVzcG9uc2UiD4q1GAsIAxIDAQMEGAMgAhJ6Cg9MaXN0RGVwbG95bWVudHMSJy5jYW5vcHkuc2l0ZXMudjEuTGlzdERlcGxveW1lbnRzUmVxdWVzdBooLmNhbm9weS5zaXRlcy52MS5MaXN0RGVwbG95bWVudHNSZXNwb25zZSIUkAIBirUYDQgDEgUBAgMEBRgCIAISdAoNR2V0RGVwbG95bWVudBIlLmNhbm9weS5zaXRlcy52MS5HZXREZXBsb3ltZW50UmVxdWVzdBomLmNhbm9weS5zaXRlcy52MS5HZXREZXBsb3ltZW50UmVzcG9uc2UiFJACAYq1GA0IAxIFAQIDBAUYAiACEnwKD1dhdGNoRGVwbG95bWVudBInLmNhbm9weS5zaXRlcy52MS5XYXRjaERlcGxveW1lbnRSZXF1ZXN0GiguY2Fub3B5LnNpdGVzLnYxLldhdGNoRGVwbG95bWVudFJlc3BvbnNlIhSQAgGKtRgNCAMSBQECAwQFGAIgAjABEngKEENhbmNlbERlcGxveW1lbnQSKC5jYW5vcHkuc2l0ZXMudjEuQ2FuY2VsRGVwbG95bWVudFJlcXVlc3QaKS5jYW5vcHkuc2l0ZXMudjEuQ2FuY2VsRGVwbG95bWVudFJlc3BvbnNlIg+KtRgLCAMSAwEDBBgCIAISegoPR2V0RmxlZXRTdW1tYXJ5EicuY2Fub3B5LnNpdGVzLnYxLkdldEZsZWV0U3VtbWFyeVJlcXVlc3QaKC5jYW5vcHkuc2l0ZXMudjEuR2V0RmxlZXRTdW1tYXJ5UmVzcG9uc2UiFJACAYq1GA0IAxIFAQIDBAUYAiACEmcKC0xpc3RSZWdpb25zEiMuY2Fub3B5LnNpdGVzLnYxLkxpc3RSZWdpb25zUmVxdWVzdBokLmNhbm9weS5zaXRlcy52MS5MaXN0UmVnaW9uc1Jlc3BvbnNlIg2QAgGKtRgGCAIYAiABMnwKFFNpdGVEaXJlY3RvcnlTZXJ2aWNlEmQKCkxvb2t1cFNpdGUSIi5jYW5vcHkuc2l0ZXMudjEuTG9va3VwU2l0ZVJlcXVlc3QaIy5jYW5vcHkuc2l0ZXMudjEuTG9va3VwU2l0ZVJlc3BvbnNlIg2QAgGKtRgGCAQYASADYgZwcm90bzM", [file_canopy_common_v1_common, file_canopy_options_v1_options, file_google_protobuf_timestamp]);
+
+/**
+ * LookupSiteRequest names a customer's site.
+ *
+ * @generated from message canopy.sites.v1.LookupSiteRequest
+ */
+export type LookupSiteRequest = Message<"canopy.sites.v1.LookupSiteRequest"> & {
+  /**
+   * The customer.
+   *
+   * @generated from field: string customer_id = 1;
+   */
+  customerId: string;
+
+  /**
+   * The site.
+   *
+   * @generated from field: string site_id = 2;
+   */
+  siteId: string;
+};
+
+/**
+ * Describes the message canopy.sites.v1.LookupSiteRequest.
+ * Use `create(LookupSiteRequestSchema)` to create a new message.
+ */
+export const LookupSiteRequestSchema: GenMessage<LookupSiteRequest> = /*@__PURE__*/
+  messageDesc(file_canopy_sites_v1_sites, 0);
+
+/**
+ * LookupSiteResponse is what sites knows of it.
+ *
+ * @generated from message canopy.sites.v1.LookupSiteResponse
+ */
+export type LookupSiteResponse = Message<"canopy.sites.v1.LookupSiteResponse"> & {
+  /**
+   * The site exists and is the customer's (deleted sites are not found).
+   *
+   * @generated from field: bool found = 1;
+   */
+  found: boolean;
+
+  /**
+   * Its name.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Its status.
+   *
+   * @generated from field: canopy.sites.v1.SiteStatus status = 3;
+   */
+  status: SiteStatus;
+};
+
+/**
+ * Describes the message canopy.sites.v1.LookupSiteResponse.
+ * Use `create(LookupSiteResponseSchema)` to create a new message.
+ */
+export const LookupSiteResponseSchema: GenMessage<LookupSiteResponse> = /*@__PURE__*/
+  messageDesc(file_canopy_sites_v1_sites, 1);
 
 /**
  * Runtime is what the site runs.
@@ -51,7 +114,7 @@ export type Runtime = Message<"canopy.sites.v1.Runtime"> & {
  * Use `create(RuntimeSchema)` to create a new message.
  */
 export const RuntimeSchema: GenMessage<Runtime> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 0);
+  messageDesc(file_canopy_sites_v1_sites, 2);
 
 /**
  * SiteOutputs are what provisioning produced.
@@ -93,7 +156,7 @@ export type SiteOutputs = Message<"canopy.sites.v1.SiteOutputs"> & {
  * Use `create(SiteOutputsSchema)` to create a new message.
  */
 export const SiteOutputsSchema: GenMessage<SiteOutputs> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 1);
+  messageDesc(file_canopy_sites_v1_sites, 3);
 
 /**
  * Site is a customer's hosted application on one cloud.
@@ -227,7 +290,7 @@ export type Site = Message<"canopy.sites.v1.Site"> & {
  * Use `create(SiteSchema)` to create a new message.
  */
 export const SiteSchema: GenMessage<Site> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 2);
+  messageDesc(file_canopy_sites_v1_sites, 4);
 
 /**
  * Deployment is one run of Terraform (or the sandbox) for a site.
@@ -325,7 +388,7 @@ export type Deployment = Message<"canopy.sites.v1.Deployment"> & {
  * Use `create(DeploymentSchema)` to create a new message.
  */
 export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 3);
+  messageDesc(file_canopy_sites_v1_sites, 5);
 
 /**
  * DeploymentEvent is one status change or log line.
@@ -390,7 +453,7 @@ export type DeploymentEvent = Message<"canopy.sites.v1.DeploymentEvent"> & {
  * Use `create(DeploymentEventSchema)` to create a new message.
  */
 export const DeploymentEventSchema: GenMessage<DeploymentEvent> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 4);
+  messageDesc(file_canopy_sites_v1_sites, 6);
 
 /**
  * Region is a place sites can run.
@@ -425,7 +488,7 @@ export type Region = Message<"canopy.sites.v1.Region"> & {
  * Use `create(RegionSchema)` to create a new message.
  */
 export const RegionSchema: GenMessage<Region> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 5);
+  messageDesc(file_canopy_sites_v1_sites, 7);
 
 /**
  * CreateSiteRequest describes the new site.
@@ -510,7 +573,7 @@ export type CreateSiteRequest = Message<"canopy.sites.v1.CreateSiteRequest"> & {
  * Use `create(CreateSiteRequestSchema)` to create a new message.
  */
 export const CreateSiteRequestSchema: GenMessage<CreateSiteRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 6);
+  messageDesc(file_canopy_sites_v1_sites, 8);
 
 /**
  * CreateSiteResponse carries the site and its first deployment.
@@ -538,7 +601,7 @@ export type CreateSiteResponse = Message<"canopy.sites.v1.CreateSiteResponse"> &
  * Use `create(CreateSiteResponseSchema)` to create a new message.
  */
 export const CreateSiteResponseSchema: GenMessage<CreateSiteResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 7);
+  messageDesc(file_canopy_sites_v1_sites, 9);
 
 /**
  * GetSiteRequest names a site.
@@ -559,7 +622,7 @@ export type GetSiteRequest = Message<"canopy.sites.v1.GetSiteRequest"> & {
  * Use `create(GetSiteRequestSchema)` to create a new message.
  */
 export const GetSiteRequestSchema: GenMessage<GetSiteRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 8);
+  messageDesc(file_canopy_sites_v1_sites, 10);
 
 /**
  * GetSiteResponse carries the site.
@@ -580,7 +643,7 @@ export type GetSiteResponse = Message<"canopy.sites.v1.GetSiteResponse"> & {
  * Use `create(GetSiteResponseSchema)` to create a new message.
  */
 export const GetSiteResponseSchema: GenMessage<GetSiteResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 9);
+  messageDesc(file_canopy_sites_v1_sites, 11);
 
 /**
  * ListSitesRequest filters and pages sites.
@@ -643,7 +706,7 @@ export type ListSitesRequest = Message<"canopy.sites.v1.ListSitesRequest"> & {
  * Use `create(ListSitesRequestSchema)` to create a new message.
  */
 export const ListSitesRequestSchema: GenMessage<ListSitesRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 10);
+  messageDesc(file_canopy_sites_v1_sites, 12);
 
 /**
  * ListSitesResponse is one page.
@@ -671,7 +734,7 @@ export type ListSitesResponse = Message<"canopy.sites.v1.ListSitesResponse"> & {
  * Use `create(ListSitesResponseSchema)` to create a new message.
  */
 export const ListSitesResponseSchema: GenMessage<ListSitesResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 11);
+  messageDesc(file_canopy_sites_v1_sites, 13);
 
 /**
  * UpdateSiteRequest replaces the mutable fields; provider, region and name are fixed.
@@ -734,7 +797,7 @@ export type UpdateSiteRequest = Message<"canopy.sites.v1.UpdateSiteRequest"> & {
  * Use `create(UpdateSiteRequestSchema)` to create a new message.
  */
 export const UpdateSiteRequestSchema: GenMessage<UpdateSiteRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 12);
+  messageDesc(file_canopy_sites_v1_sites, 14);
 
 /**
  * UpdateSiteResponse carries the site and, when infrastructure changes, the deployment.
@@ -762,7 +825,7 @@ export type UpdateSiteResponse = Message<"canopy.sites.v1.UpdateSiteResponse"> &
  * Use `create(UpdateSiteResponseSchema)` to create a new message.
  */
 export const UpdateSiteResponseSchema: GenMessage<UpdateSiteResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 13);
+  messageDesc(file_canopy_sites_v1_sites, 15);
 
 /**
  * DeleteSiteRequest names a site.
@@ -790,7 +853,7 @@ export type DeleteSiteRequest = Message<"canopy.sites.v1.DeleteSiteRequest"> & {
  * Use `create(DeleteSiteRequestSchema)` to create a new message.
  */
 export const DeleteSiteRequestSchema: GenMessage<DeleteSiteRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 14);
+  messageDesc(file_canopy_sites_v1_sites, 16);
 
 /**
  * DeleteSiteResponse carries the destroy deployment.
@@ -818,7 +881,7 @@ export type DeleteSiteResponse = Message<"canopy.sites.v1.DeleteSiteResponse"> &
  * Use `create(DeleteSiteResponseSchema)` to create a new message.
  */
 export const DeleteSiteResponseSchema: GenMessage<DeleteSiteResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 15);
+  messageDesc(file_canopy_sites_v1_sites, 17);
 
 /**
  * RedeploySiteRequest names a site.
@@ -846,7 +909,7 @@ export type RedeploySiteRequest = Message<"canopy.sites.v1.RedeploySiteRequest">
  * Use `create(RedeploySiteRequestSchema)` to create a new message.
  */
 export const RedeploySiteRequestSchema: GenMessage<RedeploySiteRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 16);
+  messageDesc(file_canopy_sites_v1_sites, 18);
 
 /**
  * RedeploySiteResponse carries the deployment.
@@ -874,7 +937,7 @@ export type RedeploySiteResponse = Message<"canopy.sites.v1.RedeploySiteResponse
  * Use `create(RedeploySiteResponseSchema)` to create a new message.
  */
 export const RedeploySiteResponseSchema: GenMessage<RedeploySiteResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 17);
+  messageDesc(file_canopy_sites_v1_sites, 19);
 
 /**
  * ListDeploymentsRequest names a site.
@@ -902,7 +965,7 @@ export type ListDeploymentsRequest = Message<"canopy.sites.v1.ListDeploymentsReq
  * Use `create(ListDeploymentsRequestSchema)` to create a new message.
  */
 export const ListDeploymentsRequestSchema: GenMessage<ListDeploymentsRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 18);
+  messageDesc(file_canopy_sites_v1_sites, 20);
 
 /**
  * ListDeploymentsResponse is one page.
@@ -930,7 +993,7 @@ export type ListDeploymentsResponse = Message<"canopy.sites.v1.ListDeploymentsRe
  * Use `create(ListDeploymentsResponseSchema)` to create a new message.
  */
 export const ListDeploymentsResponseSchema: GenMessage<ListDeploymentsResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 19);
+  messageDesc(file_canopy_sites_v1_sites, 21);
 
 /**
  * GetDeploymentRequest names a deployment.
@@ -951,7 +1014,7 @@ export type GetDeploymentRequest = Message<"canopy.sites.v1.GetDeploymentRequest
  * Use `create(GetDeploymentRequestSchema)` to create a new message.
  */
 export const GetDeploymentRequestSchema: GenMessage<GetDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 20);
+  messageDesc(file_canopy_sites_v1_sites, 22);
 
 /**
  * GetDeploymentResponse carries the deployment.
@@ -972,7 +1035,7 @@ export type GetDeploymentResponse = Message<"canopy.sites.v1.GetDeploymentRespon
  * Use `create(GetDeploymentResponseSchema)` to create a new message.
  */
 export const GetDeploymentResponseSchema: GenMessage<GetDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 21);
+  messageDesc(file_canopy_sites_v1_sites, 23);
 
 /**
  * WatchDeploymentRequest names the deployment and where to resume.
@@ -1010,7 +1073,7 @@ export type WatchDeploymentRequest = Message<"canopy.sites.v1.WatchDeploymentReq
  * Use `create(WatchDeploymentRequestSchema)` to create a new message.
  */
 export const WatchDeploymentRequestSchema: GenMessage<WatchDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 22);
+  messageDesc(file_canopy_sites_v1_sites, 24);
 
 /**
  * WatchDeploymentResponse carries one event.
@@ -1039,7 +1102,7 @@ export type WatchDeploymentResponse = Message<"canopy.sites.v1.WatchDeploymentRe
  * Use `create(WatchDeploymentResponseSchema)` to create a new message.
  */
 export const WatchDeploymentResponseSchema: GenMessage<WatchDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 23);
+  messageDesc(file_canopy_sites_v1_sites, 25);
 
 /**
  * CancelDeploymentRequest names a deployment.
@@ -1060,7 +1123,7 @@ export type CancelDeploymentRequest = Message<"canopy.sites.v1.CancelDeploymentR
  * Use `create(CancelDeploymentRequestSchema)` to create a new message.
  */
 export const CancelDeploymentRequestSchema: GenMessage<CancelDeploymentRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 24);
+  messageDesc(file_canopy_sites_v1_sites, 26);
 
 /**
  * CancelDeploymentResponse carries the deployment.
@@ -1081,7 +1144,7 @@ export type CancelDeploymentResponse = Message<"canopy.sites.v1.CancelDeployment
  * Use `create(CancelDeploymentResponseSchema)` to create a new message.
  */
 export const CancelDeploymentResponseSchema: GenMessage<CancelDeploymentResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 25);
+  messageDesc(file_canopy_sites_v1_sites, 27);
 
 /**
  * ListRegionsRequest filters regions.
@@ -1102,7 +1165,7 @@ export type ListRegionsRequest = Message<"canopy.sites.v1.ListRegionsRequest"> &
  * Use `create(ListRegionsRequestSchema)` to create a new message.
  */
 export const ListRegionsRequestSchema: GenMessage<ListRegionsRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 26);
+  messageDesc(file_canopy_sites_v1_sites, 28);
 
 /**
  * ListRegionsResponse lists regions.
@@ -1123,7 +1186,7 @@ export type ListRegionsResponse = Message<"canopy.sites.v1.ListRegionsResponse">
  * Use `create(ListRegionsResponseSchema)` to create a new message.
  */
 export const ListRegionsResponseSchema: GenMessage<ListRegionsResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 27);
+  messageDesc(file_canopy_sites_v1_sites, 29);
 
 /**
  * GetFleetSummaryRequest chooses whose fleet and the deployment window.
@@ -1162,7 +1225,7 @@ export type GetFleetSummaryRequest = Message<"canopy.sites.v1.GetFleetSummaryReq
  * Use `create(GetFleetSummaryRequestSchema)` to create a new message.
  */
 export const GetFleetSummaryRequestSchema: GenMessage<GetFleetSummaryRequest> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 28);
+  messageDesc(file_canopy_sites_v1_sites, 30);
 
 /**
  * SiteStatusCount is how many sites are in one status.
@@ -1190,7 +1253,7 @@ export type SiteStatusCount = Message<"canopy.sites.v1.SiteStatusCount"> & {
  * Use `create(SiteStatusCountSchema)` to create a new message.
  */
 export const SiteStatusCountSchema: GenMessage<SiteStatusCount> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 29);
+  messageDesc(file_canopy_sites_v1_sites, 31);
 
 /**
  * DeploymentStatusCount is how many deployments are in one status.
@@ -1218,7 +1281,7 @@ export type DeploymentStatusCount = Message<"canopy.sites.v1.DeploymentStatusCou
  * Use `create(DeploymentStatusCountSchema)` to create a new message.
  */
 export const DeploymentStatusCountSchema: GenMessage<DeploymentStatusCount> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 30);
+  messageDesc(file_canopy_sites_v1_sites, 32);
 
 /**
  * FailedDeployment is a failed deployment and the name of its site.
@@ -1246,7 +1309,7 @@ export type FailedDeployment = Message<"canopy.sites.v1.FailedDeployment"> & {
  * Use `create(FailedDeploymentSchema)` to create a new message.
  */
 export const FailedDeploymentSchema: GenMessage<FailedDeployment> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 31);
+  messageDesc(file_canopy_sites_v1_sites, 33);
 
 /**
  * GetFleetSummaryResponse is the fleet at one instant (one read-only snapshot).
@@ -1299,7 +1362,7 @@ export type GetFleetSummaryResponse = Message<"canopy.sites.v1.GetFleetSummaryRe
  * Use `create(GetFleetSummaryResponseSchema)` to create a new message.
  */
 export const GetFleetSummaryResponseSchema: GenMessage<GetFleetSummaryResponse> = /*@__PURE__*/
-  messageDesc(file_canopy_sites_v1_sites, 32);
+  messageDesc(file_canopy_sites_v1_sites, 34);
 
 /**
  * SiteStatus is where a site is in its life cycle.
@@ -1688,4 +1751,23 @@ export const SiteService: GenService<{
   },
 }> = /*@__PURE__*/
   serviceDesc(file_canopy_sites_v1_sites, 0);
+
+/**
+ * SiteDirectoryService answers other services' questions about sites. Mesh only.
+ *
+ * @generated from service canopy.sites.v1.SiteDirectoryService
+ */
+export const SiteDirectoryService: GenService<{
+  /**
+   * LookupSite says whether a site exists and belongs to the customer (the commerce service checks this before connecting a store to it).
+   *
+   * @generated from rpc canopy.sites.v1.SiteDirectoryService.LookupSite
+   */
+  lookupSite: {
+    methodKind: "unary";
+    input: typeof LookupSiteRequestSchema;
+    output: typeof LookupSiteResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_canopy_sites_v1_sites, 1);
 
