@@ -22,12 +22,16 @@ export function useCreateIntegration(client: Client) {
   });
 }
 
-/** UpdateIntegration: a new name or new credentials; a stale `revision` is FAILED_PRECONDITION. */
+/**
+ * UpdateIntegration: a new name or new credentials; a stale `revision` is
+ * FAILED_PRECONDITION. Refused or not, the integration is read again, so a form
+ * left open after a refusal sends the current revision when tried again.
+ */
 export function useUpdateIntegration(client: Client) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (request: UpdateIntegrationRequest) => (await client.integrations.updateIntegration(request)).integration!,
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: integrationKeys.all }),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: integrationKeys.all }),
   });
 }
 

@@ -300,6 +300,27 @@ describe("the site's stores", () => {
     await waitFor(() => expect(methods.integrations.updateIntegration).toHaveBeenLastCalledWith({ customerId: "", integrationId: "i-1", revision: 4n, displayName: "Outlet" }));
   });
 
+  it("says a refused rename in the server's words and, tried again, sends the revision read since", async () => {
+    const user = userEvent.setup();
+    const { client, methods } = fakeClient();
+    methods.integrations.updateIntegration.mockRejectedValueOnce(canopyError(Code.FailedPrecondition, "revision 4 is stale; the integration is at revision 6"));
+    renderIntegrations(client);
+    await user.click(await screen.findByRole("button", { name: "Details of Main shop" }));
+    const detail = await screen.findByRole("region", { name: "Main shop" });
+    await within(detail).findByRole("table", { name: "Health checks" });
+    methods.integrations.getIntegrationStatus.mockResolvedValue(create(commerce.GetIntegrationStatusResponseSchema, { integration: integration({ revision: 6n }) }));
+    await user.click(within(detail).getByRole("button", { name: "Rename" }));
+    const rename = within(detail).getByRole("form", { name: "Rename" });
+    await user.clear(within(rename).getByLabelText("Display name"));
+    await user.type(within(rename).getByLabelText("Display name"), "Outlet");
+    await user.click(within(rename).getByRole("button", { name: "Save name" }));
+    expect(await within(rename).findByText("Revision 4 is stale; the integration is at revision 6.")).toBeInTheDocument();
+    await waitFor(() => expect(methods.integrations.getIntegrationStatus).toHaveBeenCalledTimes(2));
+    expect(within(rename).getByLabelText("Display name")).toHaveValue("Outlet");
+    await user.click(within(rename).getByRole("button", { name: "Save name" }));
+    await waitFor(() => expect(methods.integrations.updateIntegration).toHaveBeenLastCalledWith({ customerId: "", integrationId: "i-1", revision: 6n, displayName: "Outlet" }));
+  });
+
   it("deletes an integration only after a confirmation", async () => {
     const user = userEvent.setup();
     const { client, methods } = fakeClient();

@@ -106,7 +106,7 @@ export function IntegrationDetail({ client, customerId, integration: listed, pla
         {checked && <ValidationResult result={checked} />}
         {editing === "rotate" && platform && (
           <RotateCredentialsForm
-            key={`${integration.id}-${integration.revision}`}
+            key={integration.id}
             client={client}
             customerId={customerId}
             integration={integration}
@@ -120,7 +120,7 @@ export function IntegrationDetail({ client, customerId, integration: listed, pla
         )}
         {editing === "rename" && (
           <RenameIntegrationForm
-            key={`${integration.id}-${integration.revision}`}
+            key={integration.id}
             client={client}
             customerId={customerId}
             integration={integration}
