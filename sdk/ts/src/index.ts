@@ -30,3 +30,4 @@ export * as audit from "./gen/canopy/audit/v1/audit_pb.js";
 export * as alerts from "./gen/canopy/alerts/v1/alerts_pb.js";
 export * as policy from "./gen/canopy/policy/v1/policy_pb.js";
 export * as cost from "./gen/canopy/cost/v1/cost_pb.js";
+export * as commerce from "./gen/canopy/commerce/v1/commerce_pb.js";

@@ -193,3 +193,22 @@ export { EstimateSummary, SnapshotNote, type EstimateSummaryProps } from "./cost
 export { MonthCost, type MonthCostProps } from "./cost/month-cost";
 export { CostExport, costExportFileName, exportCosts, type CostExportProps } from "./cost/cost-export";
 export { BudgetTable, BudgetUse, FiredThresholds, type BudgetTableProps } from "./cost/budget-table";
+export {
+  HEALTH_FILTERS,
+  PLATFORM_FILTERS,
+  causeLabel,
+  checkTrigger,
+  healthFromName,
+  integrationHealth,
+  platformFromName,
+  platformLabel,
+} from "./commerce/commerce-words";
+export { HealthBadge } from "./commerce/health-badge";
+export {
+  HEALTH_HISTORY_PAGE_SIZE,
+  INTEGRATION_PAGE_SIZE,
+  integrationKeys,
+  integrationQueries,
+  type IntegrationListRequest,
+  type IntegrationStatusRequest,
+} from "./commerce/commerce-queries";

@@ -28,6 +28,7 @@ function SignedInFrame() {
           </NavLink>
           <NavLink to="/customers">Customers</NavLink>
           <NavLink to="/sites">Sites</NavLink>
+          <NavLink to="/integrations">Integrations</NavLink>
           <NavLink to="/users">Users</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
           <NavLink to="/policies">Policies</NavLink>

@@ -6,6 +6,7 @@ import { AuditRoute } from "./routes/audit";
 import { CustomerDetailRoute } from "./routes/customer-detail";
 import { CustomersRoute } from "./routes/customers";
 import { DashboardRoute } from "./routes/dashboard";
+import { IntegrationsRoute } from "./routes/integrations";
 import { NewCustomerRoute } from "./routes/new-customer";
 import { NewUserRoute } from "./routes/new-user";
 import { ChecksRoute, ComplianceRoute, NewPolicyRoute, PoliciesLayout, PoliciesRoute, PolicyRoute } from "./routes/policies";
@@ -29,6 +30,7 @@ export function createPortalRouter() {
         { path: "customers/:customerId", element: <CustomerDetailRoute /> },
         { path: "sites", element: <SitesRoute /> },
         { path: "sites/:siteId", element: <SiteDetailRoute /> },
+        { path: "integrations", element: <IntegrationsRoute /> },
         { path: "users", element: <UsersRoute /> },
         { path: "users/new", element: <NewUserRoute /> },
         { path: "api-keys", element: <ApiKeysRoute /> },

@@ -9,6 +9,7 @@ import { NewSiteRoute } from "./routes/new-site";
 import { NotificationsRoute } from "./routes/notifications";
 import { ComplianceRoute, NewPolicyRoute, PoliciesLayout, PoliciesRoute, PolicyRoute } from "./routes/policies";
 import { SignInRoute } from "./routes/sign-in";
+import { SiteCommerceRoute } from "./routes/site-commerce";
 import { SiteDetailRoute } from "./routes/site-detail";
 
 export function createPortalRouter() {
@@ -23,6 +24,7 @@ export function createPortalRouter() {
         { path: "sites/:siteId", element: <SiteDetailRoute /> },
         // The site's cost page carries the charting library: loaded when first opened.
         { path: "sites/:siteId/costs", lazy: async () => ({ Component: (await import("./routes/site-costs")).SiteCostsRoute }) },
+        { path: "sites/:siteId/commerce", element: <SiteCommerceRoute /> },
         { path: "budgets", element: <BudgetsRoute /> },
         { path: "account", element: <AccountRoute /> },
         { path: "activity", element: <ActivityRoute /> },

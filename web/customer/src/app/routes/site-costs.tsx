@@ -2,6 +2,7 @@
 //! the estimate and its accuracy —, under the site's title and its pages' nav.
 import { Link, useParams } from "react-router";
 import { Alert, SiteTitle, Spinner, errorMessage, useCanopy, useSite } from "@canopy/ui";
+import { SitePagesNav } from "../../components/site-pages-nav";
 import { SiteCosts } from "../../features/costs/components/site-costs";
 
 export function SiteCostsRoute() {
@@ -12,14 +13,7 @@ export function SiteCostsRoute() {
     <div className="flex flex-col gap-4">
       <Link to={`/sites/${siteId}`}>← Back to the site</Link>
       {site.isPending ? <Spinner label="Loading site" /> : site.isError ? <Alert tone="danger">{errorMessage(site.error)}</Alert> : <SiteTitle site={site.data} />}
-      <nav aria-label="Site pages" className="flex flex-wrap gap-x-4 border-b border-line pb-2">
-        <Link to={`/sites/${siteId}`} className="font-semibold">
-          Overview
-        </Link>
-        <Link to={`/sites/${siteId}/costs`} aria-current="page" className="font-semibold underline underline-offset-4">
-          Costs
-        </Link>
-      </nav>
+      <SitePagesNav siteId={siteId} current="costs" />
       <h2 className="m-0 text-xl">Costs</h2>
       <SiteCosts client={client} siteId={siteId} />
     </div>

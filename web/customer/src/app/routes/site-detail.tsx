@@ -24,6 +24,7 @@ import {
   useSite,
 } from "@canopy/ui";
 import { sites } from "@canopy/sdk";
+import { SitePagesNav } from "../../components/site-pages-nav";
 import { useCurrentUser } from "../layout";
 
 export function SiteDetailRoute() {
@@ -66,14 +67,7 @@ export function SiteDetailRoute() {
     <div className="flex flex-col gap-4">
       <Link to="/">← All sites</Link>
       <SiteTitle site={s} />
-      <nav aria-label="Site pages" className="flex flex-wrap gap-x-4 border-b border-line pb-2">
-        <Link to={`/sites/${siteId}`} aria-current="page" className="font-semibold underline underline-offset-4">
-          Overview
-        </Link>
-        <Link to={`/sites/${siteId}/costs`} className="font-semibold">
-          Costs
-        </Link>
-      </nav>
+      <SitePagesNav siteId={siteId} current="overview" />
       {actionError && <Alert tone="danger">{actionError}</Alert>}
       <Card
         title="Deployment"
