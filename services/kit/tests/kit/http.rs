@@ -31,7 +31,8 @@ async fn loopback_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsiz
 async fn deny_private_addresses_refuses_localhost_and_loopback_literals_without_connecting() {
     let (port, accepted) = loopback_server().await;
     let client = HttpClient::new(Duration::from_secs(5)).deny_private_addresses();
-    for url in [format!("http://localhost:{port}/"), format!("http://127.0.0.1:{port}/"), format!("http://[::1]:{port}/")]
+    for url in
+        [format!("http://localhost:{port}/"), format!("http://127.0.0.1:{port}/"), format!("http://[::1]:{port}/")]
     {
         let error = client.send(Method::GET, &url, HeaderMap::new(), None).await.unwrap_err();
         match &error {
@@ -60,7 +61,8 @@ async fn deny_private_addresses_names_the_metadata_address() {
 async fn without_deny_private_addresses_localhost_is_reached() {
     let (port, accepted) = loopback_server().await;
     let client = HttpClient::new(Duration::from_secs(5));
-    let response = client.send(Method::GET, &format!("http://localhost:{port}/"), HeaderMap::new(), None).await.unwrap();
+    let response =
+        client.send(Method::GET, &format!("http://localhost:{port}/"), HeaderMap::new(), None).await.unwrap();
     assert_eq!(response.status, http::StatusCode::OK);
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
