@@ -3,8 +3,11 @@
 //! exchange, and a cap on the response body read. The audit service's SIEM streaming
 //! and the alerts service's receivers deliver webhooks with it ([`HttpClient::post`],
 //! 64 KiB answers); the cost collectors read billing APIs with it ([`HttpClient::send`]
-//! with a larger cap, since a page of billing data can be megabytes).
+//! with a larger cap, since a page of billing data can be megabytes); the commerce
+//! clients reach customers' stores with it behind [`HttpClient::deny_private_addresses`],
+//! since a customer names the host.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +47,11 @@ pub enum HttpError {
     TooLarge(usize),
     #[error("{0}")]
     Protocol(String),
+    /// The host is, or resolves to, an address that is not on the public internet
+    /// (loopback, private, link-local, CGNAT, multicast, the cloud metadata address…),
+    /// and the client was built with [`HttpClient::deny_private_addresses`].
+    #[error("{host} resolves to {address}, which is not a public address")]
+    PrivateAddress { host: String, address: IpAddr },
 }
 
 /// A minimal HTTP/1.1 client: one connection per request, a deadline on the whole
@@ -53,6 +61,7 @@ pub struct HttpClient {
     timeout: Duration,
     max_response: usize,
     tls: Arc<rustls::ClientConfig>,
+    deny_private: bool,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -60,6 +69,7 @@ impl std::fmt::Debug for HttpClient {
         f.debug_struct("HttpClient")
             .field("timeout", &self.timeout)
             .field("max_response", &self.max_response)
+            .field("deny_private", &self.deny_private)
             .finish_non_exhaustive()
     }
 }
@@ -90,7 +100,17 @@ impl HttpClient {
             .expect("ring supports the default protocol versions")
             .with_root_certificates(roots)
             .with_no_client_auth();
-        Self { timeout, max_response: DEFAULT_MAX_RESPONSE, tls: Arc::new(tls) }
+        Self { timeout, max_response: DEFAULT_MAX_RESPONSE, tls: Arc::new(tls), deny_private: false }
+    }
+
+    /// The same client refusing to connect to hosts that are, or resolve to, addresses
+    /// that are not public ([`is_public_address`]): for URLs a customer supplies, so
+    /// nobody can make Canopy call its own network (server-side request forgery). Every
+    /// address the name resolves to is checked, and the connection goes to a checked
+    /// address, never to a second resolution a DNS server could answer differently.
+    pub fn deny_private_addresses(mut self) -> Self {
+        self.deny_private = true;
+        self
     }
 
     /// The same client reading answers up to `bytes`.
@@ -159,7 +179,12 @@ impl HttpClient {
         let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
         let connect = |reason: String| HttpError::Connect { host: host.clone(), reason };
         let bare_host = host.trim_start_matches('[').trim_end_matches(']').to_string();
-        let tcp = TcpStream::connect((bare_host.as_str(), port)).await.map_err(|e| connect(e.to_string()))?;
+        let tcp = if self.deny_private {
+            let addresses = public_addresses(&bare_host, port).await?;
+            TcpStream::connect(addresses.as_slice()).await.map_err(|e| connect(e.to_string()))?
+        } else {
+            TcpStream::connect((bare_host.as_str(), port)).await.map_err(|e| connect(e.to_string()))?
+        };
         let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
         let authority = uri.authority().map(|a| a.to_string()).unwrap_or_else(|| host.clone());
         let mut request = Request::builder()
@@ -186,6 +211,72 @@ impl HttpClient {
             exchange_on(TokioIo::new(tcp), request, limit, oversize).await
         }
     }
+}
+
+/// Every address `host` resolves to, when all are public; the first that is not, otherwise.
+async fn public_addresses(host: &str, port: u16) -> Result<Vec<SocketAddr>, HttpError> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| HttpError::Connect { host: host.to_string(), reason: e.to_string() })?
+        .collect();
+    if addresses.is_empty() {
+        return Err(HttpError::Connect { host: host.to_string(), reason: "the name has no addresses".into() });
+    }
+    // One private answer among public ones is refused too: which one a connection
+    // would use is not ours to choose reliably.
+    if let Some(private) = addresses.iter().find(|a| !is_public_address(a.ip())) {
+        return Err(HttpError::PrivateAddress { host: host.to_string(), address: private.ip() });
+    }
+    Ok(addresses)
+}
+
+/// Whether `address` is on the public internet: not unspecified, loopback, private
+/// (RFC 1918, IPv6 unique local), link-local (including the cloud metadata address
+/// 169.254.169.254), shared CGNAT space (100.64.0.0/10), multicast, broadcast, reserved,
+/// documentation or benchmarking space, nor an IPv4-mapped/NAT64 form of one of those.
+pub fn is_public_address(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    let special = ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_multicast()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || a == 0 // "this network"
+        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || a >= 240; // reserved
+    !special
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let segments = ip.segments();
+    // NAT64 (64:ff9b::/96) reaches the embedded IPv4 address.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let [_, _, _, _, _, _, high, low] = segments;
+        return is_public_v4(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)));
+    }
+    let special = ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (segments[0] & 0xfe00) == 0xfc00 // unique local
+        || (segments[0] & 0xffc0) == 0xfe80 // link-local
+        || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+        || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
+        || segments[..6] == [0, 0, 0, 0, 0, 0]; // IPv4-compatible (deprecated)
+    !special
 }
 
 async fn exchange_on<IO>(
@@ -270,5 +361,39 @@ mod tests {
             client.post(&url, "application/json", HeaderMap::new(), Bytes::from_static(b"{}")).await.unwrap();
         assert_eq!(response.status, StatusCode::OK);
         assert!(response.body.is_empty());
+    }
+
+    #[test]
+    fn public_and_private_addresses() {
+        let public = ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"];
+        for text in public {
+            assert!(is_public_address(text.parse().unwrap()), "{text} is public");
+        }
+        let private = [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "240.0.0.1",
+            "198.18.0.1",
+            "192.0.2.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "2001:db8::1",
+        ];
+        for text in private {
+            assert!(!is_public_address(text.parse().unwrap()), "{text} is not public");
+        }
     }
 }

@@ -6,6 +6,7 @@ mod catalog;
 mod config;
 mod database;
 mod errors;
+mod http;
 mod mesh;
 mod peers;
 mod support;
