@@ -8,5 +8,6 @@ mod database;
 mod errors;
 mod mesh;
 mod peers;
+mod secrets;
 mod support;
 mod telemetry;
