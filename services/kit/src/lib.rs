@@ -29,6 +29,7 @@ pub mod paging;
 pub mod peers;
 pub mod redis_store;
 pub mod request;
+pub mod secrets;
 pub mod server;
 pub mod system;
 pub mod telemetry;

@@ -18,6 +18,7 @@ use sqlx::{ConnectOptions, PgPool};
 
 pub use catalog::{CatalogViolation, audit_catalog};
 pub use migrate::migrate_schema;
+pub(crate) use roles::is_plain_identifier;
 pub use roles::{RoleNames, ensure_roles};
 pub use scope::{Scope, TenantId, begin_scoped};
 

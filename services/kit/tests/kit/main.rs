@@ -9,5 +9,6 @@ mod errors;
 mod http;
 mod mesh;
 mod peers;
+mod secrets;
 mod support;
 mod telemetry;
