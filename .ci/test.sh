@@ -95,6 +95,10 @@ suite "rust: clippy" cargo clippy --workspace --all-targets --quiet -- -D warnin
 # canopy-policy's bins: the policy evaluator, which canopyd runs beside itself.
 suite "rust: build canopyd" cargo build --quiet -p canopyd -p canopy-policy --bins
 export CANOPYD="$CARGO_TARGET_DIR/debug/canopyd"
+# The local Shopify/WooCommerce/BigCommerce servers the portal journey connects to.
+suite "rust: build the store stand-ins" \
+  cargo build --quiet -p canopy-commerce-platforms --features stand-in --bin canopy-store-stand-in
+export CANOPY_STORE_STAND_IN="$CARGO_TARGET_DIR/debug/canopy-store-stand-in"
 suite "deploy: generated mesh policy and Kubernetes manifests up to date" "$CANOPYD" generate --check
 suite "deploy: kubernetes-validate, Linkerd policy, hadolint" bash .ci/validate-deploy.sh
 

@@ -27,7 +27,7 @@ async fn alerts_named(services: &TestServices, admin: &str, customer: &str, name
 }
 
 /// Waits until `customer` has an alert `name` for which `check` holds.
-async fn wait_for_alert(
+pub(crate) async fn wait_for_alert(
     services: &TestServices,
     admin: &str,
     customer: &str,

@@ -9,16 +9,12 @@
 //!   before the actual ones on a rising series, a new month starts clean, and the
 //!   alert reaches a webhook receiver.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use canopy_cost::store::{self as cost_store, NewRecord};
 use canopy_kit::clock::Clock as _;
 use canopy_kit::db::{Database, Scope};
 use canopy_kit::testing::{TestEnv, TestServices};
-use canopy_sdk::proto::canopy::alerts::v1 as alerts;
-use canopy_sdk::proto::canopy::alerts::v1::receiver_service_client::ReceiverServiceClient;
-use canopy_sdk::proto::canopy::alerts::v1::routing_service_client::RoutingServiceClient;
 use canopy_sdk::proto::canopy::common::v1::{CloudProvider, Money};
 use canopy_sdk::proto::canopy::cost::v1 as cost;
 use canopy_sdk::proto::canopy::cost::v1::budget_service_client::BudgetServiceClient;
@@ -28,9 +24,9 @@ use canopy_sdk::proto::canopy::policy::v1::policy_service_client::PolicyServiceC
 use canopy_sdk::proto::canopy::sites::v1 as sites;
 use canopy_sdk::proto::canopy::sites::v1::site_service_client::SiteServiceClient;
 use chrono::{Datelike, Days, NaiveDate};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
+use crate::hook::Hook;
 use crate::isolation::{OWNER_PASSWORD, login, tenant};
 
 type Authed = tonic::service::interceptor::InterceptedService<tonic::transport::Channel, canopy_sdk::BearerToken>;
@@ -493,66 +489,6 @@ async fn reports_trends_forecasts_and_exports_answer_from_a_seeded_history() {
     assert_eq!(violation_fields(&too_long), ["filter.end_date"]);
 }
 
-/// A webhook endpoint: records every body it is sent, answers 204.
-struct Hook {
-    url: String,
-    bodies: Arc<Mutex<Vec<serde_json::Value>>>,
-}
-
-impl Hook {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let shared = bodies.clone();
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let bodies = shared.clone();
-                tokio::spawn(async move {
-                    let mut buffer = Vec::new();
-                    let mut chunk = [0u8; 8192];
-                    loop {
-                        let Ok(read) = stream.read(&mut chunk).await else { return };
-                        if read == 0 {
-                            return;
-                        }
-                        buffer.extend_from_slice(&chunk[..read]);
-                        let text = String::from_utf8_lossy(&buffer).into_owned();
-                        let Some(end) = text.find("\r\n\r\n") else { continue };
-                        let length = text[..end]
-                            .lines()
-                            .find_map(|line| {
-                                line.to_ascii_lowercase().strip_prefix("content-length:").map(str::to_owned)
-                            })
-                            .and_then(|value| value.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        if buffer.len() < end + 4 + length {
-                            continue;
-                        }
-                        let body = &buffer[end + 4..end + 4 + length];
-                        if let Ok(json) = serde_json::from_slice(body) {
-                            bodies.lock().unwrap().push(json);
-                        }
-                        let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n").await;
-                        return;
-                    }
-                });
-            }
-        });
-        Self { url, bodies }
-    }
-
-    fn budget_alerts(&self) -> Vec<serde_json::Value> {
-        self.bodies
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|body| body.to_string().contains("budget_threshold"))
-            .cloned()
-            .collect()
-    }
-}
-
 async fn budget(services: &TestServices, token: &str, id: &str) -> cost::Budget {
     budgets(services, token)
         .await
@@ -623,31 +559,7 @@ async fn budget_thresholds_fire_once_forecast_first_and_a_new_month_starts_clean
     let tenant_id: Uuid = customer.id.parse().unwrap();
 
     // Alerts go to a webhook.
-    let hook = Hook::start().await;
-    let canopy = services.client("alerts", "gateway").await.with_token(&admin);
-    ReceiverServiceClient::with_interceptor(canopy.channel(), canopy.interceptor())
-        .create_receiver(alerts::CreateReceiverRequest {
-            receiver: Some(alerts::ReceiverSpec {
-                name: "finance".into(),
-                kind: Some(alerts::receiver_spec::Kind::Webhook(alerts::WebhookConfig { url: hook.url.clone() })),
-                send_resolved: false,
-            }),
-        })
-        .await
-        .unwrap();
-    RoutingServiceClient::with_interceptor(canopy.channel(), canopy.interceptor())
-        .replace_routing_config(alerts::ReplaceRoutingConfigRequest {
-            config: Some(alerts::RoutingConfig {
-                route: Some(alerts::Route {
-                    receiver: "finance".into(),
-                    group_by: vec!["alertname".into(), "percent".into(), "basis".into()],
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap();
+    let hook = Hook::routed(&services, &admin, "finance", &["alertname", "percent", "basis"], false).await;
 
     // A rising series: $8, $9, … a day for the 14 days up to yesterday (the 7th).
     let today = env.clock.now().date_naive();
@@ -721,11 +633,11 @@ async fn budget_thresholds_fire_once_forecast_first_and_a_new_month_starts_clean
     // The alert reached the webhook (after the route's group wait).
     env.clock.advance(chrono::Duration::seconds(31));
     let deadline = Instant::now() + Duration::from_secs(30);
-    while hook.budget_alerts().is_empty() {
-        assert!(Instant::now() < deadline, "no budget alert reached the receiver: {:?}", hook.bodies.lock().unwrap());
+    while hook.containing("budget_threshold").is_empty() {
+        assert!(Instant::now() < deadline, "no budget alert reached the receiver: {:?}", hook.bodies());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let delivered = hook.budget_alerts()[0].to_string();
+    let delivered = hook.containing("budget_threshold")[0].to_string();
     assert!(delivered.contains(&customer.id), "{delivered}");
 
     // A new month starts clean: nothing fired yet, nothing accrued.

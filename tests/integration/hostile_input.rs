@@ -34,8 +34,9 @@ const HUMAN_TEXT: &[(&str, &str)] = &[
 ];
 
 /// Workloads tried, in order, for INTERNAL methods (never reachable as the gateway).
-/// `alerts` is the only caller of tenancy's notification mail and identity's contacts.
-const MESH_CALLERS: &[&str] = &["sites", "tenancy", "identity", "provisioner", "alerts"];
+/// `alerts` is the only caller of tenancy's notification mail and identity's contacts;
+/// `commerce` the only one of sites' directory.
+const MESH_CALLERS: &[&str] = &["sites", "tenancy", "identity", "provisioner", "alerts", "commerce"];
 
 /// The first of [`MESH_CALLERS`] that `mesh/policy.toml` lets call `service`, so an
 /// INTERNAL method is reached by a workload allowed to call it.

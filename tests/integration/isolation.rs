@@ -8,8 +8,12 @@
 
 use std::collections::BTreeMap;
 
+use canopy_commerce_platforms::stand_in::StandIn as _;
+use canopy_commerce_platforms::stand_in::shopify::{ShopifySetup, ShopifyStandIn};
 use canopy_kit::access::MethodPolicies;
 use canopy_kit::testing::{TestEnv, TestServices};
+use canopy_sdk::proto::canopy::commerce::v1 as commerce;
+use canopy_sdk::proto::canopy::commerce::v1::integration_service_client::IntegrationServiceClient;
 use canopy_sdk::proto::canopy::cost::v1 as cost;
 use canopy_sdk::proto::canopy::cost::v1::budget_service_client::BudgetServiceClient;
 use canopy_sdk::proto::canopy::identity::v1 as identity;
@@ -343,13 +347,43 @@ async fn every_tenant_scoped_rpc_treats_another_tenant_s_ids_as_nonexistent() {
     // plan), so each tenant has a failed deployment a fleet summary could leak.
     let no_templates = tempfile::tempdir().unwrap();
     env.config.set_section_value("provisioner", "terraform_root", serde_json::json!(no_templates.path()));
+    let shopify = ShopifyStandIn::start(ShopifySetup::default(), std::sync::Arc::new(env.clock.clone())).await;
+    for (setting, value) in [
+        ("shopify_base_url", serde_json::json!(shopify.url())),
+        ("allow_http", serde_json::json!(true)),
+        ("allow_private_addresses", serde_json::json!(true)),
+    ] {
+        env.config.set_section_value("commerce", setting, value);
+    }
     // Every registered service, so a new one's RPCs are reached the day it is added.
     let services = env.spawn(canopyd::registry::MANIFESTS).await;
     let database = canopy_kit::db::Database::connect(&env.config.database).await.unwrap();
     let password = canopy_identity::ensure_platform_admin(&database, "admin@isolation.test").await.unwrap().unwrap();
     let admin = login(&services, "admin@isolation.test", &password).await;
-    let a = tenant(&services, &admin, "tenant-a").await;
-    let b = tenant(&services, &admin, "tenant-b").await;
+    let mut a = tenant(&services, &admin, "tenant-a").await;
+    let mut b = tenant(&services, &admin, "tenant-b").await;
+    // Each connects its site to the local Shopify stand-in.
+    for owner in [&mut a, &mut b] {
+        let canopy = services.client("commerce", "gateway").await.with_token(&owner.token);
+        let integration = IntegrationServiceClient::with_interceptor(canopy.channel(), canopy.interceptor())
+            .create_integration(commerce::CreateIntegrationRequest {
+                customer_id: String::new(),
+                site_id: owner.ids["site_id"].clone(),
+                platform: commerce::Platform::Shopify as i32,
+                credentials: [
+                    ("shop_domain".to_owned(), shopify.setup().shop_domain.clone()),
+                    ("access_token".to_owned(), shopify.setup().access_token.clone()),
+                ]
+                .into(),
+                display_name: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .integration
+            .unwrap();
+        owner.ids.insert("integration_id", integration.id);
+    }
 
     let pool = DescriptorPool::decode(canopy_sdk::FILE_DESCRIPTOR_SET).unwrap();
     let policies = MethodPolicies::from_descriptor_set(canopy_sdk::FILE_DESCRIPTOR_SET).unwrap();
@@ -422,5 +456,17 @@ async fn every_tenant_scoped_rpc_treats_another_tenant_s_ids_as_nonexistent() {
         .into_inner()
         .api_keys;
     assert!(keys.iter().any(|k| k.id == b.ids["api_key_id"] && k.revoke_time.is_none()), "tenant B's key is unrevoked");
+    let b_commerce = services.client("commerce", "gateway").await.with_token(&b.token);
+    let integration = IntegrationServiceClient::with_interceptor(b_commerce.channel(), b_commerce.interceptor())
+        .get_integration(commerce::GetIntegrationRequest {
+            customer_id: String::new(),
+            integration_id: b.ids["integration_id"].clone(),
+        })
+        .await
+        .expect("tenant B's store integration still exists")
+        .into_inner()
+        .integration
+        .unwrap();
+    assert_eq!(integration.revision, 1, "tenant B's integration was not modified");
     let _ = a.id;
 }

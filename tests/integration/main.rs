@@ -6,8 +6,10 @@
 
 mod alert_events;
 mod audit_trail;
+mod commerce;
 mod costs;
 mod every_service;
+mod hook;
 mod hostile_input;
 mod isolation;
 mod policy_checks;

@@ -32,6 +32,13 @@
 //    is told what is wrong with a routing configuration path by path; creates an
 //    on-call schedule and sees who is on call.
 //    The owner opens Notifications: the same alert, read only; a receiver added and deleted.
+// 7. The admin writes a soft-mandatory policy; the owner's next site waits for an
+//    override, which the admin gives.
+// 8. The owner connects that site to a Shopify store (the local stand-in, spawned
+//    here): a wrong token refused in words, the right one validated, the store
+//    healthy and its token never shown again; the stand-in starts refusing the
+//    credentials, the integration turns unhealthy with the cause, the alert reaches
+//    the owner's notifications, and the admin finds it among unhealthy integrations.
 // Every screenshot is also an accessibility check (./a11y.ts: axe-core, serious
 // and critical violations fail) at both widths, 1280×900 and 390×844, whatever is
 // open at the time (confirmation dialogs, the phone menu).
@@ -41,7 +48,7 @@ import { createHmac } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type Locator, type Page, chromium } from "playwright-core";
 
@@ -97,6 +104,18 @@ function watchAfterSeq(body: Buffer): number {
 
 /** The customer's own domain; Chromium maps it to 127.0.0.1 (--host-resolver-rules). */
 const PORTAL_DOMAIN = "portal.journey.test";
+
+/** What `canopy-store-stand-in` prints: each stand-in's address and the credentials it accepts. */
+interface StandInStores {
+  shopify: { base_url: string; shop_domain: string; access_token: string };
+  woocommerce: { base_url: string; store_url: string; consumer_key: string; consumer_secret: string };
+  bigcommerce: { base_url: string; store_hash: string; access_token: string };
+}
+
+/** `$CANOPY_STORE_STAND_IN`, else the binary beside canopyd (cargo build -p canopy-commerce-platforms --features stand-in). */
+function storeStandInPath(): string {
+  return process.env.CANOPY_STORE_STAND_IN || join(dirname(canopydPath()), "canopy-store-stand-in");
+}
 const BRAND = { product: "Journey Cloud", primary: "#0b5d1e" };
 const LOGO = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#0b5d1e"/><path d="M14 46 32 14 50 46Z" fill="#fff"/></svg>',
@@ -108,6 +127,8 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
   let canopyd: Child | undefined;
   let envoy: Child | undefined;
   let dns: DnsResponder | undefined;
+  let storeStandIn: Child | undefined;
+  let stores: StandInStores;
   let relay: SeverableProxy | undefined;
   const servers: Server[] = [];
   let browser: Browser | undefined;
@@ -151,9 +172,24 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
     mkdirSync(screenshots, { recursive: true });
 
     dns = await startDnsResponder();
+    // Local servers speaking Shopify's, WooCommerce's and BigCommerce's APIs.
+    storeStandIn = start("canopy-store-stand-in", storeStandInPath(), []);
+    stores = await waitFor("the store stand-ins", storeStandIn, 30_000, () => {
+      const line = storeStandIn!.stdout.split("\n").find((l) => l.startsWith("{"));
+      return line ? (JSON.parse(line) as StandInStores) : undefined;
+    });
     // tenancy verifies custom domains against the test's DNS server.
     canopyd = start("canopyd", binary, ["dev", "--dir", dir], {
       CANOPY_SERVICES__TENANCY__DNS_SERVER: dns.address,
+      // Stores are the local stand-ins (plain http on loopback: allowed for tests only),
+      // checked every 3 s so a refusal shows within the step.
+      CANOPY_SERVICES__COMMERCE__SHOPIFY_BASE_URL: stores.shopify.base_url,
+      CANOPY_SERVICES__COMMERCE__BIGCOMMERCE_API_URL: stores.bigcommerce.base_url,
+      CANOPY_SERVICES__COMMERCE__ALLOW_HTTP: "true",
+      CANOPY_SERVICES__COMMERCE__ALLOW_PRIVATE_ADDRESSES: "true",
+      CANOPY_SERVICES__COMMERCE__CHECK_EVERY_SECS: "3",
+      CANOPY_SERVICES__COMMERCE__UNHEALTHY_CHECK_EVERY_SECS: "3",
+      CANOPY_SERVICES__COMMERCE__WORKER_POLL_MS: "500",
       // The journey does in a minute what people do in ten, all from one address: the
       // standard tier's 100 calls a minute per principal and the 20 sign-ins a minute
       // per address would throttle it (the alerts step alone reads its list again every
@@ -216,7 +252,7 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
     for (const server of servers) server.close();
     await relay?.close();
     await dns?.close();
-    await Promise.allSettled([envoy?.stop(), canopyd?.stop(30_000)]);
+    await Promise.allSettled([envoy?.stop(), canopyd?.stop(30_000), storeStandIn?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -1102,4 +1138,77 @@ describe("portals through Envoy to canopyd dev, in Chromium", { timeout: 600_000
     });
   });
 
+  it("the owner connects the site to a store and sees it healthy; the store starts refusing the credentials: the integration turns unhealthy with the cause, the alert is delivered, and the admin sees it", async () => {
+    await onPage("customer-commerce", async (page) => {
+      await page.goto(`${brandedUrl}/sign-in`);
+      await signInOwner(page);
+      await page.getByRole("button", { name: "Use a recovery code instead" }).click();
+      await page.getByLabel("Recovery code").fill(recoveryCodes[4]!);
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.getByRole("heading", { name: "Your sites", exact: true }).waitFor();
+      // The guarded shop the previous step deployed.
+      await page.getByRole("link", { name: "guarded-shop" }).first().click();
+      await page.getByRole("navigation", { name: "Site pages" }).getByRole("link", { name: "E-commerce", exact: true }).click();
+      await page.getByRole("button", { name: "Connect a store" }).click();
+      const form = page.getByRole("form", { name: "Connect a store" });
+      await form.getByLabel("Platform").selectOption({ label: "Shopify" });
+      await form.getByLabel("Shop domain").fill(stores.shopify.shop_domain);
+      await form.getByRole("radio", { name: "Token" }).check();
+      // A wrong token first: the store's refusal, in words, before anything is saved.
+      await form.getByLabel("Admin API access token").fill("shpat_journey0wrong0token000000000");
+      await form.getByRole("button", { name: "Validate" }).click();
+      const result = page.getByRole("region", { name: "Validation result" });
+      await result.getByText(/refused the credentials/).waitFor();
+      await form.getByLabel("Admin API access token").fill(stores.shopify.access_token);
+      await form.getByRole("button", { name: "Validate" }).click();
+      await result.getByText("Valid", { exact: true }).waitFor();
+      await form.getByRole("button", { name: "Connect store" }).click();
+      const connected = page.getByRole("table", { name: "Stores" });
+      await connected.getByText("Healthy", { exact: true }).waitFor();
+      assert.ok(!(await page.content()).includes(stores.shopify.access_token), "the token is never shown again");
+      await shot(page, "customer-commerce");
+
+      // The store starts refusing the credentials (revoked, say); the scheduled check
+      // (every 3 s here) finds it. A page shows what it read: read again until it changes.
+      const switched = await fetch(`${stores.shopify.base_url}/__stand_in/mode`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ mode: "refuse_credentials" }),
+      });
+      assert.equal(switched.status, 200, "the stand-in took the mode");
+      let readAt = Date.now();
+      await waitFor("the integration to turn unhealthy", canopyd!, 60_000, async () => {
+        if ((await connected.getByText("Unhealthy", { exact: true }).count()) > 0) return true;
+        if (Date.now() - readAt >= 4_000) {
+          await page.reload();
+          readAt = Date.now();
+        }
+        return undefined;
+      });
+      await page.getByText(/refused the credentials/).first().waitFor();
+      await shot(page, "customer-commerce-unhealthy");
+
+      // The alert reached the customer's notifications.
+      await page.getByRole("link", { name: "Notifications", exact: true }).click();
+      await page.getByRole("heading", { name: "Notifications", exact: true }).waitFor();
+      const recent = page.getByRole("table", { name: "Alerts" });
+      readAt = Date.now();
+      await waitFor("the store_integration_unhealthy alert", canopyd!, 60_000, async () => {
+        if ((await recent.getByText("store_integration_unhealthy", { exact: true }).count()) > 0) return true;
+        if (Date.now() - readAt >= 10_000) {
+          await page.reload();
+          readAt = Date.now();
+        }
+        return undefined;
+      });
+    });
+
+    await onPage("admin-integrations", async (page) => {
+      await signInAdmin(page, "/integrations?health=unhealthy");
+      const table = page.getByRole("table", { name: "Integrations" });
+      await table.getByText("Unhealthy", { exact: true }).first().waitFor();
+      await page.getByRole("region", { name: "Key rotation" }).waitFor();
+      await shot(page, "admin-integrations");
+    });
+  });
 });

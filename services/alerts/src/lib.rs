@@ -51,6 +51,7 @@ pub const MANIFEST: ServiceManifest = ServiceManifest {
     build,
     dev_seed: None,
     scaling: Scaling::API,
+    seals_secrets: false,
 };
 
 /// `[services.alerts]` settings.

@@ -179,6 +179,8 @@ async fn ensure_database(server_url: &str, name: &str) -> anyhow::Result<String>
 /// keeps an append-only file). Production sets them in
 /// configuration instead.
 fn ensure_dev_secrets(config: &mut KitConfig, dir: &Path) -> anyhow::Result<()> {
+    config.development = true;
+    ensure_dev_keyring(config, dir)?;
     let set: Option<String> = config
         .section::<serde_json::Value>("identity")?
         .get("key_encryption_key")
@@ -206,6 +208,24 @@ fn ensure_dev_secrets(config: &mut KitConfig, dir: &Path) -> anyhow::Result<()> 
         }
     };
     config.set_section_value("identity", "key_encryption_key", serde_json::Value::String(key));
+    Ok(())
+}
+
+/// The keyring holding the key-encryption key of every service that seals secrets:
+/// `<dir>/secrets/keyring.json`, created once with mode 0600, unless `[secrets]` names
+/// a keyring or a transit key.
+fn ensure_dev_keyring(config: &mut KitConfig, dir: &Path) -> anyhow::Result<()> {
+    use canopy_kit::secrets::{KekConfig, KeyringConfig};
+    if !matches!(&config.secrets.kek, KekConfig::Keyring(keyring) if keyring.path.as_os_str().is_empty()) {
+        return Ok(());
+    }
+    let secrets = dir.join("secrets");
+    std::fs::create_dir_all(&secrets).with_context(|| format!("creating {}", secrets.display()))?;
+    let path = std::path::absolute(secrets.join("keyring.json"))?;
+    if !path.exists() {
+        canopy_kit::secrets::kek::Keyring::create(&path)?;
+    }
+    config.secrets.kek = KekConfig::Keyring(KeyringConfig { path });
     Ok(())
 }
 

@@ -37,6 +37,7 @@ pub fn kubernetes_manifests(registry: &Registry, options: &KubernetesOptions) ->
             cpu_limit: manifest.scaling.cpu_limit.into(),
             memory_limit: manifest.scaling.memory_limit.into(),
             edge: false,
+            seals_secrets: manifest.seals_secrets,
         })
         .collect();
     let gateway = canopy_kit::manifest::Scaling::API;
@@ -52,6 +53,7 @@ pub fn kubernetes_manifests(registry: &Registry, options: &KubernetesOptions) ->
         cpu_limit: gateway.cpu_limit.into(),
         memory_limit: gateway.memory_limit.into(),
         edge: true,
+        seals_secrets: false,
     });
     let options = KubernetesOptions { policy_toml: mesh_policy(registry), ..options.clone() };
     kubernetes::render(&services, &registry.mesh_rules(edge), &registry.workloads(edge, OPERATOR_WORKLOADS), &options)

@@ -86,6 +86,8 @@ pub struct ServiceDeployment {
     /// True only for the gateway: reached from the internet through Envoy, not only
     /// from the mesh.
     pub edge: bool,
+    /// It seals secrets: the keyring Secret is mounted into it (and no other pod).
+    pub seals_secrets: bool,
 }
 
 pub use canopy_kit::manifest::MeshRule;
@@ -93,6 +95,10 @@ use canopy_kit::manifest::OPERATIONAL_SERVICES;
 
 /// The Secret every service reads its credentials from; see docs/OPERATIONS.md.
 pub const SECRET_NAME: &str = "canopy-secrets";
+/// The Secret holding the keyring (`keyring.json`) of the services that seal secrets.
+pub const KEYRING_SECRET_NAME: &str = "canopy-keyring";
+/// Where that keyring is mounted.
+pub const KEYRING_MOUNT: &str = "/etc/canopy/keyring";
 /// The ConfigMap holding `canopy.toml` and `policy.toml`.
 pub const CONFIG_MAP_NAME: &str = "canopy-config";
 /// The ConfigMap holding the rendered `envoy.yaml` of the edge.
@@ -367,6 +373,11 @@ fn deployment(service: &ServiceDeployment, options: &KubernetesOptions) -> Value
         json!({"name": "config", "mountPath": "/etc/canopy", "readOnly": true}),
         json!({"name": "tmp", "mountPath": "/tmp"}),
     ];
+    if service.seals_secrets {
+        volumes.push(json!({"name": "keyring", "secret": {"secretName": KEYRING_SECRET_NAME, "defaultMode": 0o400}}));
+        mounts.push(json!({"name": "keyring", "mountPath": KEYRING_MOUNT, "readOnly": true}));
+        env.push(env_value("CANOPY_SECRETS__KEK__KEYRING__PATH", &format!("{KEYRING_MOUNT}/keyring.json")));
+    }
     match name {
         "identity" => {
             env.push(env_secret("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", "identity-key-encryption-key", false));
@@ -741,6 +752,7 @@ mod tests {
             cpu_limit: "1".into(),
             memory_limit: "512Mi".into(),
             edge,
+            seals_secrets: name == "identity",
         }
     }
 

@@ -72,11 +72,41 @@ enum Command {
         #[arg(long, default_value = "mesh/kubernetes")]
         out: PathBuf,
     },
+    /// Manages a keyring file: the local key-encryption key of the services that seal
+    /// secrets (`[secrets] kek = { keyring = { path } }`). Running services pick a change
+    /// up on their next key-rotation pass.
+    Keyring {
+        #[command(subcommand)]
+        action: KeyringAction,
+    },
     /// Writes a dev PKI (trust anchor, issuer, a leaf per workload of the mesh policy).
     Pki {
         /// Output folder.
         #[arg(long, default_value = ".canopy/pki")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyringAction {
+    /// Creates a keyring with one key version (mode 0600); refuses an existing file.
+    Create {
+        /// The keyring file.
+        path: PathBuf,
+    },
+    /// Adds a key version: new data keys are wrapped with it at once, and the
+    /// key-rotation pass re-wraps the existing ones.
+    Rotate {
+        /// The keyring file.
+        path: PathBuf,
+    },
+    /// Refuses key versions below `min_version` from now on. Retire a version only
+    /// once the services' status shows no data key wrapped under it.
+    Retire {
+        /// The keyring file.
+        path: PathBuf,
+        /// The oldest version still accepted.
+        min_version: u32,
     },
 }
 
@@ -191,6 +221,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let workloads: Vec<&str> = policy.workloads().collect();
             canopy_kit::mesh::DevPki::generate(&dir, &config.mesh.namespace, &config.mesh.trust_domain, &workloads)?;
             println!("wrote dev PKI for {} to {}", workloads.join(", "), dir.display());
+            Ok(())
+        }
+        Command::Keyring { action } => {
+            use canopy_kit::secrets::kek::Keyring;
+            match action {
+                KeyringAction::Create { path } => {
+                    Keyring::create(&path)?;
+                    println!("created {} with key version 1", path.display());
+                }
+                KeyringAction::Rotate { path } => {
+                    let version = Keyring::rotate(&path)?;
+                    println!("{}: new data keys are wrapped with key version {version}", path.display());
+                }
+                KeyringAction::Retire { path, min_version } => {
+                    Keyring::retire(&path, min_version)?;
+                    println!("{}: key versions below {min_version} are refused", path.display());
+                }
+            }
             Ok(())
         }
         Command::Generate { root, check } => generate(&registry, &root, check),

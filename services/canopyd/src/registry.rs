@@ -15,6 +15,7 @@ pub const MANIFESTS: &[&ServiceManifest] = &[
     &canopy_alerts::MANIFEST,
     &canopy_policy::MANIFEST,
     &canopy_cost::MANIFEST,
+    &canopy_commerce::MANIFEST,
 ];
 
 /// Workloads that are not services but may reach the operational surfaces in the

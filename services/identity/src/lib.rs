@@ -13,6 +13,7 @@ pub mod domain;
 mod events;
 mod keys;
 pub mod passwords;
+pub mod reseal;
 mod seed;
 mod sessions;
 mod store;
@@ -58,10 +59,11 @@ pub const MANIFEST: ServiceManifest = ServiceManifest {
     // Lockouts and reused refresh tokens are published as events for alerting.
     calls: &[canopy_kit::events::EVENT_SINK],
     after: &[],
-    jobs: &[],
+    jobs: &[canopy_kit::secrets::ROTATION_JOB],
     build,
     dev_seed: Some(seed_dev_admin),
     scaling: Scaling::API,
+    seals_secrets: true,
 };
 
 /// The email of the platform admin `canopyd dev` creates on first start.
@@ -86,7 +88,8 @@ pub(crate) struct Identity {
     pub config: IdentityConfig,
     pub database: Database,
     pub clock: SharedClock,
-    pub kek: KeyEncryptionKey,
+    /// TOTP secrets' envelope encryption ([`reseal`]).
+    pub secrets: Arc<canopy_kit::secrets::Secrets>,
     pub keys: SigningKeys,
     pub sessions: Sessions,
     pub hasher: PasswordHasher,
@@ -101,13 +104,20 @@ pub(crate) struct Identity {
 }
 
 fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
-    async move { Ok(Built::routes(routes(context).await?)) }.boxed()
+    async move {
+        let database = context.database.clone().context("identity needs its database schema")?;
+        let secrets = Arc::new(context.secrets("identity", &[reseal::ACTIVE, reseal::PENDING]).await?);
+        let rotation = secrets.clone().rotation_job(database, Some(context.redis.clone()));
+        Ok(Built { routes: routes(context, secrets).await?, jobs: vec![rotation] })
+    }
+    .boxed()
 }
 
-async fn routes(context: ServiceContext) -> anyhow::Result<Routes> {
+async fn routes(context: ServiceContext, secrets: Arc<canopy_kit::secrets::Secrets>) -> anyhow::Result<Routes> {
     let config: IdentityConfig = context.config.section("identity")?;
     let kek = KeyEncryptionKey::new(&config.validate()?);
     let database = context.database.clone().context("identity needs its database schema")?;
+    reseal::reseal_legacy(&database, &kek, &secrets).await?;
     let (keys, changes) = SigningKeys::start(database.clone(), kek.clone(), context.clock.clone()).await?;
     record_key_changes(&database, &context.clock, &changes, "system").await?;
     let lockout = LockoutPolicy {
@@ -129,7 +139,7 @@ async fn routes(context: ServiceContext) -> anyhow::Result<Routes> {
         config,
         database,
         clock: context.clock.clone(),
-        kek,
+        secrets,
         keys,
         lockout,
         known_services,

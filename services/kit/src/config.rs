@@ -40,6 +40,13 @@ pub struct KitConfig {
     /// Listening address per service name (`[listen] identity = "0.0.0.0:7101"`);
     /// a service not listed listens on `127.0.0.1:0` (a free loopback port).
     pub listen: std::collections::BTreeMap<String, String>,
+    /// Where the key-encryption key is and how keys rotate, for every service that
+    /// seals secrets ([`crate::secrets`]). Not written back out: it may hold a token.
+    #[serde(skip_serializing)]
+    pub secrets: crate::secrets::SecretsConfig,
+    /// Development conveniences (set by `canopyd dev`, never in production): a keyring
+    /// file others can read is a warning instead of a refusal.
+    pub development: bool,
     /// Settings of one service, by service name (`[services.identity]`,
     /// `CANOPY_SERVICES__IDENTITY__…`); each service reads its own section with
     /// [`KitConfig::section`] into its own typed struct.
@@ -80,6 +87,8 @@ impl Default for KitConfig {
             shutdown_drain_secs: 1.0,
             shutdown_grace_secs: 20.0,
             listen: Default::default(),
+            secrets: Default::default(),
+            development: false,
             services: Default::default(),
         }
     }

@@ -83,6 +83,11 @@ impl ApiError {
         Self::InvalidArgument(vec![FieldViolation::new(field, description)])
     }
 
+    /// INVALID_ARGUMENT with every violation collected, or `Ok` when there is none.
+    pub fn refuse_if_any(violations: Vec<FieldViolation>) -> Result<(), Self> {
+        if violations.is_empty() { Ok(()) } else { Err(Self::InvalidArgument(violations)) }
+    }
+
     /// An internal error from anything that converts into `anyhow::Error`.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Self::Internal(source.into())

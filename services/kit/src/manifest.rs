@@ -66,6 +66,9 @@ pub struct ServiceManifest {
     pub dev_seed: Option<DevSeed>,
     /// How it is sized and scaled when deployed (Kubernetes).
     pub scaling: Scaling,
+    /// It seals secrets with [`crate::secrets`], so it needs the key-encryption key
+    /// (`[secrets]`; the generated Kubernetes manifests mount the keyring into it alone).
+    pub seals_secrets: bool,
 }
 
 /// A schema and its migrations.
@@ -428,7 +431,17 @@ mod tests {
         calls: &'static [&'static str],
         after: &'static [&'static str],
     ) -> ServiceManifest {
-        ServiceManifest { name, schema: None, calls, after, jobs: &[], build, dev_seed: None, scaling: Scaling::API }
+        ServiceManifest {
+            name,
+            schema: None,
+            calls,
+            after,
+            jobs: &[],
+            build,
+            dev_seed: None,
+            scaling: Scaling::API,
+            seals_secrets: false,
+        }
     }
 
     static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;

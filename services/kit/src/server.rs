@@ -59,6 +59,30 @@ pub struct ServiceContext {
     pub clock: SharedClock,
 }
 
+impl ServiceContext {
+    /// Envelope encryption for this service's schema, with the key-encryption key of
+    /// `[secrets]` and the columns the key-rotation job re-encrypts. The service runs
+    /// [`crate::secrets::Secrets::rotation_job`] (declared in its manifest as
+    /// [`crate::secrets::ROTATION_JOB`]).
+    pub async fn secrets(
+        &self,
+        schema: &'static str,
+        columns: &[crate::secrets::EncryptedColumn],
+    ) -> anyhow::Result<crate::secrets::Secrets> {
+        let kek = self
+            .config
+            .secrets
+            .key_encryption_keys(!self.config.development)
+            .await
+            .map_err(|error| anyhow::anyhow!("{}: the key-encryption key: {error}", self.name))?;
+        let mut secrets = crate::secrets::Secrets::new(kek, schema, self.config.secrets.clone())?;
+        for column in columns {
+            secrets = secrets.with_column(*column)?;
+        }
+        Ok(secrets)
+    }
+}
+
 /// Why a service could not start. Each message is one line naming the setting or file.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

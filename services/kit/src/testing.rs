@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use canopy_sdk::Canopy;
 use sqlx::postgres::PgConnectOptions;
@@ -71,7 +72,7 @@ impl TestEnv {
         config.database.url = with_database(&server_url, &database);
         // Every service of a test has its own pools; kept small so two tests running
         // at once with every service stay well inside a stock server's 100 connections.
-        config.database.max_connections = 4;
+        config.database.max_connections = 3;
         config.redis.url = redis_url;
         config.redis.key_prefix = format!("canopy-test:{}:", uuid::Uuid::new_v4().simple());
         config.mesh.pki_dir = pki_dir.path().to_path_buf();
@@ -85,6 +86,10 @@ impl TestEnv {
             "key_encryption_key",
             serde_json::Value::String(crate::local::random_key_base64()),
         );
+        // The key-encryption key of every service that seals secrets: a keyring of its own.
+        let keyring = pki_dir.path().join("keyring.json");
+        crate::secrets::kek::Keyring::create(&keyring).expect("create the test keyring");
+        config.secrets.kek = crate::secrets::KekConfig::Keyring(crate::secrets::KeyringConfig { path: keyring });
         let _ = crate::telemetry::init(&config.telemetry, "test");
 
         let policy = crate::mesh::MeshPolicy::load(&config.mesh.policy_file).expect("mesh/policy.toml loads");
@@ -243,4 +248,55 @@ fn with_database(url: &str, database: &str) -> String {
     } else {
         format!("{prefix}/{database}")
     }
+}
+
+/// Every log line of the test process (all targets at debug and above, without
+/// timestamps), so tests can prove that no secret is ever logged.
+static CAPTURED_LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CaptureWriter {
+    type Writer = CaptureWriter;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Installs the capturing subscriber before anything else can install one (the
+/// kit's telemetry keeps an existing subscriber).
+pub fn install_log_capture() {
+    CAPTURED_LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let filter = tracing_subscriber::EnvFilter::new(
+            "debug,h2=info,hyper=info,hyper_util=info,tower=info,rustls=info,tokio_util=info,tonic=info",
+        );
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .without_time()
+            .with_ansi(false)
+            .with_writer(CaptureWriter(buffer.clone()))
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buffer
+    });
+}
+
+/// Everything logged so far in this process.
+pub fn captured_logs() -> String {
+    let buffer = CAPTURED_LOGS.get().expect("log capture installed by install_log_capture");
+    String::from_utf8_lossy(&buffer.lock().expect("log buffer")).into_owned()
 }

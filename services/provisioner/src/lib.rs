@@ -51,6 +51,7 @@ pub const MANIFEST: ServiceManifest = ServiceManifest {
         cpu_limit: "2",
         memory_limit: "2Gi",
     },
+    seals_secrets: false,
 };
 
 /// The provisioner's migrations (owned by `canopy-deployments`), for tests and tools

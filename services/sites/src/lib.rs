@@ -22,6 +22,7 @@ use canopy_kit::events::{self, CanopyEvent, Severity};
 use canopy_kit::manifest::{Built, Job, Scaling, Schema, ServiceManifest};
 use canopy_kit::peers::Peers;
 use canopy_kit::server::ServiceContext;
+use canopy_sdk::proto::canopy::sites::v1::site_directory_service_server::SiteDirectoryServiceServer;
 use canopy_sdk::proto::canopy::sites::v1::site_service_server::SiteServiceServer;
 use canopy_sdk::proto::canopy::tenancy::v1::QuotaResource;
 use futures_util::FutureExt;
@@ -49,6 +50,7 @@ pub const MANIFEST: ServiceManifest = ServiceManifest {
     build,
     dev_seed: None,
     scaling: Scaling::API,
+    seals_secrets: false,
 };
 
 /// `[services.sites]` settings.
@@ -118,8 +120,10 @@ fn build(context: ServiceContext) -> BoxFuture<'static, anyhow::Result<Built>> {
             job("deployment-outcomes", |sites| follow_outcomes_forever(sites).boxed()),
             job("purge-deleted-sites", |sites| purge_forever(sites).boxed()),
         ];
-        let routes =
-            Routes::builder().routes().add_service(SiteServiceServer::from_arc(Arc::new(api::SitesApi(sites))));
+        let routes = Routes::builder()
+            .routes()
+            .add_service(SiteServiceServer::from_arc(Arc::new(api::SitesApi(sites.clone()))))
+            .add_service(SiteDirectoryServiceServer::from_arc(Arc::new(api::directory::SiteDirectoryApi(sites))));
         Ok(Built { routes, jobs })
     }
     .boxed()

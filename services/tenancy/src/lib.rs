@@ -47,6 +47,7 @@ pub const MANIFEST: ServiceManifest = ServiceManifest {
     build,
     dev_seed: None,
     scaling: Scaling::API,
+    seals_secrets: false,
 };
 
 /// `[services.tenancy]` settings.

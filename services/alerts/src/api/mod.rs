@@ -23,7 +23,7 @@ fn db(error: sqlx::Error) -> ApiError {
 
 /// Refuses with every violation found, or carries on.
 fn refuse_if_any(violations: Vec<FieldViolation>) -> Result<(), ApiError> {
-    if violations.is_empty() { Ok(()) } else { Err(ApiError::InvalidArgument(violations)) }
+    ApiError::refuse_if_any(violations)
 }
 
 /// A configuration object's name: lowercase letters, digits and `-`, 1 to 63.

@@ -171,6 +171,6 @@ fn a_peer_address_that_is_not_a_url_or_names_no_service_is_refused_naming_the_se
     );
     assert_eq!(
         run("CANOPY_MESH__PEERS__BILLING", "https://billing.canopy.svc.cluster.local:8443"),
-        "canopyd: error: mesh.peers.billing: no such service (known: identity, tenancy, provisioner, sites, audit, alerts, policy, cost)"
+        "canopyd: error: mesh.peers.billing: no such service (known: identity, tenancy, provisioner, sites, audit, alerts, policy, cost, commerce)"
     );
 }

@@ -33,8 +33,8 @@ const ADMIN_EMAIL: &str = "admin@distributed.test";
 /// (`TenantAccessGuard`'s period): a change is in force everywhere after it.
 const TENANT_ACCESS_PERIOD: Duration = Duration::from_millis(2_500);
 
-const SERVICES: [&str; 9] =
-    ["identity", "tenancy", "provisioner", "sites", "audit", "alerts", "policy", "cost", "gateway"];
+const SERVICES: [&str; 10] =
+    ["identity", "tenancy", "provisioner", "sites", "audit", "alerts", "policy", "cost", "commerce", "gateway"];
 
 /// One OS process per service.
 struct Cluster {

@@ -132,7 +132,7 @@ static WOOCOMMERCE_FIELDS: &[FieldSpec] = &[
     FieldSpec {
         name: "consumer_key",
         label: "Consumer key",
-        secret: false,
+        secret: true,
         required: true,
         alternative: None,
         help: "Starts with ck_. WordPress admin → WooCommerce → Settings → Advanced → REST API → Add key (Read access is enough)",

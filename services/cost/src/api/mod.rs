@@ -33,15 +33,12 @@ fn db(error: sqlx::Error) -> ApiError {
 }
 
 fn refuse_if_any(violations: Vec<FieldViolation>) -> Result<(), ApiError> {
-    if violations.is_empty() { Ok(()) } else { Err(ApiError::InvalidArgument(violations)) }
+    ApiError::refuse_if_any(violations)
 }
 
 /// A customer-scoped request that must name one customer (platform principals too).
 fn one_customer(principal: &Principal, customer_id: &str) -> Result<(Scope, Uuid), ApiError> {
-    match customer_scope(principal, customer_id)? {
-        (scope, Some(tenant)) => Ok((scope, tenant)),
-        (_, None) => Err(ApiError::invalid("customer_id", "name the customer")),
-    }
+    canopy_kit::request::one_customer_scope(principal, customer_id)
 }
 
 /// A `YYYY-MM-DD` field; empty gives `None`.

@@ -21,7 +21,6 @@ use uuid::Uuid;
 use super::{
     client_address, db, own_scope, principal, session_store, sign_in_refused, timestamp, user_session, user_to_proto,
 };
-use crate::Identity;
 use crate::domain::lockout::Refusal;
 use crate::domain::password::MAX_PASSWORD_CHARS;
 use crate::domain::secrets::{self, RECOVERY_CODE_COUNT};
@@ -31,6 +30,7 @@ use crate::events::{self, SecurityEvent};
 use crate::sessions::{IssuedSession, RefreshClaim, SessionSubject};
 use crate::store::users::UserRow;
 use crate::store::{self, password_tokens, recovery_codes, users};
+use crate::{Identity, reseal};
 
 /// The answer to a refresh token that is unknown, spent, or whose session ended.
 fn refresh_refused() -> ApiError {
@@ -44,11 +44,6 @@ fn mfa_refused() -> ApiError {
 
 fn hashing(error: crate::passwords::PasswordHashError) -> ApiError {
     ApiError::internal(error)
-}
-
-/// Associated data binding a sealed TOTP secret to its user.
-pub(crate) fn totp_aad(user_id: Uuid) -> Vec<u8> {
-    format!("totp:{user_id}").into_bytes()
 }
 
 fn session_tokens(issued: &IssuedSession) -> SessionTokens {
@@ -279,7 +274,9 @@ impl Identity {
         let accepted = usable
             && match (totp_code, recovery_code) {
                 (Some(code), _) => {
-                    let secret = self.open_totp_secret(&user, user.mfa_secret_sealed.as_deref())?;
+                    let secret = self
+                        .open_totp_secret(&mut tx, &user, &reseal::ACTIVE, user.mfa_secret_sealed.as_deref())
+                        .await?;
                     match secret.matching_step(code, now.timestamp()) {
                         Some(step) => users::accept_totp_step(&mut tx, user.id, step).await.map_err(db("user"))?,
                         None => false,
@@ -312,13 +309,40 @@ impl Identity {
         Ok(CompleteMfaLoginResponse { session: Some(session_tokens(&issued)) })
     }
 
-    fn open_totp_secret(&self, user: &UserRow, sealed: Option<&[u8]>) -> Result<TotpSecret, ApiError> {
+    /// The TOTP secret sealed in `column` of `user`'s row.
+    async fn open_totp_secret(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        user: &UserRow,
+        column: &canopy_kit::secrets::EncryptedColumn,
+        sealed: Option<&[u8]>,
+    ) -> Result<TotpSecret, ApiError> {
+        use secrecy::ExposeSecret as _;
         let sealed =
             sealed.ok_or_else(|| ApiError::internal(anyhow::anyhow!("user {} has no totp secret", user.id)))?;
-        self.kek
-            .open(&totp_aad(user.id), sealed)
-            .map(TotpSecret::from_bytes)
+        self.secrets
+            .decrypt(conn, &reseal::binding(user.id, user.tenant_id, column), sealed)
+            .await
+            .map(|plain| TotpSecret::from_bytes(plain.expose_secret().to_vec()))
             .map_err(|e| ApiError::internal(anyhow::anyhow!("totp secret of user {}: {e}", user.id)))
+    }
+
+    /// A TOTP secret sealed for `column` of `user`'s row.
+    async fn seal_totp_secret(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        user: &UserRow,
+        column: &canopy_kit::secrets::EncryptedColumn,
+        secret: &TotpSecret,
+    ) -> Result<Vec<u8>, ApiError> {
+        self.secrets
+            .encrypt(
+                conn,
+                &reseal::binding(user.id, user.tenant_id, column),
+                &secrecy::SecretSlice::from(secret.as_bytes().to_vec()),
+            )
+            .await
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("sealing the totp secret of user {}: {e}", user.id)))
     }
 
     async fn refresh_session(
@@ -544,7 +568,7 @@ impl AuthService for AuthApi {
             .into());
         }
         let secret = TotpSecret::generate();
-        let sealed = identity.kek.seal(&totp_aad(user_id), secret.as_bytes());
+        let sealed = identity.seal_totp_secret(&mut tx, &user, &reseal::PENDING, &secret).await?;
         users::set_pending_mfa_secret(&mut tx, user_id, &sealed, now).await.map_err(db("user"))?;
         let event = SecurityEvent::new("mfa_setup_started")
             .subject(user_id, user.tenant_id)
@@ -587,10 +611,12 @@ impl AuthService for AuthApi {
             }
             .into());
         };
-        let secret = identity.open_totp_secret(&user, Some(&sealed))?;
+        let secret = identity.open_totp_secret(&mut tx, &user, &reseal::PENDING, Some(&sealed)).await?;
         let Some(step) = secret.matching_step(&request.totp_code, now.timestamp()) else {
             return Err(ApiError::invalid("totp_code", "is not the current code of the authenticator").into());
         };
+        // Sealed again for the column it now lives in (a ciphertext is bound to its column).
+        let sealed = identity.seal_totp_secret(&mut tx, &user, &reseal::ACTIVE, &secret).await?;
         users::enable_mfa(&mut tx, user_id, &sealed, step, now).await.map_err(db("user"))?;
         let codes: Vec<String> = (0..RECOVERY_CODE_COUNT).map(|_| secrets::new_recovery_code()).collect();
         let digests: Vec<[u8; 32]> =
@@ -649,7 +675,8 @@ impl AuthService for AuthApi {
         let now = identity.clock.now();
         let mut tx = identity.database.begin(scope).await.map_err(db("user"))?;
         let fresh = identity.own_user_for_update(&mut tx, user_id).await?;
-        let secret = identity.open_totp_secret(&fresh, fresh.mfa_secret_sealed.as_deref())?;
+        let secret =
+            identity.open_totp_secret(&mut tx, &fresh, &reseal::ACTIVE, fresh.mfa_secret_sealed.as_deref()).await?;
         let code_ok = match secret.matching_step(&request.totp_code, now.timestamp()) {
             Some(step) if password_ok => users::accept_totp_step(&mut tx, user_id, step).await.map_err(db("user"))?,
             _ => false,

@@ -1,4 +1,4 @@
-//! Secrets at rest: signing keys' private halves and TOTP secrets are sealed with
+//! Secrets at rest: signing keys' private halves (and, before migration 0003, TOTP secrets) are sealed with
 //! AES-256-GCM under the key encryption key (KEK) from configuration. Each sealed
 //! value is `nonce (12 bytes) || ciphertext+tag`, with a fresh random nonce, and is
 //! bound to what it belongs to through the associated data (a key's `kid`, a user's

@@ -1,8 +1,6 @@
 //! The harness: a fresh database, Redis prefix and PKI per test, identity started
 //! in-process, a seeded platform admin, and helpers that create signed-in users.
 
-use std::sync::{Arc, Mutex, OnceLock};
-
 use canopy_identity::ensure_platform_admin;
 use canopy_kit::db::Database;
 use canopy_kit::testing::{TestEnv, TestServices};
@@ -26,56 +24,8 @@ pub type Credentials = CredentialServiceClient<InterceptedService<Channel, Beare
 
 pub const ADMIN_EMAIL: &str = "admin@canopy.test";
 
-/// Every log line of the test process (all targets at debug and above, without
-/// timestamps), so tests can prove that no secret is ever logged.
-static CAPTURED_LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-
-#[derive(Clone)]
-struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for CaptureWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CaptureWriter {
-    type Writer = CaptureWriter;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// Installs the capturing subscriber before anything else can install one (the
-/// kit's telemetry keeps an existing subscriber).
-fn install_log_capture() {
-    CAPTURED_LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let filter = tracing_subscriber::EnvFilter::new(
-            "debug,h2=info,hyper=info,hyper_util=info,tower=info,rustls=info,tokio_util=info,tonic=info",
-        );
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .without_time()
-            .with_ansi(false)
-            .with_writer(CaptureWriter(buffer.clone()))
-            .finish();
-        let _ = tracing::subscriber::set_global_default(subscriber);
-        buffer
-    });
-}
-
-/// Everything logged so far in this process.
-pub fn captured_logs() -> String {
-    let buffer = CAPTURED_LOGS.get().expect("log capture installed by Harness::start");
-    String::from_utf8_lossy(&buffer.lock().expect("log buffer")).into_owned()
-}
+pub use canopy_kit::testing::captured_logs;
+use canopy_kit::testing::install_log_capture;
 
 /// A running identity service with a platform admin.
 pub struct Harness {

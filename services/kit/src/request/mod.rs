@@ -77,6 +77,15 @@ pub fn customer_scope(principal: &Principal, customer_id: &str) -> Result<(Scope
     Ok((scope, tenant))
 }
 
+/// The scope and customer of a request that must name one customer (platform
+/// principals too: a change is always about one customer).
+pub fn one_customer_scope(principal: &Principal, customer_id: &str) -> Result<(Scope, Uuid), ApiError> {
+    match customer_scope(principal, customer_id)? {
+        (scope, Some(tenant)) => Ok((scope, tenant)),
+        (_, None) => Err(ApiError::invalid("customer_id", "name the customer")),
+    }
+}
+
 /// A time as protobuf.
 pub fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds: time.timestamp(), nanos: time.timestamp_subsec_nanos() as i32 }

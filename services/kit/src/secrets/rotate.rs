@@ -19,7 +19,7 @@ use crate::manifest::Job;
 use crate::redis_store::{RedisStore, RedisUnavailable};
 
 /// The name of the rotation job (list it in the manifest's `jobs`).
-pub const ROTATION_JOB: &str = "secrets_rotation";
+pub const ROTATION_JOB: &str = "key-rotation";
 
 /// Rows re-encrypted per transaction.
 const BATCH: i64 = 200;

@@ -24,5 +24,6 @@ pub fn spec(name: &'static str) -> ServiceManifest {
         build: no_routes,
         dev_seed: None,
         scaling: Scaling::API,
+        seals_secrets: false,
     }
 }

@@ -27,7 +27,7 @@ fn internal(error: anyhow::Error) -> ApiError {
 }
 
 fn refuse_if_any(violations: Vec<FieldViolation>) -> Result<(), ApiError> {
-    if violations.is_empty() { Ok(()) } else { Err(ApiError::InvalidArgument(violations)) }
+    ApiError::refuse_if_any(violations)
 }
 
 /// A stored policy as `reader` may see it: a customer reading the platform's policy

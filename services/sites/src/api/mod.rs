@@ -17,6 +17,7 @@
 
 mod changes;
 mod convert;
+pub mod directory;
 mod fleet;
 pub mod saga;
 mod watch;
