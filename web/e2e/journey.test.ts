@@ -112,9 +112,9 @@ interface StandInStores {
   bigcommerce: { base_url: string; store_hash: string; access_token: string };
 }
 
-/** `$CANOPY_STORE_STAND_IN`, else the binary beside canopyd (cargo build -p canopy-commerce-platforms --features stand-in). */
+/** `$STORE_STAND_IN`, else the binary beside canopyd (cargo build -p canopy-commerce-platforms --features stand-in). */
 function storeStandInPath(): string {
-  return process.env.CANOPY_STORE_STAND_IN || join(dirname(canopydPath()), "canopy-store-stand-in");
+  return process.env.STORE_STAND_IN || join(dirname(canopydPath()), "canopy-store-stand-in");
 }
 const BRAND = { product: "Journey Cloud", primary: "#0b5d1e" };
 const LOGO = Buffer.from(

@@ -316,7 +316,7 @@ pub fn platforms_to_proto() -> Vec<proto::PlatformInfo> {
                     name: spec.name.to_owned(),
                     label: spec.label.to_owned(),
                     help: spec.help.to_owned(),
-                    secret: spec.secret,
+                    masked: spec.secret,
                     required: spec.required,
                     max_length: i32::try_from(spec.max_length).unwrap_or(i32::MAX),
                     placeholder: String::new(),

@@ -3,7 +3,7 @@
 
 use canopy_kit::mesh::{DevPki, LeafValidity};
 
-use crate::support::{canopyd, error_line, postmaster_pid, run_to_exit};
+use crate::support::{canopyd, error_line, keyring_path, postmaster_pid, run_to_exit};
 
 /// A key-encryption key for identity, which refuses to start without one.
 const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -66,6 +66,7 @@ async fn a_port_in_use_is_named_and_earlier_services_are_stopped() {
         c.env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PEERS__ALERTS", "https://127.0.0.1:9");
         c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
+        c.env("CANOPY_SECRETS__KEK__KEYRING__PATH", keyring_path(&fresh));
         c.env("CANOPY_MESH__PKI_DIR", pki_with(|_| {}).keep());
         c
     }));
@@ -89,6 +90,7 @@ async fn an_expired_or_mismatched_certificate_is_named() {
         let mut c = canopyd();
         c.args(["run", "--services", "identity"]).env("DATABASE_URL", database_url()).env("REDIS_URL", redis_url());
         c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
+        c.env("CANOPY_SECRETS__KEK__KEYRING__PATH", keyring_path(&fresh));
         c.env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PEERS__ALERTS", "https://127.0.0.1:9");
@@ -109,6 +111,7 @@ async fn an_expired_or_mismatched_certificate_is_named() {
         let mut c = canopyd();
         c.args(["run", "--services", "identity"]).env("DATABASE_URL", database_url()).env("REDIS_URL", redis_url());
         c.env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK);
+        c.env("CANOPY_SECRETS__KEK__KEYRING__PATH", keyring_path(&fresh));
         c.env("CANOPY_MESH__PEERS__TENANCY", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PEERS__AUDIT", "https://127.0.0.1:9");
         c.env("CANOPY_MESH__PEERS__ALERTS", "https://127.0.0.1:9");

@@ -24,7 +24,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tonic::Code;
 
-use crate::support::canopyd;
+use crate::support::{canopyd, keyring_path};
 
 /// A key-encryption key for identity, which refuses to start without one.
 const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -89,6 +89,7 @@ impl Cluster {
             .env("CANOPY_TELEMETRY__LOG_FILTER", "info,sqlx=warn")
             .env("CANOPY_SHUTDOWN_DRAIN_SECS", "0")
             .env("CANOPY_SERVICES__IDENTITY__KEY_ENCRYPTION_KEY", TEST_KEK)
+            .env("CANOPY_SECRETS__KEK__KEYRING__PATH", keyring_path(&self.env))
             .env("CANOPY_SERVICES__GATEWAY__TLS", "false")
             .env("CANOPY_SERVICES__PROVISIONER__SANDBOX_STEP_MILLIS", "20")
             .env("CANOPY_SERVICES__AUDIT__CHECKPOINT_INTERVAL_SECS", "0.5")

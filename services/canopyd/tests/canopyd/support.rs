@@ -84,3 +84,11 @@ pub async fn enqueue_sandbox_deployment(database: &canopy_kit::db::Database, nam
     tx.commit().await.unwrap();
     (tenant, id)
 }
+
+/// The test keyring `env` made (every service that seals secrets needs it).
+pub fn keyring_path(env: &canopy_kit::testing::TestEnv) -> std::path::PathBuf {
+    match &env.config.secrets.kek {
+        canopy_kit::secrets::KekConfig::Keyring(keyring) => keyring.path.clone(),
+        canopy_kit::secrets::KekConfig::Transit(_) => panic!("TestEnv uses a keyring"),
+    }
+}

@@ -57,7 +57,7 @@ fn integration_to_proto(row: &IntegrationRow) -> proto::Integration {
         display_name: row.display_name.clone(),
         store: row.store.clone(),
         store_name: row.store_name.clone(),
-        credential_hints: hints,
+        hints,
         health: health_to_proto(&row.health) as i32,
         cause: cause_to_proto(&row.cause) as i32,
         message: row.message.clone(),

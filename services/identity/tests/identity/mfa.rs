@@ -204,3 +204,76 @@ async fn confirming_mfa_can_end_every_other_session() {
     let phone_call = harness.auth(Some(&phone.access_token)).await.get_current_user(GetCurrentUserRequest {}).await;
     assert_status(phone_call, Code::Unauthenticated, None);
 }
+
+#[tokio::test]
+async fn totp_secrets_sealed_before_envelope_encryption_are_resealed_at_start_and_keep_working() {
+    let mut harness = Harness::start().await;
+    let (tenant, user_id, password, tokens) = harness.owner_of_new_tenant("legacy@acme.test").await;
+    let mut auth = harness.auth(Some(&tokens.access_token)).await;
+    let setup = auth.begin_mfa_setup(BeginMfaSetupRequest {}).await.unwrap().into_inner();
+    auth.confirm_mfa_setup(ConfirmMfaSetupRequest {
+        totp_code: totp(&setup.secret_base32, step_now(&harness)),
+        end_other_sessions: false,
+    })
+    .await
+    .unwrap();
+    let pool = harness.env.superuser_pool().await;
+    let sealed_now = |pool: sqlx::PgPool| async move {
+        sqlx::query_as::<_, (String, Vec<u8>)>(
+            "select mfa_secrets_sealing, mfa_secret_sealed from identity.users where id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let (sealing, enveloped) = sealed_now(pool.clone()).await;
+    assert_eq!(sealing, "envelope", "new secrets are sealed with envelope encryption");
+    assert_eq!(canopy_kit::secrets::Ciphertext::parse(&enveloped).unwrap().key_id, tenant, "under the tenant's key");
+
+    // The row as the identity before migration 0003 left it: the secret sealed under the
+    // KEK alone (nonce || ciphertext, "totp:<user id>" as associated data).
+    let kek = harness.env.config.services["identity"]["key_encryption_key"].as_str().unwrap().to_owned();
+    let kek: [u8; 32] = data_encoding::BASE64.decode(kek.as_bytes()).unwrap().try_into().unwrap();
+    let secret = data_encoding::BASE32_NOPAD.decode(setup.secret_base32.as_bytes()).unwrap();
+    let legacy = canopy_identity::domain::sealing::KeyEncryptionKey::new(&kek)
+        .seal(format!("totp:{user_id}").as_bytes(), &secret);
+    sqlx::query("update identity.users set mfa_secret_sealed = $2, mfa_secrets_sealing = 'legacy' where id = $1")
+        .bind(user_id)
+        .bind(&legacy)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    // The next start re-seals it, and the authenticator's codes still sign in.
+    harness.restart().await;
+    let (sealing, resealed) = sealed_now(pool.clone()).await;
+    assert_eq!(sealing, "envelope");
+    assert_eq!(canopy_kit::secrets::Ciphertext::parse(&resealed).unwrap().key_id, tenant);
+    assert_ne!(resealed, legacy);
+    harness.env.clock.advance(Duration::seconds(30));
+    let token = challenge(&harness, "legacy@acme.test", &password).await;
+    complete(&harness, &token, &totp(&setup.secret_base32, step_now(&harness)), "").await.expect("the code signs in");
+
+    // The sealed bytes are bound to their row: copied onto another user's, they open for no one.
+    let (_, other_id, other_password, other_tokens) = harness.owner_of_new_tenant("copycat@acme.test").await;
+    let mut other = harness.auth(Some(&other_tokens.access_token)).await;
+    let other_setup = other.begin_mfa_setup(BeginMfaSetupRequest {}).await.unwrap().into_inner();
+    other
+        .confirm_mfa_setup(ConfirmMfaSetupRequest {
+            totp_code: totp(&other_setup.secret_base32, step_now(&harness)),
+            end_other_sessions: false,
+        })
+        .await
+        .unwrap();
+    sqlx::query("update identity.users set mfa_secret_sealed = $2 where id = $1")
+        .bind(other_id)
+        .bind(&resealed)
+        .execute(&pool)
+        .await
+        .unwrap();
+    harness.env.clock.advance(Duration::seconds(30));
+    let token = challenge(&harness, "copycat@acme.test", &other_password).await;
+    let refused = complete(&harness, &token, &totp(&setup.secret_base32, step_now(&harness)), "").await.unwrap_err();
+    assert_eq!(refused.code(), Code::Internal, "another row's secret does not open: {refused:?}");
+}

@@ -61,6 +61,13 @@ impl Harness {
         Self { env, services, database, admin_password }
     }
 
+    /// Starts identity (and tenancy) again on the same database, as a new release would;
+    /// the running ones stop.
+    pub async fn restart(&mut self) {
+        let fresh = self.env.spawn(&[&canopy_identity::MANIFEST, &canopy_tenancy::MANIFEST]).await;
+        std::mem::replace(&mut self.services, fresh).shutdown().await;
+    }
+
     /// A client as the gateway workload, optionally with a bearer token.
     pub async fn canopy(&self, token: Option<&str>) -> Canopy {
         let canopy = self.services.client("identity", "gateway").await;

@@ -292,9 +292,9 @@ async fn the_status_is_published_to_redis_for_every_service() {
     assert_eq!(statuses[0], secrets.status());
 }
 
-/// The `bao` binary: `CANOPY_BAO`, else `bao` on PATH.
+/// The `bao` binary: `OPENBAO_BIN`, else `bao` on PATH.
 fn bao_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CANOPY_BAO").filter(|p| !p.is_empty()) {
+    if let Some(path) = std::env::var_os("OPENBAO_BIN").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
     std::env::var_os("PATH")?.to_str()?.split(':').map(|dir| PathBuf::from(dir).join("bao")).find(|p| p.is_file())
@@ -303,7 +303,7 @@ fn bao_binary() -> Option<PathBuf> {
 #[tokio::test]
 async fn transit_wraps_rotates_and_refuses_a_retired_version() {
     let Some(bao) = bao_binary() else {
-        eprintln!("skipped: no OpenBao binary (set CANOPY_BAO or put bao on PATH; .ci/setup.sh installs it)");
+        eprintln!("skipped: no OpenBao binary (set OPENBAO_BIN or put bao on PATH; .ci/setup.sh installs it)");
         return;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -21,9 +21,9 @@ const SHOPIFY = create(commerce.PlatformInfoSchema, {
   apiVersion: "2025-10",
   fields: [
     field({ name: "shop_domain", label: "Shop domain", help: "Shopify admin → Settings → Domains", required: true, maxLength: 255, placeholder: "example.myshopify.com" }),
-    field({ name: "access_token", label: "Admin API access token", help: "Starts with shpat_", secret: true, maxLength: 512, choice: "token" }),
+    field({ name: "access_token", label: "Admin API access token", help: "Starts with shpat_", masked: true, maxLength: 512, choice: "token" }),
     field({ name: "client_id", label: "Client ID", help: "Dev Dashboard → Settings", maxLength: 128, choice: "client_credentials" }),
-    field({ name: "client_secret", label: "Client secret", help: "Dev Dashboard → Settings → Secret", secret: true, maxLength: 512, choice: "client_credentials" }),
+    field({ name: "client_secret", label: "Client secret", help: "Dev Dashboard → Settings → Secret", masked: true, maxLength: 512, choice: "client_credentials" }),
   ],
 });
 
@@ -34,7 +34,7 @@ const WOO = create(commerce.PlatformInfoSchema, {
   fields: [
     field({ name: "store_url", label: "Store URL", help: "Your WordPress site's address", required: true, maxLength: 2048, placeholder: "https://shop.example.com" }),
     field({ name: "consumer_key", label: "Consumer key", help: "WooCommerce → Settings → Advanced → REST API", required: true, maxLength: 128 }),
-    field({ name: "consumer_secret", label: "Consumer secret", help: "Shown once with the key", secret: true, required: true, maxLength: 512 }),
+    field({ name: "consumer_secret", label: "Consumer secret", help: "Shown once with the key", masked: true, required: true, maxLength: 512 }),
   ],
 });
 
@@ -46,7 +46,7 @@ const integration = (init: Init<typeof commerce.IntegrationSchema> = {}) =>
     displayName: "Main shop",
     store: "acme.myshopify.com",
     storeName: "Acme Goods",
-    credentialHints: { shop_domain: "acme.myshopify.com", access_token: "…a1b2" },
+    hints: { shop_domain: "acme.myshopify.com", access_token: "…a1b2" },
     health: H.HEALTHY,
     lastCheckTime: { seconds: 1_800_000_000n },
     revision: 4n,
@@ -98,7 +98,7 @@ describe("the site's stores", () => {
   it("lists each integration with its platform, store, hints, health in words and last check", async () => {
     const { client, methods } = fakeClient([
       integration(),
-      integration({ id: "i-2", displayName: "", storeName: "", store: "shop.example.com", platform: commerce.Platform.WOOCOMMERCE, credentialHints: { store_url: "https://shop.example.com", consumer_secret: "…9f9f" }, health: H.UNHEALTHY, cause: C.MISSING_SCOPE, message: "the key is read-only; write_products is needed" }),
+      integration({ id: "i-2", displayName: "", storeName: "", store: "shop.example.com", platform: commerce.Platform.WOOCOMMERCE, hints: { store_url: "https://shop.example.com", consumer_secret: "…9f9f" }, health: H.UNHEALTHY, cause: C.MISSING_SCOPE, message: "the key is read-only; write_products is needed" }),
       integration({ id: "i-3", displayName: "Fresh", health: H.UNSPECIFIED, lastCheckTime: undefined }),
     ]);
     renderIntegrations(client);

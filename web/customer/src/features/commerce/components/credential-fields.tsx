@@ -81,14 +81,14 @@ export function CredentialFields({ platform, values, onChange, choice, onChoice,
   const id = useId();
   const choices = choicesOf(platform);
   const field = (f: commerce.CredentialField) => {
-    const stored = f.secret ? storedHints?.[f.name] : undefined;
+    const stored = f.masked ? storedHints?.[f.name] : undefined;
     return (
       <TextField
         key={f.name}
         label={f.label}
-        type={f.secret ? "password" : "text"}
+        type={f.masked ? "password" : "text"}
         // A secret is never offered to the browser's password manager, nor spell-checked.
-        autoComplete={f.secret ? "new-password" : "off"}
+        autoComplete={f.masked ? "new-password" : "off"}
         spellCheck={false}
         placeholder={f.placeholder || undefined}
         maxLength={f.maxLength > 0 ? f.maxLength : undefined}

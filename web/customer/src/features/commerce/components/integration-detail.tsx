@@ -150,7 +150,7 @@ export function IntegrationDetail({ client, customerId, integration: listed, pla
           <dd title={formatDateTime(status.data?.nextCheckTime)}>{status.isPending ? "…" : timeInWords(status.data?.nextCheckTime, "Not scheduled")}</dd>
           <dt>Credentials</dt>
           <dd>
-            <CredentialHints hints={integration.credentialHints} platform={platform} />
+            <CredentialHints hints={integration.hints} platform={platform} />
           </dd>
         </DescriptionList>
         <h3 className="m-0 text-base">Health checks</h3>

@@ -31,15 +31,15 @@ function storedChoice(platform: commerce.PlatformInfo, hints: Record<string, str
  * address, and UpdateIntegration refuses a change of it.)
  */
 function storeField(integration: commerce.Integration, platform: commerce.PlatformInfo): string | undefined {
-  return platform.fields.find((f) => !f.secret && !f.choice && integration.credentialHints[f.name] === integration.store)?.name;
+  return platform.fields.find((f) => !f.masked && !f.choice && integration.hints[f.name] === integration.store)?.name;
 }
 
 export function RotateCredentialsForm({ client, customerId, integration, platform, onSaved, onCancel }: RotateCredentialsFormProps) {
-  const hints = integration.credentialHints;
+  const hints = integration.hints;
   const fixed = storeField(integration, platform);
   const [choice, setChoice] = useState(() => storedChoice(platform, hints));
   // Non-secret values come back in full: start from them. Secrets start empty.
-  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(platform.fields.filter((f) => !f.secret && hints[f.name]).map((f) => [f.name, hints[f.name]!])));
+  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(platform.fields.filter((f) => !f.masked && hints[f.name]).map((f) => [f.name, hints[f.name]!])));
   const [result, setResult] = useState<commerce.ValidateCredentialsResponse>();
   const [pending, setPending] = useState<"validate" | "save">();
   const update = useUpdateIntegration(client);

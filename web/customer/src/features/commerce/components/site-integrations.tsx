@@ -138,7 +138,7 @@ export function SiteIntegrations({ client, siteId, customerId = "", canChange }:
                     {i.storeName && <span className="text-sm text-muted">{i.storeName}</span>}
                   </td>
                   <td>
-                    <CredentialHints hints={i.credentialHints} platform={platformOf(i.platform)} />
+                    <CredentialHints hints={i.hints} platform={platformOf(i.platform)} />
                   </td>
                   <td>
                     <HealthBadge health={i.health} />
