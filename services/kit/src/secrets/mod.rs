@@ -292,7 +292,15 @@ impl Secrets {
         if let Some(data_key) = self.cache.get(&key).await {
             return Ok(data_key);
         }
-        let data_key = self.kek.unwrap(kek_version, &stored.wrapped).await.map_err(|error| match error {
+        let mut unwrapped = self.kek.unwrap(kek_version, &stored.wrapped).await;
+        if matches!(unwrapped, Err(KekError::UnknownVersion(_))) {
+            // Another replica's rotation pass re-wrapped the key under a KEK version this
+            // one has not loaded yet (its own pass was skipped, or has not run): load the
+            // KEK again rather than fail until the next pass.
+            self.kek.reload().await.map_err(SecretsError::Kek)?;
+            unwrapped = self.kek.unwrap(kek_version, &stored.wrapped).await;
+        }
+        let data_key = unwrapped.map_err(|error| match error {
             KekError::Retired { min, .. } => {
                 SecretsError::RetiredKek { owner: Owner(owner), version, kek_version, min }
             }

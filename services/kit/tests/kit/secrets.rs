@@ -278,6 +278,19 @@ async fn two_concurrent_rotation_passes_leave_every_secret_readable() {
 }
 
 #[tokio::test]
+async fn a_replica_reads_keys_another_replica_re_wrapped_under_a_kek_version_it_has_not_loaded() {
+    let world = World::new().await;
+    let (reader, rotator) = (world.secrets(), world.secrets());
+    let tenant = Uuid::new_v4();
+    let id = world.store(&reader, Some(tenant), "still readable").await;
+    Keyring::rotate(&world.keyring).unwrap();
+    // Only the other replica's pass runs: it re-wraps the data key under KEK version 2.
+    let status = rotator.rotate(&world.db).await.unwrap();
+    assert_eq!(status.rewrapped, 1, "{status:?}");
+    assert_eq!(world.read(&reader, Some(tenant), id).await.unwrap(), "still readable");
+}
+
+#[tokio::test]
 async fn the_status_is_published_to_redis_for_every_service() {
     let world = World::new().await;
     let secrets = world.secrets();
